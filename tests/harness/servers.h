@@ -1,0 +1,97 @@
+// coopnet::testing — the real PostgreSQL and Redis servers tests talk to.
+//
+// tests/run.sh starts one PostgreSQL and one Redis for the whole run and names them in
+// COOPNET_TEST_PG_DSN ("host=127.0.0.1 port=N user=postgres") and COOPNET_TEST_REDIS
+// ("127.0.0.1:N"). A test binary run on its own (ctest, a debugger) starts its own pair
+// instead, on first use. Each test takes a fresh database, so tests never see each
+// other's rows; fault tests start private servers they may stop and restart.
+//
+//   testing::TestDatabase db;                         // CREATE DATABASE t_...
+//   auto pool = pg::Pool::Create({.dsn = db.dsn()});  // ... DROP DATABASE at scope end
+//
+//   testing::PostgresServer pg;                       // private: pg.Restart() under load
+#ifndef COOPNET_TESTS_HARNESS_SERVERS_H_
+#define COOPNET_TESTS_HARNESS_SERVERS_H_
+
+#include <string>
+
+namespace coopnet::testing {
+
+// libpq keyword/value connection string of the run's PostgreSQL, without dbname.
+const std::string& SharedPostgresDsn();
+
+// "host:port" of the run's Redis.
+const std::string& SharedRedisAddress();
+
+// A string no other test process or test in this run uses: for Redis key prefixes,
+// database names, request ids.
+std::string UniqueName(const std::string& prefix);
+
+// A new, empty database on the run's PostgreSQL, dropped (with its connections) when
+// this goes out of scope.
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  // Connection string of the database.
+  const std::string& dsn() const { return dsn_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::string dsn_;
+};
+
+// A PostgreSQL server of this test's own (data in a temporary folder, a free port),
+// started by the constructor and removed by the destructor. Fast, not durable.
+class PostgresServer {
+ public:
+  PostgresServer();
+  ~PostgresServer();
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  // Connection string without dbname; append " dbname=..." or use `dsn("postgres")`.
+  std::string dsn(const std::string& database = "postgres") const;
+  int port() const { return port_; }
+
+  void Stop();
+  void Start();
+  // Stops with fast shutdown (every connection is cut) and starts again on the same port.
+  void Restart();
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+};
+
+// A Redis server of this test's own, started by the constructor.
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  // "127.0.0.1:port".
+  std::string address() const;
+  int port() const { return port_; }
+
+  void Stop();
+  void Start();
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+};
+
+// Runs deploy/local/servers.sh with `args`; aborts the test binary with the script's
+// output when it fails, since no test can mean anything without its servers.
+std::string RunServersScript(const std::string& args);
+
+}  // namespace coopnet::testing
+
+#endif  // COOPNET_TESTS_HARNESS_SERVERS_H_
