@@ -1,0 +1,250 @@
+#include "common/metrics/metrics.h"
+
+#include <prometheus/check_names.h>
+#include <prometheus/exposer.h>
+#include <prometheus/family.h>
+
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace coopnet::metrics {
+namespace internal {
+
+template <typename T>
+class ChildCache {
+ public:
+  ChildCache(prometheus::Family<T>& family, std::vector<std::string> label_names,
+             std::vector<double> buckets = {})
+      : family_(family), label_names_(std::move(label_names)), buckets_(std::move(buckets)) {}
+
+  T& With(absl::Span<const absl::string_view> values) {
+    auto value = [&values](size_t i) { return i < values.size() ? values[i] : ""; };
+    // Length-prefixed, so ("a:b", "c") and ("a", "b:c") never share a key.
+    std::string key;
+    for (size_t i = 0; i < label_names_.size(); ++i) {
+      absl::StrAppend(&key, value(i).size(), ":", value(i));
+    }
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      if (auto it = children_.find(key); it != children_.end()) return *it->second;
+    }
+    prometheus::Labels labels;
+    for (size_t i = 0; i < label_names_.size(); ++i) {
+      labels.emplace(label_names_[i], std::string(value(i)));
+    }
+    // Added outside mu_: a racing thread gets the same child back from Family::Add.
+    T* child;
+    if constexpr (std::is_same_v<T, prometheus::Histogram>) {
+      child = &family_.Add(labels, buckets_);
+    } else {
+      child = &family_.Add(labels);
+    }
+    absl::MutexLock lock(&mu_);
+    children_.emplace(std::move(key), child);
+    return *child;
+  }
+
+ private:
+  prometheus::Family<T>& family_;  // Owned by the registry, which outlives every metric.
+  const std::vector<std::string> label_names_;
+  const std::vector<double> buckets_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, T*> children_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace internal
+namespace {
+
+// prometheus-cpp throws on bad names; checking first keeps its exceptions in this file.
+absl::Status CheckNames(absl::string_view name, const std::vector<std::string>& label_names) {
+  if (!prometheus::CheckMetricName(std::string(name))) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics: \"", name, "\" is not a valid name"));
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& label : label_names) {
+    if (!prometheus::CheckLabelName(label) || !seen.insert(label).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metrics: label \"", label, "\" of ", name, " is invalid or repeated"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::StatusOr<std::shared_ptr<internal::ChildCache<T>>> Register(
+    absl::string_view name, absl::string_view help, std::vector<std::string> label_names,
+    prometheus::Registry& registry, std::vector<double> buckets = {}) {
+  if (absl::Status s = CheckNames(name, label_names); !s.ok()) return s;
+  try {
+    auto build = [&] {
+      if constexpr (std::is_same_v<T, prometheus::Counter>) {
+        return prometheus::BuildCounter();
+      } else if constexpr (std::is_same_v<T, prometheus::Gauge>) {
+        return prometheus::BuildGauge();
+      } else {
+        return prometheus::BuildHistogram();
+      }
+    };
+    prometheus::Family<T>& family =
+        build().Name(std::string(name)).Help(std::string(help)).Register(registry);
+    return std::make_shared<internal::ChildCache<T>>(family, std::move(label_names),
+                                                     std::move(buckets));
+  } catch (const std::exception& e) {
+    // The one remaining cause: the name is taken by a family of another type.
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics: cannot register ", name, ": ", e.what()));
+  }
+}
+
+// As go-grpc-prometheus's splitMethodName.
+std::pair<absl::string_view, absl::string_view> SplitMethod(absl::string_view full_method) {
+  if (!full_method.empty() && full_method[0] == '/') full_method.remove_prefix(1);
+  const size_t slash = full_method.find('/');
+  if (slash == absl::string_view::npos) return {"unknown", "unknown"};
+  return {full_method.substr(0, slash), full_method.substr(slash + 1)};
+}
+
+}  // namespace
+
+const std::shared_ptr<prometheus::Registry>& SharedRegistry() {
+  // Never destroyed, so metrics touched from static destructors stay valid.
+  static const auto* registry =
+      new std::shared_ptr<prometheus::Registry>(std::make_shared<prometheus::Registry>());
+  return *registry;
+}
+
+Exposer::Exposer(std::shared_ptr<prometheus::Registry> registry,
+                 std::unique_ptr<prometheus::Exposer> exposer, int port)
+    : registry_(std::move(registry)), exposer_(std::move(exposer)), port_(port) {}
+
+Exposer::~Exposer() = default;
+
+absl::StatusOr<std::unique_ptr<Exposer>> Exposer::Start(
+    absl::string_view bind_address, std::shared_ptr<prometheus::Registry> registry) {
+  // civetweb would read an empty address as its default port 8080.
+  if (bind_address.empty() || registry == nullptr) {
+    return absl::InvalidArgumentError("metrics: Start needs a bind address and a registry");
+  }
+  try {
+    auto exposer = std::make_unique<prometheus::Exposer>(std::string(bind_address));
+    exposer->RegisterCollectable(registry);
+    std::vector<int> ports = exposer->GetListeningPorts();
+    if (ports.empty()) {
+      return absl::UnavailableError(absl::StrCat("metrics: no port bound for ", bind_address));
+    }
+    return std::unique_ptr<Exposer>(new Exposer(std::move(registry), std::move(exposer), ports[0]));
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("metrics: cannot serve on ", bind_address, ": ", e.what()));
+  }
+}
+
+template <typename T>
+absl::StatusOr<LabeledFamily<T>> LabeledFamily<T>::Create(absl::string_view name,
+                                                          absl::string_view help,
+                                                          std::vector<std::string> label_names,
+                                                          prometheus::Registry& registry) {
+  auto children = Register<T>(name, help, std::move(label_names), registry);
+  if (!children.ok()) return children.status();
+  return LabeledFamily(*std::move(children));
+}
+
+template <typename T>
+T& LabeledFamily<T>::With(absl::Span<const absl::string_view> label_values) const {
+  return children_->With(label_values);
+}
+
+template class LabeledFamily<prometheus::Counter>;
+template class LabeledFamily<prometheus::Gauge>;
+
+absl::string_view GrpcTypeName(GrpcType type) {
+  switch (type) {
+    case GrpcType::kUnary:
+      return "unary";
+    case GrpcType::kClientStream:
+      return "client_stream";
+    case GrpcType::kServerStream:
+      return "server_stream";
+    case GrpcType::kBidiStream:
+      return "bidi_stream";
+  }
+  return "unary";
+}
+
+const std::vector<double>& DefaultGrpcBuckets() {
+  static const auto* buckets =
+      new std::vector<double>{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10};
+  return *buckets;
+}
+
+absl::StatusOr<std::unique_ptr<GrpcServerMetrics>> GrpcServerMetrics::Create(
+    prometheus::Registry& registry) {
+  const std::vector<std::string> labels = {"grpc_type", "grpc_service", "grpc_method"};
+  // Help texts as go-grpc-prometheus writes them.
+  auto started = CounterFamily::Create(
+      "grpc_server_started_total", "Total number of RPCs started on the server.", labels, registry);
+  if (!started.ok()) return started.status();
+  auto handled = CounterFamily::Create(
+      "grpc_server_handled_total",
+      "Total number of RPCs completed on the server, regardless of success or failure.",
+      {"grpc_type", "grpc_service", "grpc_method", "grpc_code"}, registry);
+  if (!handled.ok()) return handled.status();
+  auto received = CounterFamily::Create("grpc_server_msg_received_total",
+                                        "Total number of RPC stream messages received on the "
+                                        "server.",
+                                        labels, registry);
+  if (!received.ok()) return received.status();
+  auto sent = CounterFamily::Create("grpc_server_msg_sent_total",
+                                    "Total number of gRPC stream messages sent by the server.",
+                                    labels, registry);
+  if (!sent.ok()) return sent.status();
+  auto handling = Register<prometheus::Histogram>(
+      "grpc_server_handling_seconds",
+      "Histogram of response latency (seconds) of gRPC that had been application-level "
+      "handled by the server.",
+      labels, registry, DefaultGrpcBuckets());
+  if (!handling.ok()) return handling.status();
+  return std::unique_ptr<GrpcServerMetrics>(
+      new GrpcServerMetrics(*std::move(started), *std::move(handled), *std::move(received),
+                            *std::move(sent), *std::move(handling)));
+}
+
+GrpcServerMetrics::GrpcServerMetrics(
+    CounterFamily started, CounterFamily handled, CounterFamily received, CounterFamily sent,
+    std::shared_ptr<internal::ChildCache<prometheus::Histogram>> handling)
+    : started_(std::move(started)),
+      handled_(std::move(handled)),
+      received_(std::move(received)),
+      sent_(std::move(sent)),
+      handling_(std::move(handling)) {}
+
+void GrpcServerMetrics::Started(absl::string_view full_method, GrpcType type) {
+  auto [service, method] = SplitMethod(full_method);
+  started_.With({GrpcTypeName(type), service, method}).Increment();
+}
+
+void GrpcServerMetrics::Handled(absl::string_view full_method, GrpcType type,
+                                absl::string_view code, double seconds) {
+  auto [service, method] = SplitMethod(full_method);
+  handled_.With({GrpcTypeName(type), service, method, code}).Increment();
+  handling_->With({GrpcTypeName(type), service, method}).Observe(seconds);
+}
+
+void GrpcServerMetrics::MsgReceived(absl::string_view full_method, GrpcType type) {
+  auto [service, method] = SplitMethod(full_method);
+  received_.With({GrpcTypeName(type), service, method}).Increment();
+}
+
+void GrpcServerMetrics::MsgSent(absl::string_view full_method, GrpcType type) {
+  auto [service, method] = SplitMethod(full_method);
+  sent_.With({GrpcTypeName(type), service, method}).Increment();
+}
+
+}  // namespace coopnet::metrics
