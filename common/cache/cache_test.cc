@@ -1,0 +1,229 @@
+#include "common/cache/cache.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "tests/harness/servers.h"
+
+namespace coopnet::cache {
+namespace {
+
+redis::Client& SharedRedis() {
+  static redis::Client* client =
+      redis::Client::Create({.address = coopnet::testing::SharedRedisAddress()}).release();
+  return *client;
+}
+
+// A keyspace no other test uses, so tests never see each other's entries.
+Keyspace FreshKeyspace(int schema_version = 1) {
+  return Keyspace{coopnet::testing::UniqueName("organisations"), schema_version};
+}
+
+// Calls `condition` until it holds or `timeout` passes; returns whether it held.
+bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return condition();
+}
+
+TEST(Cache, MissGivesATicketAndFillMakesTheNextLookupAHit) {
+  Cache cache(SharedRedis(), FreshKeyspace());
+  LookupResult miss = cache.Lookup("org-1");
+  EXPECT_FALSE(miss.hit);
+  EXPECT_FALSE(miss.value.has_value());
+  ASSERT_TRUE(miss.ticket.valid());
+
+  cache.Fill(miss, "row of org-1", absl::Minutes(1));
+  LookupResult hit = cache.Lookup("org-1");
+  EXPECT_TRUE(hit.hit);
+  EXPECT_EQ(hit.value, "row of org-1");
+  EXPECT_FALSE(hit.ticket.valid());
+  cache.Fill(hit, "ignored after a hit", absl::Minutes(1));
+  EXPECT_EQ(cache.Get("org-1"), "row of org-1");
+
+  EXPECT_EQ(cache.hits(), 2);
+  EXPECT_EQ(cache.misses(), 1);
+  EXPECT_EQ(cache.fills(), 1);
+  EXPECT_EQ(cache.errors(), 0);
+}
+
+TEST(Cache, KeysCarryTheSchemaVersion) {
+  const Keyspace v1 = FreshKeyspace(1);
+  Cache cache_v1(SharedRedis(), v1);
+  Cache cache_v2(SharedRedis(), Keyspace{v1.name, 2});
+  EXPECT_EQ(cache_v1.ValueKey("42"), absl::StrCat("coopnet:", v1.name, ":v1:42"));
+
+  cache_v1.Put("42", "format one", absl::Minutes(1));
+  auto raw = SharedRedis().Command({"EXISTS", absl::StrCat("coopnet:", v1.name, ":v1:42")});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(*raw, redis::Reply::Integer(1));
+  EXPECT_EQ(cache_v1.Get("42"), "format one");
+  EXPECT_EQ(cache_v2.Get("42"), std::nullopt) << "a new schema never reads the old format";
+}
+
+TEST(Cache, InvalidateByEitherReleaseRetiresEntriesOfBoth) {
+  const Keyspace v1 = FreshKeyspace(1);
+  Cache old_release(SharedRedis(), v1);
+  Cache new_release(SharedRedis(), Keyspace{v1.name, 2});
+  old_release.Fill(old_release.Lookup("7"), "old format", absl::Minutes(1));
+  new_release.Fill(new_release.Lookup("7"), "new format", absl::Minutes(1));
+  ASSERT_EQ(new_release.Get("7"), "new format");
+
+  old_release.Invalidate("7");  // a writer still running the old release
+  EXPECT_EQ(new_release.Get("7"), std::nullopt);
+  EXPECT_EQ(old_release.Get("7"), std::nullopt);
+}
+
+TEST(Cache, StaleFillAfterInvalidationIsRefused) {
+  Cache cache(SharedRedis(), FreshKeyspace());
+  cache.Put("org-1", "version 1", absl::Minutes(1));
+  cache.Invalidate("org-1");
+
+  LookupResult reader_a = cache.Lookup("org-1");  // A misses ...
+  ASSERT_FALSE(reader_a.hit);
+  const std::string read_by_a = "version 1";          // ... and reads the row before B commits.
+  cache.Invalidate("org-1");                          // B commits version 2, then invalidates.
+  cache.Fill(reader_a, read_by_a, absl::Minutes(1));  // A fills late.
+
+  EXPECT_EQ(cache.stale_fills_refused(), 1);
+  EXPECT_EQ(cache.fills(), 0);
+  LookupResult reader_c = cache.Lookup("org-1");
+  EXPECT_FALSE(reader_c.hit) << "the row A read must not be served";
+  cache.Fill(reader_c, "version 2", absl::Minutes(1));
+  EXPECT_EQ(cache.Get("org-1"), "version 2");
+  EXPECT_EQ(cache.fills(), 1);
+}
+
+TEST(Cache, PutRefusesFillsOfReadersThatMissedBeforeIt) {
+  Cache cache(SharedRedis(), FreshKeyspace());
+  LookupResult reader = cache.Lookup("org-1");
+  cache.Put("org-1", "committed by the writer", absl::Minutes(1));
+  cache.Fill(reader, "read before the write", absl::Minutes(1));
+  EXPECT_EQ(cache.stale_fills_refused(), 1);
+  EXPECT_EQ(cache.Get("org-1"), "committed by the writer");
+}
+
+TEST(Cache, NoReaderLeavesAStaleEntryBehindConcurrentWriters) {
+  Cache cache(SharedRedis(), FreshKeyspace());
+  absl::Mutex mu;
+  int database = 0;  // the row; the truth the cache must never contradict for long
+  std::atomic<bool> writing{true};
+
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) {
+      {
+        absl::MutexLock lock(&mu);
+        ++database;  // the transaction commits ...
+      }
+      cache.Invalidate("row");  // ... and then invalidates.
+    }
+    writing = false;
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&] {
+      while (writing) {
+        LookupResult lookup = cache.Lookup("row");
+        if (lookup.hit) continue;
+        int row;
+        {
+          absl::MutexLock lock(&mu);
+          row = database;
+        }
+        absl::SleepFor(absl::Microseconds(100));  // a slow read: writers overtake it
+        cache.Fill(lookup, absl::StrCat(row), absl::Minutes(1));
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& reader : readers) reader.join();
+
+  const std::optional<std::string> cached = cache.Get("row");
+  if (cached.has_value()) {
+    EXPECT_EQ(*cached, "200");
+  }
+  EXPECT_EQ(cache.errors(), 0);
+}
+
+TEST(Cache, BumpingGenerationInvalidatesListPages) {
+  Cache cache(SharedRedis(), FreshKeyspace());
+  auto page_key = [&](absl::string_view page) {
+    return absl::StrCat("list:", cache.Generation("organisations"), ":", page);
+  };
+  EXPECT_EQ(cache.Generation("organisations"), 0u);
+  for (const char* page : {"first", "after-org-10"}) {
+    std::string key = page_key(page);
+    cache.Fill(cache.Lookup(key), absl::StrCat("page ", page), absl::Minutes(1));
+    ASSERT_EQ(cache.Get(key), absl::StrCat("page ", page));
+  }
+
+  cache.BumpGeneration("organisations");
+  EXPECT_EQ(cache.Generation("organisations"), 1u);
+  EXPECT_EQ(cache.Get(page_key("first")), std::nullopt);
+  EXPECT_EQ(cache.Get(page_key("after-org-10")), std::nullopt);
+  EXPECT_EQ(cache.Generation("projects"), 0u) << "collections are independent";
+}
+
+TEST(Cache, TtlExpires) {
+  Cache cache(SharedRedis(), FreshKeyspace());
+  cache.Fill(cache.Lookup("filled"), "f", absl::Milliseconds(150));
+  cache.Put("put", "p", absl::Milliseconds(150));
+  EXPECT_EQ(cache.Get("filled"), "f");
+  EXPECT_EQ(cache.Get("put"), "p");
+  EXPECT_TRUE(PollUntil([&] { return !cache.Get("filled") && !cache.Get("put"); }));
+}
+
+TEST(Cache, BinarySafeKeysAndValuesRoundTrip) {
+  Cache cache(SharedRedis(), FreshKeyspace());
+  const std::string key = std::string("org:æøå\0:1", 12);
+  const std::string value = std::string("a:b\0\r\n", 6) + "Åland Øresund Ærø" + "\xff";
+  cache.Fill(cache.Lookup(key), value, absl::Minutes(1));
+  EXPECT_EQ(cache.Get(key), value);
+  cache.Put(key, value + "!", absl::Minutes(1));
+  EXPECT_EQ(cache.Get(key), value + "!");
+}
+
+TEST(Cache, RedisDownIsAMissNotAnError) {
+  coopnet::testing::RedisServer server;
+  auto redis = redis::Client::Create(
+      {.address = server.address(),
+       .breaker = {.failure_threshold = 2, .open_for = absl::Milliseconds(100)}});
+  Cache cache(*redis, FreshKeyspace());
+  cache.Put("org-1", "cached", absl::Minutes(1));
+  ASSERT_EQ(cache.Get("org-1"), "cached");
+
+  server.Stop();
+  for (int i = 0; i < 5; ++i) {  // through the breaker opening, too
+    LookupResult lookup = cache.Lookup("org-1");
+    EXPECT_FALSE(lookup.hit);
+    EXPECT_FALSE(lookup.ticket.valid()) << "Fill must not store what it cannot check";
+    cache.Fill(lookup, "from the database", absl::Minutes(1));
+  }
+  cache.Put("org-1", "x", absl::Minutes(1));
+  cache.Invalidate("org-1");
+  cache.BumpGeneration("organisations");
+  const uint64_t unknown = cache.Generation("organisations");
+  EXPECT_GE(unknown, uint64_t{1} << 63) << "above anything INCR gives, so pages miss";
+  EXPECT_NE(cache.Generation("organisations"), unknown);
+  EXPECT_EQ(cache.errors(), 5 + 5);
+  EXPECT_EQ(cache.misses(), 5);
+  EXPECT_EQ(cache.fills(), 0);
+  EXPECT_EQ(redis->stats().breaker_state, redis::BreakerState::kOpen);
+
+  server.Start();
+  ASSERT_TRUE(PollUntil([&] { return cache.Lookup("org-1").ticket.valid(); }));
+  cache.Fill(cache.Lookup("org-1"), "from the database", absl::Minutes(1));
+  EXPECT_EQ(cache.Get("org-1"), "from the database");
+}
+
+}  // namespace
+}  // namespace coopnet::cache
