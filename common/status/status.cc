@@ -42,7 +42,7 @@ absl::Status InvalidArgument(std::vector<FieldViolation> violations) {
   google::rpc::BadRequest bad_request;
   std::vector<std::string> parts;
   for (FieldViolation& v : violations) {
-    parts.push_back(absl::StrCat(v.field, " ", v.description));
+    parts.push_back(v.field.empty() ? v.description : absl::StrCat(v.field, " ", v.description));
     auto* out = bad_request.add_field_violations();
     out->set_field(std::move(v.field));
     out->set_description(std::move(v.description));
@@ -81,8 +81,7 @@ grpc::Status ToGrpc(const absl::Status& status, absl::string_view domain) {
       status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown;
   const std::string message = hide_text ? "internal error" : std::string(status.message());
 
-  google::rpc::ErrorInfo info =
-      GetErrorInfo(status).value_or(google::rpc::ErrorInfo());
+  google::rpc::ErrorInfo info = GetErrorInfo(status).value_or(google::rpc::ErrorInfo());
   if (info.reason().empty()) info.set_reason(CodeName(status.code()));
   info.set_domain(std::string(domain));
 

@@ -27,8 +27,8 @@ TEST(Status, InvalidArgumentNamesEveryFieldAndRule) {
 }
 
 TEST(Status, ToGrpcCarriesGoogleRpcStatusWithErrorInfoAndBadRequest) {
-  grpc::Status g = ToGrpc(InvalidField("organisation.country", "must not be XX"),
-                          "organisations.coopnet");
+  grpc::Status g =
+      ToGrpc(InvalidField("organisation.country", "must not be XX"), "organisations.coopnet");
   EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(g.error_message(), "organisation.country must not be XX");
   google::rpc::Status wire = WireDetails(g);
@@ -59,8 +59,8 @@ TEST(Status, InternalErrorsDoNotLeakTheirText) {
 }
 
 TEST(Status, RoundTripsThroughGrpcKeepingReasonAndMetadata) {
-  absl::Status original = Error(absl::StatusCode::kAborted, "ETAG_MISMATCH", "etag is stale",
-                                {{"current_etag", "7"}});
+  absl::Status original =
+      Error(absl::StatusCode::kAborted, "ETAG_MISMATCH", "etag is stale", {{"current_etag", "7"}});
   absl::Status back = FromGrpc(ToGrpc(original, "organisations.coopnet"));
   EXPECT_EQ(back.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(back.message(), "etag is stale");
