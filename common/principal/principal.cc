@@ -1,0 +1,153 @@
+#include "common/principal/principal.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace coopnet::principal {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Principals a little from the future are fine: clocks of two pods differ.
+constexpr absl::Duration kClockSkew = absl::Minutes(1);
+
+absl::Status Unauthenticated(absl::string_view reason, absl::string_view message) {
+  return status::Error(absl::StatusCode::kUnauthenticated, reason, message);
+}
+
+absl::optional<absl::string_view> Find(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata, absl::string_view key) {
+  auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return absl::nullopt;
+  return absl::string_view(it->second.data(), it->second.size());
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+}  // namespace
+
+Signer::Signer(std::string secret) : secret_(std::move(secret)) {}
+
+std::string Signer::Sign(absl::string_view bytes) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+Signer::Sealed Signer::Seal(Principal principal, absl::Time now) const {
+  *principal.mutable_issue_time() = ToTimestamp(now);
+  *principal.mutable_expire_time() = ToTimestamp(now + kLifetime);
+  Sealed sealed;
+  sealed.bytes = principal.SerializeAsString();
+  sealed.signature = Sign(sealed.bytes);
+  return sealed;
+}
+
+void Signer::Attach(Principal principal, grpc::ClientContext& context, absl::Time now) const {
+  Sealed sealed = Seal(std::move(principal), now);
+  context.AddMetadata(kPrincipalKey, std::move(sealed.bytes));
+  context.AddMetadata(kSignatureKey, std::move(sealed.signature));
+}
+
+absl::StatusOr<Principal> Signer::Verify(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata, absl::Time now) const {
+  absl::optional<absl::string_view> bytes = Find(metadata, kPrincipalKey);
+  absl::optional<absl::string_view> signature = Find(metadata, kSignatureKey);
+  if (!bytes || !signature) {
+    return Unauthenticated("PRINCIPAL_MISSING",
+                           "the call carries no signed principal: call through the gateway");
+  }
+  const std::string expected = Sign(*bytes);
+  if (signature->size() != expected.size() ||
+      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+    return Unauthenticated("PRINCIPAL_INVALID", "the principal's signature is not valid");
+  }
+  Principal principal;
+  if (!principal.ParseFromArray(bytes->data(), static_cast<int>(bytes->size())) ||
+      principal.kind() == Principal::KIND_UNSPECIFIED) {
+    return Unauthenticated("PRINCIPAL_INVALID", "the principal cannot be read");
+  }
+  if (ToTime(principal.expire_time()) < now || ToTime(principal.issue_time()) > now + kClockSkew) {
+    return Unauthenticated("PRINCIPAL_EXPIRED", "the principal is expired or not yet valid");
+  }
+  return principal;
+}
+
+Principal Anonymous(absl::string_view client_address) {
+  Principal p;
+  p.set_kind(Principal::ANONYMOUS);
+  p.set_client_address(std::string(client_address));
+  return p;
+}
+
+Principal Admin() {
+  Principal p;
+  p.set_kind(Principal::ADMIN);
+  p.add_scopes(type::v1::SCOPE_ADMIN);
+  return p;
+}
+
+Principal Service(absl::string_view service) {
+  Principal p;
+  p.set_kind(Principal::SERVICE);
+  p.set_service(std::string(service));
+  return p;
+}
+
+Principal ApiKey(absl::string_view organisation, absl::string_view api_key,
+                 const std::vector<Scope>& scopes) {
+  Principal p;
+  p.set_kind(Principal::API_KEY);
+  p.set_organisation(std::string(organisation));
+  p.set_api_key(std::string(api_key));
+  for (Scope scope : scopes) p.add_scopes(scope);
+  return p;
+}
+
+bool IsAdmin(const Principal& principal) {
+  return principal.kind() == Principal::ADMIN ||
+         std::find(principal.scopes().begin(), principal.scopes().end(), type::v1::SCOPE_ADMIN) !=
+             principal.scopes().end();
+}
+
+bool HasScope(const Principal& principal, Scope scope) {
+  if (IsAdmin(principal) || principal.kind() == Principal::SERVICE) return true;
+  if (principal.kind() == Principal::ANONYMOUS) return false;
+  return std::find(principal.scopes().begin(), principal.scopes().end(), scope) !=
+         principal.scopes().end();
+}
+
+bool ActsFor(const Principal& principal, absl::string_view organisation) {
+  if (IsAdmin(principal)) return true;
+  return principal.kind() == Principal::API_KEY && principal.organisation() == organisation;
+}
+
+std::string Subject(const Principal& principal) {
+  switch (principal.kind()) {
+    case Principal::ADMIN:
+      return "admin";
+    case Principal::SERVICE:
+      return absl::StrCat("service:", principal.service());
+    case Principal::API_KEY:
+      return principal.api_key().empty() ? principal.organisation() : principal.api_key();
+    default:
+      return "anonymous";
+  }
+}
+
+}  // namespace coopnet::principal

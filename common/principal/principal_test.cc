@@ -1,0 +1,80 @@
+#include "common/principal/principal.h"
+
+#include <gtest/gtest.h>
+
+#include "common/status/status.h"
+
+namespace coopnet::principal {
+namespace {
+
+const std::string kSecret(40, 's');
+const absl::Time kNow = absl::FromUnixSeconds(1'790'000'000);
+
+using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
+
+Metadata AsMetadata(const Signer::Sealed& sealed) {
+  return {{kPrincipalKey, sealed.bytes}, {kSignatureKey, sealed.signature}};
+}
+
+std::string ReasonOf(const absl::Status& s) {
+  auto info = status::GetErrorInfo(s);
+  return info ? info->reason() : "";
+}
+
+TEST(Principal, SignedPrincipalIsVerified) {
+  Signer signer(kSecret);
+  Signer::Sealed sealed = signer.Seal(
+      ApiKey("organisations/a", "organisations/a/apiKeys/k", {type::v1::SCOPE_WRITE}), kNow);
+  absl::StatusOr<Principal> verified = signer.Verify(AsMetadata(sealed), kNow + absl::Seconds(1));
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->organisation(), "organisations/a");
+  EXPECT_TRUE(HasScope(*verified, type::v1::SCOPE_WRITE));
+  EXPECT_FALSE(HasScope(*verified, type::v1::SCOPE_ADMIN));
+}
+
+TEST(Principal, MissingPrincipalIsUnauthenticated) {
+  absl::StatusOr<Principal> verified = Signer(kSecret).Verify({}, kNow);
+  EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ReasonOf(verified.status()), "PRINCIPAL_MISSING");
+}
+
+TEST(Principal, PrincipalSignedWithAnotherSecretIsRefused) {
+  Signer::Sealed forged = Signer(std::string(40, 'x')).Seal(Admin(), kNow);
+  absl::StatusOr<Principal> verified = Signer(kSecret).Verify(AsMetadata(forged), kNow);
+  EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ReasonOf(verified.status()), "PRINCIPAL_INVALID");
+}
+
+TEST(Principal, TamperedPrincipalIsRefused) {
+  Signer signer(kSecret);
+  Signer::Sealed sealed = signer.Seal(ApiKey("organisations/a", "k", {}), kNow);
+  // Someone swaps in an admin principal but keeps the key's signature.
+  sealed.bytes = signer.Seal(Admin(), kNow).bytes;
+  sealed.signature = signer.Seal(ApiKey("organisations/a", "k", {}), kNow).signature;
+  EXPECT_EQ(ReasonOf(signer.Verify(AsMetadata(sealed), kNow).status()), "PRINCIPAL_INVALID");
+}
+
+TEST(Principal, ExpiredPrincipalIsRefused) {
+  Signer signer(kSecret);
+  Signer::Sealed sealed = signer.Seal(Admin(), kNow);
+  EXPECT_TRUE(signer.Verify(AsMetadata(sealed), kNow + kLifetime - absl::Seconds(1)).ok());
+  EXPECT_EQ(
+      ReasonOf(signer.Verify(AsMetadata(sealed), kNow + kLifetime + absl::Seconds(1)).status()),
+      "PRINCIPAL_EXPIRED");
+}
+
+TEST(Principal, AnonymousHoldsNoScopeAndActsForNobody) {
+  Principal anonymous = Anonymous("203.0.113.7");
+  EXPECT_FALSE(HasScope(anonymous, type::v1::SCOPE_READ));
+  EXPECT_FALSE(ActsFor(anonymous, "organisations/a"));
+}
+
+TEST(Principal, KeyActsForItsOwnOrganisationOnly) {
+  Principal key = ApiKey("organisations/a", "organisations/a/apiKeys/k", {type::v1::SCOPE_WRITE});
+  EXPECT_TRUE(ActsFor(key, "organisations/a"));
+  EXPECT_FALSE(ActsFor(key, "organisations/b"));
+  EXPECT_TRUE(ActsFor(Admin(), "organisations/b"));
+}
+
+}  // namespace
+}  // namespace coopnet::principal

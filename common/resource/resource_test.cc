@@ -1,0 +1,61 @@
+#include "common/resource/resource.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace coopnet::resource {
+namespace {
+
+TEST(Ids, AreUrlSafeAndOrderedByCreationTime) {
+  const absl::Time t = absl::FromUnixMillis(1'790'000'000'000);
+  std::string earlier = NewId(t);
+  std::string later = NewId(t + absl::Milliseconds(1));
+  EXPECT_LT(earlier, later);
+  EXPECT_TRUE(IsId(earlier));
+  EXPECT_EQ(earlier.find_first_not_of("0123456789abcdefghjkmnpqrstvwxyz"), std::string::npos);
+}
+
+TEST(Ids, DoNotCollide) {
+  std::set<std::string> ids;
+  const absl::Time t = absl::Now();
+  for (int i = 0; i < 100000; ++i) ids.insert(NewId(t));
+  EXPECT_EQ(ids.size(), 100000u);
+}
+
+TEST(Names, ParseGivesTheIdOrNamesTheFieldAndShape) {
+  std::string id = NewId();
+  EXPECT_EQ(*ParseName("name", "organisations/" + id, "organisations"), id);
+  absl::Status wrong = ParseName("name", "events/" + id, "organisations").status();
+  EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong.message().find("name must be a resource name organisations/{id}"),
+            std::string::npos);
+  EXPECT_FALSE(ParseName("name", "organisations/../x", "organisations").ok());
+  EXPECT_FALSE(ParseName("name", "", "organisations").ok());
+}
+
+TEST(PageSize, DefaultsClampsAndRefusesNegative) {
+  EXPECT_EQ(*PageSize(0), kDefaultPageSize);
+  EXPECT_EQ(*PageSize(10), 10);
+  EXPECT_EQ(*PageSize(100000), kMaxPageSize);
+  EXPECT_EQ(PageSize(-1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PageToken, RoundTripsForTheSameQueryOnly) {
+  std::string token = EncodePageToken("country=DK", "01jdz5c7m3xq");
+  EXPECT_EQ(*DecodePageToken(token, "country=DK"), "01jdz5c7m3xq");
+  EXPECT_EQ(*DecodePageToken("", "country=DK"), "");
+  absl::Status other = DecodePageToken(token, "country=PL").status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(other.message().find("page_token"), std::string::npos);
+  EXPECT_FALSE(DecodePageToken("not a token!", "country=DK").ok());
+}
+
+TEST(Etag, RoundTripsAndRefusesForeignValues) {
+  EXPECT_EQ(*RevisionOfEtag("etag", Etag(7)), 7);
+  EXPECT_FALSE(RevisionOfEtag("etag", "7").ok());
+  EXPECT_FALSE(RevisionOfEtag("etag", "r-1").ok());
+}
+
+}  // namespace
+}  // namespace coopnet::resource
