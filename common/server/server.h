@@ -1,0 +1,155 @@
+// coopnet::server — one way to run a coopnet gRPC service.
+//
+// A Server listens with keepalive and a maximum connection age (so that clients
+// re-resolve and spread over new pods), serves grpc.health.v1 (NOT_SERVING until the
+// readiness check passes: database reachable and migrated) and server reflection,
+// counts every call in Prometheus with go-grpc-prometheus names, logs it as one JSON
+// line with its trace id, and drains on SIGTERM: health turns NOT_SERVING, calls in
+// flight get until the drain deadline, then the rest are cancelled.
+//
+// Handlers use gRPC's callback API and hand their blocking work to Server::Unary, which
+// runs it on a bounded worker pool with the verified caller:
+//
+//   grpc::ServerUnaryReactor* GetOrganisation(grpc::CallbackServerContext* context,
+//                                             const GetOrganisationRequest* request,
+//                                             Organisation* response) override {
+//     return server_.Unary(context, [=](const server::Call& call) {
+//       return handler_.Get(call, *request, *response);
+//     });
+//   }
+//
+//   int main() {
+//     server::BlockTerminationSignals();   // first, before any thread starts
+//     server::Server server(options, signer);
+//     OrganisationService service(server, ...);
+//     server.Register(&service, "coopnet.organisations.v1.OrganisationService");
+//     server.SetReadinessCheck([&] { return pg::IsMigrated(...).status(); });
+//     if (auto s = server.Start(); !s.ok()) ...
+//     server.WaitForTermination();
+//   }
+#ifndef COOPNET_COMMON_SERVER_SERVER_H_
+#define COOPNET_COMMON_SERVER_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/metrics/metrics.h"
+#include "common/principal/principal.h"
+#include "common/server/health.h"
+#include "common/server/worker_pool.h"
+
+namespace coopnet::server {
+
+struct ServerOptions {
+  // Short name for logs and metrics, e.g. `organisations`.
+  std::string service_name;
+  // ErrorInfo domain of every error, e.g. `organisations.coopnet`.
+  std::string error_domain;
+  // gRPC listen address; port 0 picks a free port (see Server::port()).
+  std::string listen_address = "0.0.0.0:50051";
+  // Prometheus exposer address; empty for none.
+  std::string metrics_address;
+  // Threads for blocking work: the size of the database pool.
+  int workers = 8;
+  // Calls that may wait for a worker before the server answers RESOURCE_EXHAUSTED.
+  int queue_capacity = 512;
+  // Connections are closed (gracefully) after this long so that clients rebalance.
+  absl::Duration max_connection_age = absl::Minutes(5);
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // How long calls in flight may finish after SIGTERM.
+  absl::Duration drain_timeout = absl::Seconds(20);
+  // How often readiness is checked.
+  absl::Duration readiness_interval = absl::Seconds(2);
+};
+
+// What a handler knows about the call it serves.
+struct Call {
+  // The verified caller.
+  principal::Principal principal;
+  // From the `traceparent` header; empty when none came.
+  std::string trace_id;
+  // The `accept-language` metadata, as the gateway passed it on.
+  std::string accept_language;
+  absl::Time deadline = absl::InfiniteFuture();
+  grpc::CallbackServerContext* context = nullptr;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so
+// that WaitForTermination receives them. Call first thing in main().
+void BlockTerminationSignals();
+
+class Server {
+ public:
+  Server(ServerOptions options, principal::Signer signer);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Adds a service before Start(); `full_name` is what health checks ask for.
+  void Register(grpc::Service* service, const std::string& full_name);
+
+  // Checked every readiness_interval from Start() on: health is SERVING while it
+  // returns OK. Without one, the server is ready as soon as it starts.
+  void SetReadinessCheck(std::function<absl::Status()> check);
+
+  // Binds, starts serving and starts the readiness loop.
+  absl::Status Start();
+
+  // The bound gRPC port (useful with port 0), and the metrics port (0 when off).
+  int port() const { return port_; }
+  int metrics_port() const { return exposer_ ? exposer_->Port() : 0; }
+
+  // Runs `work` on the worker pool with the verified caller and finishes the call with
+  // its status. Refuses without starting the work: UNAUTHENTICATED without a valid
+  // principal, DEADLINE_EXCEEDED when the deadline passed before a worker was free,
+  // CANCELLED when the client went away, RESOURCE_EXHAUSTED when the queue is full.
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+                                  std::function<absl::Status(const Call&)> work);
+
+  // Waits for SIGTERM or SIGINT (see BlockTerminationSignals), then Shutdown().
+  void WaitForTermination();
+
+  // Health NOT_SERVING, then stop taking calls, letting those in flight finish until
+  // the drain deadline. Idempotent.
+  void Shutdown();
+
+  // Calls waiting for a worker, and workers busy: for gauges and for tests.
+  int queued_calls() const { return workers_ ? workers_->queued() : 0; }
+  int busy_workers() const { return workers_ ? workers_->busy() : 0; }
+
+  HealthService& health() { return *health_; }
+  const principal::Signer& signer() const { return signer_; }
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  void ReadinessLoop();
+
+  const ServerOptions options_;
+  const principal::Signer signer_;
+  std::vector<std::pair<grpc::Service*, std::string>> services_;
+  std::function<absl::Status()> readiness_check_;
+  std::unique_ptr<metrics::GrpcServerMetrics> grpc_metrics_;
+  std::unique_ptr<metrics::Exposer> exposer_;
+  std::unique_ptr<HealthService> health_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Notification stopping_;
+  std::thread readiness_thread_;
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace coopnet::server
+
+#endif  // COOPNET_COMMON_SERVER_SERVER_H_
