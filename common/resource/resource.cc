@@ -2,11 +2,13 @@
 
 #include <random>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status/status.h"
 
 namespace coopnet::resource {
@@ -34,15 +36,38 @@ std::string FingerprintHash(absl::string_view fingerprint) {
 }  // namespace
 
 std::string NewId(absl::Time now) {
-  thread_local std::mt19937_64 random(std::random_device{}());
-  const uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(now)) & ((1ULL << 48) - 1);
-  const uint64_t high = random();
-  const uint64_t low = random();
+  // Ids made in the same millisecond by this process count up from the first one's
+  // random part, so that they too sort in the order they were made.
+  static absl::Mutex mu(absl::kConstInit);
+  static std::mt19937_64 random ABSL_GUARDED_BY(mu)(std::random_device{}());
+  static uint64_t last_millis ABSL_GUARDED_BY(mu) = 0;
+  static uint64_t last_high ABSL_GUARDED_BY(mu) = 0;  // 16 bits used
+  static uint64_t last_low ABSL_GUARDED_BY(mu) = 0;
+  uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(now)) & ((1ULL << 48) - 1);
+  uint64_t high, low;
+  {
+    absl::MutexLock lock(&mu);
+    if (millis <= last_millis) {
+      millis = last_millis;
+      if (++last_low == 0) last_high = (last_high + 1) & 0xffff;
+    } else {
+      last_millis = millis;
+      last_high = random() & 0xffff;
+      // Leaves room to count up within the millisecond without carrying into `high`.
+      last_low = random() >> 1;
+    }
+    high = last_high;
+    low = last_low;
+  }
   // 130 bits in 26 characters: 48 of time, 80 of randomness, 2 leading zero bits.
   std::string id(kIdLength, '0');
   for (int i = 9; i >= 0; --i) id[i] = kAlphabet[(millis >> ((9 - i) * 5)) & 31];
+  // 80 random bits, most significant first: 16 of `high`, then 64 of `low`.
   for (int i = 0; i < 16; ++i) {
-    const uint64_t bits = i < 8 ? high >> (i * 5) : low >> ((i - 8) * 5);
+    const int shift = (15 - i) * 5;  // bit position within the 80
+    const uint64_t bits = shift >= 64  ? high >> (shift - 64)
+                          : shift > 59 ? (low >> shift) | (high << (64 - shift))
+                                       : low >> shift;
     id[10 + i] = kAlphabet[bits & 31];
   }
   return id;

@@ -16,6 +16,16 @@ TEST(Ids, AreUrlSafeAndOrderedByCreationTime) {
   EXPECT_EQ(earlier.find_first_not_of("0123456789abcdefghjkmnpqrstvwxyz"), std::string::npos);
 }
 
+TEST(Ids, MadeInTheSameMillisecondStillSortInOrder) {
+  const absl::Time t = absl::Now() + absl::Hours(1);
+  std::string previous = NewId(t);
+  for (int i = 0; i < 10000; ++i) {
+    std::string next = NewId(t);
+    ASSERT_LT(previous, next);
+    previous = next;
+  }
+}
+
 TEST(Ids, DoNotCollide) {
   std::set<std::string> ids;
   const absl::Time t = absl::Now();
