@@ -26,8 +26,7 @@ namespace {
 }
 
 std::string MakeTempFolder() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "coopnet-test-XXXXXX").string();
+  std::string pattern = (std::filesystem::temp_directory_path() / "coopnet-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) Fail("mkdtemp failed");
   // The postgres user must reach the data folder inside.
   chmod(pattern.c_str(), 0755);
@@ -46,8 +45,7 @@ void ExecOrFail(const std::string& dsn, const std::string& sql) {
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     Fail(absl::StrCat("cannot connect to ", dsn, ": ", PQerrorMessage(conn.get())));
   }
-  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()),
-                                                        &PQclear);
+  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()), &PQclear);
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
     Fail(absl::StrCat(sql, ": ", PQerrorMessage(conn.get())));
   }
@@ -135,9 +133,7 @@ void PostgresServer::Start() {
 
 void PostgresServer::Stop() { RunServersScript(absl::StrCat("postgres-stop ", dir_, "/pg")); }
 
-void PostgresServer::Restart() {
-  RunServersScript(absl::StrCat("postgres-restart ", dir_, "/pg"));
-}
+void PostgresServer::Restart() { RunServersScript(absl::StrCat("postgres-restart ", dir_, "/pg")); }
 
 RedisServer::RedisServer() : dir_(MakeTempFolder()), port_(FreePort()) { Start(); }
 

@@ -19,8 +19,7 @@ std::string QueryOne(const std::string& dsn, const std::string& sql) {
 
 TEST(TestDatabase, IsFreshAndSpeaksUtf8) {
   TestDatabase db;
-  EXPECT_EQ(QueryOne(db.dsn(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"),
-            "0");
+  EXPECT_EQ(QueryOne(db.dsn(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "0");
   EXPECT_EQ(QueryOne(db.dsn(), "SELECT 'Kujawsko-Pomorskie, Örebro, Bærum'"),
             "Kujawsko-Pomorskie, Örebro, Bærum");
 }
@@ -34,8 +33,7 @@ TEST(TestDatabase, TwoDatabasesDoNotShareTables) {
 
 TEST(PostgresServer, RestartCutsConnectionsAndServesAgain) {
   PostgresServer server;
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(server.dsn().c_str()),
-                                                     &PQfinish);
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(server.dsn().c_str()), &PQfinish);
   ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK);
   server.Restart();
   std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), "SELECT 1"), &PQclear);

@@ -1,0 +1,56 @@
+// coopnet.organisations.v1.OrganisationService: the gRPC handlers. Each reads like
+// DESIGN.md's four steps: validate, authorise, act (store and cache), answer.
+#ifndef COOPNET_SERVICES_ORGANISATIONS_ORGANISATION_SERVICE_H_
+#define COOPNET_SERVICES_ORGANISATIONS_ORGANISATION_SERVICE_H_
+
+#include "common/cache/cache.h"
+#include "common/server/server.h"
+#include "coopnet/organisations/v1/organisations.grpc.pb.h"
+#include "services/organisations/organisation_store.h"
+
+namespace coopnet::organisations {
+
+inline constexpr char kServiceName[] = "coopnet.organisations.v1.OrganisationService";
+inline constexpr char kErrorDomain[] = "organisations.coopnet";
+
+class OrganisationService final : public v1::OrganisationService::CallbackService {
+ public:
+  // Reads go through `cache` (cache-aside; Redis down is a miss); writes invalidate it
+  // after they commit.
+  OrganisationService(server::Server& server, OrganisationStore& store, cache::Cache& cache);
+
+  grpc::ServerUnaryReactor* CreateOrganisation(grpc::CallbackServerContext* context,
+                                               const v1::CreateOrganisationRequest* request,
+                                               Organisation* response) override;
+  grpc::ServerUnaryReactor* GetOrganisation(grpc::CallbackServerContext* context,
+                                            const v1::GetOrganisationRequest* request,
+                                            Organisation* response) override;
+  grpc::ServerUnaryReactor* ListOrganisations(grpc::CallbackServerContext* context,
+                                              const v1::ListOrganisationsRequest* request,
+                                              v1::ListOrganisationsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateOrganisation(grpc::CallbackServerContext* context,
+                                               const v1::UpdateOrganisationRequest* request,
+                                               Organisation* response) override;
+  grpc::ServerUnaryReactor* DeleteOrganisation(grpc::CallbackServerContext* context,
+                                               const v1::DeleteOrganisationRequest* request,
+                                               google::protobuf::Empty* response) override;
+
+ private:
+  absl::Status Create(const server::Call& call, const v1::CreateOrganisationRequest& request,
+                      Organisation& response);
+  absl::Status Get(const server::Call& call, const v1::GetOrganisationRequest& request,
+                   Organisation& response);
+  absl::Status List(const server::Call& call, const v1::ListOrganisationsRequest& request,
+                    v1::ListOrganisationsResponse& response);
+  absl::Status Update(const server::Call& call, const v1::UpdateOrganisationRequest& request,
+                      Organisation& response);
+  absl::Status Delete(const server::Call& call, const v1::DeleteOrganisationRequest& request);
+
+  server::Server& server_;
+  OrganisationStore& store_;
+  cache::Cache& cache_;
+};
+
+}  // namespace coopnet::organisations
+
+#endif  // COOPNET_SERVICES_ORGANISATIONS_ORGANISATION_SERVICE_H_
