@@ -1,0 +1,38 @@
+# Sourced by deploy/local/run.sh and tests/run.sh: the Debian 12 packages coopnet builds,
+# runs and tests with, installed when missing (as root), or named when we cannot.
+
+COOPNET_PACKAGES=(
+  cmake ninja-build ccache pkg-config g++ python3
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  golang-github-gogo-googleapis-dev libhiredis-dev libpq-dev prometheus-cpp-dev libssl-dev
+  libgtest-dev libgmock-dev
+  postgresql redis-server
+)
+
+ensure_packages() {
+  local missing=()
+  local package
+  for package in "${COOPNET_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "coopnet needs: sudo apt-get install ${missing[*]}" >&2
+    return 1
+  fi
+  echo "Installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the system's own servers on install; ours run on their own ports, and a
+  # system instance is none of our business, so leave it as the package set it up.
+}
+
+# Configures (once) and builds everything into build/.
+build_all() {
+  local root=$1
+  if [ ! -f "$root/build/build.ninja" ]; then
+    cmake -G Ninja -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build "$root/build"
+}

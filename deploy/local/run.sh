@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The embedded default: everything coopnet needs, on this machine. Installs missing
+# Debian packages (as root), builds, starts PostgreSQL and Redis with their data in
+# .local/ of this checkout and on their own ports (so a system instance is never
+# touched), migrates, starts the services and prints the endpoints. Ctrl-C or SIGTERM
+# stops everything it started.
+#
+# Ports: COOPNET_LOCAL_PG_PORT (15432), COOPNET_LOCAL_REDIS_PORT (16379); the services
+# take their own COOPNET_* settings (see README.md).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/deploy/local/packages.sh"
+ensure_packages
+build_all "$root"
+
+servers="$root/deploy/local/servers.sh"
+local_dir="$root/.local"
+pg_port=${COOPNET_LOCAL_PG_PORT:-15432}
+redis_port=${COOPNET_LOCAL_REDIS_PORT:-16379}
+mkdir -p "$local_dir"
+
+# PostgreSQL runs as the postgres user, which may not reach a checkout under a private
+# home folder; then its data lives in /var/tmp, linked from .local/.
+pg_dir="$local_dir/postgres"
+if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$local_dir"; then
+  outside="/var/tmp/coopnet-postgres-$(echo "$root" | md5sum | cut -c1-12)"
+  mkdir -p "$outside"
+  chmod 755 "$outside"
+  ln -sfn "$outside" "$local_dir/postgres-data"
+  pg_dir="$outside/postgres"
+  echo "note: $root is closed to the postgres user; its data is in $pg_dir"
+fi
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  "$servers" redis-stop "$local_dir/redis" || true
+  "$servers" postgres-stop "$pg_dir" || true
+  echo "coopnet stopped."
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$servers" postgres-start "$pg_dir" "$pg_port"
+"$servers" redis-start "$local_dir/redis" "$redis_port"
+
+secret_file="$local_dir/principal_secret"
+if [ -z "${COOPNET_PRINCIPAL_SECRET:-}" ]; then
+  [ -s "$secret_file" ] || (umask 077 && openssl rand -hex 32 >"$secret_file")
+  COOPNET_PRINCIPAL_SECRET=$(cat "$secret_file")
+fi
+export COOPNET_PRINCIPAL_SECRET
+export COOPNET_REDIS_ADDRESS="127.0.0.1:$redis_port"
+
+cli="$root/build/tools/cli/coopnet"
+start_service() {
+  local name=$1 grpc_port=$2 metrics_port=$3
+  local database="coopnet_$name"
+  local dsn="host=127.0.0.1 port=$pg_port user=postgres dbname=$database"
+  if [ -z "$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = '$database'")" ]; then
+    psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE $database" >/dev/null
+  fi
+  COOPNET_PG_DSN="$dsn" "$root/build/services/$name/$name" migrate
+  COOPNET_PG_DSN="$dsn" COOPNET_GRPC_ADDRESS="127.0.0.1:$grpc_port" \
+    COOPNET_METRICS_ADDRESS="127.0.0.1:$metrics_port" \
+    "$root/build/services/$name/$name" serve 2>>"$local_dir/$name.log" &
+  pids+=($!)
+  "$cli" wait "127.0.0.1:$grpc_port" 60 >/dev/null ||
+    { echo "$name did not become healthy: see $local_dir/$name.log" >&2; exit 1; }
+}
+
+start_service organisations 50051 9101
+
+cat <<INFO
+
+coopnet is running.
+  organisations  gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
+  PostgreSQL     127.0.0.1:$pg_port (user postgres)   Redis 127.0.0.1:$redis_port
+  logs           $local_dir/*.log
+
+Try:
+  $cli list 127.0.0.1:50051
+  COOPNET_PRINCIPAL_SECRET=\$(cat $secret_file) \\
+    $cli call 127.0.0.1:50051 coopnet.organisations.v1.OrganisationService/ListOrganisations '{}'
+
+Ctrl-C stops everything.
+INFO
+
+# Returns when a service exits on its own (or a signal arrives); the EXIT trap stops the rest.
+wait -n "${pids[@]}"
