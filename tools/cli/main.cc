@@ -7,8 +7,9 @@
 //
 // `call` signs its principal with COOPNET_PRINCIPAL_SECRET: an administrator, or with
 // COOPNET_CALLER=anonymous | organisations/{id} (an API key of that organisation with
-// the read and write scopes). Answers and errors (google.rpc.Status with its details)
-// are printed as JSON.
+// the read and write scopes). COOPNET_TRACEPARENT, when set, is sent as the W3C
+// `traceparent` so the call can be found in the service's logs. Answers and errors
+// (google.rpc.Status with its details) are printed as JSON.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -202,6 +203,9 @@ int CallCommand(const std::string& address, std::string method_name, const std::
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   coopnet::principal::Signer(secret).Attach(Caller(), context);
+  if (const char* traceparent = std::getenv("COOPNET_TRACEPARENT")) {
+    context.AddMetadata("traceparent", traceparent);
+  }
   grpc::ByteBuffer reply;
   auto channel = Connect(address);
   grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
