@@ -104,6 +104,8 @@ class Cache {
   void BumpGeneration(absl::string_view collection);
 
   // Counters since construction, for metrics.
+  const Keyspace& keyspace() const { return keyspace_; }
+
   int64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   // Includes the lookups that failed because of Redis.
   int64_t misses() const { return misses_.load(std::memory_order_relaxed); }

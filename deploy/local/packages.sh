@@ -2,7 +2,7 @@
 # runs and tests with, installed when missing (as root), or named when we cannot.
 
 COOPNET_PACKAGES=(
-  cmake ninja-build ccache pkg-config g++ python3
+  cmake ninja-build ccache pkg-config g++ python3 curl openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   golang-github-gogo-googleapis-dev libhiredis-dev libpq-dev prometheus-cpp-dev libssl-dev
   libgtest-dev libgmock-dev

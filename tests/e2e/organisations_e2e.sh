@@ -81,6 +81,14 @@ grep -q 'grpc_server_handled_total{grpc_code="OK",grpc_method="CreateOrganisatio
   "$work/metrics" || fail "CreateOrganisation OK not counted"
 grep -q 'grpc_code="InvalidArgument",grpc_method="CreateOrganisation"' "$work/metrics" ||
   fail "the refusal was not counted"
+# Pool, queue and cache figures are sampled once a second.
+deadline=$((SECONDS + 10))
+until curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics" &&
+    grep -q '^coopnet_cache_requests_total{keyspace="organisations",result="miss"} [1-9]' "$work/metrics"; do
+  [ $SECONDS -lt $deadline ] || fail "the cache miss of GetOrganisation was not counted"
+  sleep 0.1
+done
+grep -q '^coopnet_pg_pool_connections 8' "$work/metrics" || fail "no pool gauge"
 grep -q '"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"' "$work/service.log" ||
   fail "the call's log line lacks the trace id"
 /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' \

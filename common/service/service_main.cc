@@ -1,0 +1,206 @@
+#include "common/service/service_main.h"
+
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "common/principal/principal.h"
+
+extern char** environ;
+
+namespace coopnet::service {
+namespace {
+
+// Samples what the libraries count into Prometheus once a second: pools and queues as
+// gauges, cache outcomes as counters (advanced by what happened since the last sample).
+class Gauges {
+ public:
+  static absl::StatusOr<std::unique_ptr<Gauges>> Create() {
+    auto gauges = std::unique_ptr<Gauges>(new Gauges());
+    absl::Status s = absl::OkStatus();
+    auto gauge = [&](std::optional<metrics::GaugeFamily>* out, const char* name, const char* help) {
+      auto family = metrics::GaugeFamily::Create(name, help, {});
+      if (family.ok())
+        *out = *family;
+      else
+        s.Update(family.status());
+    };
+    auto counter = [&](std::optional<metrics::CounterFamily>* out, const char* name,
+                       const char* help, std::vector<std::string> labels) {
+      auto family = metrics::CounterFamily::Create(name, help, std::move(labels));
+      if (family.ok())
+        *out = *family;
+      else
+        s.Update(family.status());
+    };
+    gauge(&gauges->pool_size_, "coopnet_pg_pool_connections", "Database connections in the pool");
+    gauge(&gauges->pool_in_use_, "coopnet_pg_pool_in_use", "Database connections in use");
+    gauge(&gauges->pool_waiting_, "coopnet_pg_pool_waiting", "Calls waiting for a connection");
+    gauge(&gauges->queue_, "coopnet_worker_queue_length", "Calls waiting for a worker");
+    gauge(&gauges->busy_, "coopnet_workers_busy", "Workers running a call");
+    gauge(&gauges->breaker_, "coopnet_redis_breaker_open",
+          "1 while the Redis circuit breaker is open: the cache is bypassed");
+    counter(&gauges->cache_requests_, "coopnet_cache_requests_total",
+            "Cache lookups by keyspace and result (hit or miss)", {"keyspace", "result"});
+    counter(&gauges->cache_errors_, "coopnet_cache_errors_total",
+            "Redis errors the cache turned into misses", {"keyspace"});
+    if (!s.ok()) return s;
+    return gauges;
+  }
+
+  void Sample(const server::Server& server, pg::Pool& pool, redis::Client& redis,
+              const std::vector<cache::Cache*>& caches) {
+    pool_size_->With({}).Set(pool.size());
+    pool_in_use_->With({}).Set(pool.in_use());
+    pool_waiting_->With({}).Set(pool.waiting());
+    queue_->With({}).Set(server.queued_calls());
+    busy_->With({}).Set(server.busy_workers());
+    breaker_->With({}).Set(redis.stats().breaker_state == redis::BreakerState::kOpen ? 1 : 0);
+    last_.resize(caches.size());
+    for (size_t i = 0; i < caches.size(); ++i) {
+      const cache::Cache& cache = *caches[i];
+      const std::string keyspace = cache.keyspace().name;
+      Seen now{cache.hits(), cache.misses(), cache.errors()};
+      cache_requests_->With({keyspace, "hit"}).Increment(now.hits - last_[i].hits);
+      cache_requests_->With({keyspace, "miss"}).Increment(now.misses - last_[i].misses);
+      cache_errors_->With({keyspace}).Increment(now.errors - last_[i].errors);
+      last_[i] = now;
+    }
+  }
+
+ private:
+  struct Seen {
+    int64_t hits = 0, misses = 0, errors = 0;
+  };
+  Gauges() = default;
+  std::optional<metrics::GaugeFamily> pool_size_, pool_in_use_, pool_waiting_, queue_, busy_,
+      breaker_;
+  std::optional<metrics::CounterFamily> cache_requests_, cache_errors_;
+  std::vector<Seen> last_;
+};
+
+}  // namespace
+
+cache::Cache& Context::Cache(cache::Keyspace keyspace) {
+  auto& cache = Own(std::make_unique<cache::Cache>(redis_, std::move(keyspace)));
+  caches_.push_back(&cache);
+  return cache;
+}
+
+int Run(int argc, char** argv, const Definition& d) {
+  server::BlockTerminationSignals();
+  config::Loader config(d.name, "[serve|migrate]");
+  const auto& address =
+      config.String("grpc_address", absl::StrCat("0.0.0.0:", d.grpc_port), "gRPC listen address");
+  const auto& metrics_address =
+      config.String("metrics_address", absl::StrCat("0.0.0.0:", d.metrics_port),
+                    "Prometheus /metrics address; empty turns it off");
+  const auto& pg_dsn = config.Secret(
+      "pg_dsn", absl::StrCat("host=127.0.0.1 port=15432 user=postgres dbname=coopnet_", d.name),
+      "PostgreSQL connection string (libpq)");
+  const auto& pg_pool_size =
+      config.Int("pg_pool_size", 8, "database connections, and threads for blocking work");
+  const auto& redis_address = config.String("redis_address", "127.0.0.1:16379", "Redis host:port");
+  const auto& secret = config.Secret("principal_secret", config::kRequired,
+                                     "shared secret (32+ bytes) that signs callers' principals");
+  const auto& log_level = config.String("log_level", "info", "debug, info, warn or error");
+  const auto& drain_timeout = config.Duration("drain_timeout", absl::Seconds(20),
+                                              "how long calls in flight may finish after SIGTERM");
+  const auto& max_connection_age = config.Duration("max_connection_age", absl::Minutes(5),
+                                                   "connections are recycled after this long");
+  const auto& migrate_at_start =
+      config.Bool("migrate_at_start", false, "apply migrations before serving");
+  if (d.configure) d.configure(config);
+
+  const std::string me = d.name + ": ";
+  if (absl::Status s = config.Load(argc, argv, environ); !s.ok()) {
+    std::cerr << me << s.message() << "\n";
+    return 2;
+  }
+  if (config.HelpRequested()) return 0;
+  const std::vector<std::string>& args = config.Positional();
+  const std::string command = args.empty() ? "serve" : args[0];
+  if (args.size() > 1 || (command != "serve" && command != "migrate")) {
+    std::cerr << me << "expected `serve` or `migrate`\n" << config.Help();
+    return 2;
+  }
+  if (secret.size() < principal::kMinSecretBytes) {
+    std::cerr << me << "COOPNET_PRINCIPAL_SECRET must be at least " << principal::kMinSecretBytes
+              << " bytes\n";
+    return 2;
+  }
+  absl::StatusOr<log::Level> level = log::ParseLevel(log_level);
+  if (!level.ok()) {
+    std::cerr << me << "COOPNET_LOG_LEVEL " << level.status().message() << "\n";
+    return 2;
+  }
+  log::Init(d.name, *level);
+
+  pg::PoolOptions pool_options;
+  pool_options.dsn = pg_dsn;
+  pool_options.size = static_cast<int>(pg_pool_size);
+  pool_options.application_name = d.name;
+  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(pool_options);
+  if (!pool.ok()) {
+    log::Error("database pool", {{"error", std::string(pool.status().message())}});
+    return 2;
+  }
+  if (command == "migrate" || migrate_at_start) {
+    if (absl::Status s = pg::Migrate(**pool, *d.migrations); !s.ok()) {
+      log::Error("migration failed", {{"error", std::string(s.message())}});
+      return 1;
+    }
+    log::Info("migrated", {{"versions", static_cast<int64_t>(d.migrations->size())}});
+    if (command == "migrate") return 0;
+  }
+
+  redis::ClientOptions redis_options;
+  redis_options.address = redis_address;
+  std::unique_ptr<redis::Client> redis = redis::Client::Create(redis_options);
+
+  server::ServerOptions options;
+  options.service_name = d.name;
+  options.error_domain = d.error_domain;
+  options.listen_address = address;
+  options.metrics_address = metrics_address;
+  options.workers = static_cast<int>(pg_pool_size);
+  options.drain_timeout = drain_timeout;
+  options.max_connection_age = max_connection_age;
+  server::Server server(options, principal::Signer(secret));
+  Context context(server, **pool, *redis);
+  if (absl::Status s = d.start(context); !s.ok()) {
+    log::Error("cannot start", {{"error", std::string(s.message())}});
+    return 1;
+  }
+  const std::vector<pg::Migration>& migrations = *d.migrations;
+  server.SetReadinessCheck([&pool, &migrations]() -> absl::Status {
+    absl::StatusOr<bool> migrated = pg::IsMigrated(**pool, migrations);
+    if (!migrated.ok()) return migrated.status();
+    if (!*migrated) return absl::UnavailableError("the database is not migrated yet");
+    return absl::OkStatus();
+  });
+  absl::StatusOr<std::unique_ptr<Gauges>> gauges = Gauges::Create();
+  if (!gauges.ok()) {
+    log::Error("metrics", {{"error", std::string(gauges.status().message())}});
+    return 1;
+  }
+  if (absl::Status s = server.Start(); !s.ok()) {
+    log::Error("cannot start", {{"error", std::string(s.message())}});
+    return 1;
+  }
+  absl::Notification stopped;
+  std::thread sampler([&] {
+    do {
+      (*gauges)->Sample(server, **pool, *redis, context.caches());
+    } while (!stopped.WaitForNotificationWithTimeout(absl::Seconds(1)));
+  });
+  server.WaitForTermination();
+  stopped.Notify();
+  sampler.join();
+  return 0;
+}
+
+}  // namespace coopnet::service

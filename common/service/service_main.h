@@ -1,0 +1,96 @@
+// coopnet::service — the main() every coopnet service shares.
+//
+// A service binary is its handlers plus this: configuration from COOPNET_* (and flags),
+// JSON logs, the database pool and `<binary> migrate`, Redis, the gRPC server with
+// health that waits for a migrated database, pool / queue / cache gauges, and the drain
+// on SIGTERM. A service's main.cc only says what is its own:
+//
+//   int main(int argc, char** argv) {
+//     return service::Run(argc, argv, {
+//         .name = "organisations",
+//         .error_domain = "organisations.coopnet",
+//         .grpc_port = 50051,
+//         .metrics_port = 9101,
+//         .migrations = &organisations::Migrations(),
+//         .start = [](service::Context& context) -> absl::Status {
+//           auto& store = context.Own(std::make_unique<OrganisationStore>(context.pool()));
+//           ...
+//           context.server().Register(&service, kServiceName);
+//           return absl::OkStatus();
+//         }});
+//   }
+#ifndef COOPNET_COMMON_SERVICE_SERVICE_MAIN_H_
+#define COOPNET_COMMON_SERVICE_SERVICE_MAIN_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/cache/cache.h"
+#include "common/config/config.h"
+#include "common/pg/migrate.h"
+#include "common/pg/pool.h"
+#include "common/redis/client.h"
+#include "common/server/server.h"
+
+namespace coopnet::service {
+
+// What a service's start function gets: the running infrastructure, and a place to keep
+// the objects it builds alive until the process ends.
+class Context {
+ public:
+  Context(server::Server& server, pg::Pool& pool, redis::Client& redis)
+      : server_(server), pool_(pool), redis_(redis) {}
+
+  server::Server& server() { return server_; }
+  pg::Pool& pool() { return pool_; }
+  redis::Client& redis() { return redis_; }
+
+  // A cache on the shared Redis whose hits, misses and errors are exported as metrics.
+  cache::Cache& Cache(cache::Keyspace keyspace);
+
+  // Keeps `object` alive until the server has stopped; returns it.
+  template <typename T>
+  T& Own(std::unique_ptr<T> object) {
+    T& ref = *object;
+    owned_.push_back(std::shared_ptr<void>(std::move(object)));
+    return ref;
+  }
+
+  const std::vector<cache::Cache*>& caches() const { return caches_; }
+
+ private:
+  server::Server& server_;
+  pg::Pool& pool_;
+  redis::Client& redis_;
+  std::vector<cache::Cache*> caches_;
+  std::vector<std::shared_ptr<void>> owned_;
+};
+
+struct Definition {
+  // Short name: the binary, log `service` field, the default database
+  // `coopnet_<name>` and the metrics label.
+  std::string name;
+  // ErrorInfo domain of its errors, e.g. `organisations.coopnet`.
+  std::string error_domain;
+  int grpc_port = 0;
+  int metrics_port = 0;
+  // The service's schema (applied by `<binary> migrate`); health waits for it.
+  const std::vector<pg::Migration>* migrations = nullptr;
+  // Declares the service's own settings before they are loaded.
+  std::function<void(config::Loader&)> configure;
+  // Builds the handlers and registers them with context.server(); runs before the
+  // server starts. An error stops the process.
+  std::function<absl::Status(Context&)> start;
+};
+
+// Parses the command line (`serve` by default, or `migrate`), runs the service until
+// SIGTERM or SIGINT and returns the process's exit code: 0 after a clean drain or
+// migration, 1 when it could not start, 2 for bad configuration.
+int Run(int argc, char** argv, const Definition& definition);
+
+}  // namespace coopnet::service
+
+#endif  // COOPNET_COMMON_SERVICE_SERVICE_MAIN_H_
