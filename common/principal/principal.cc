@@ -4,8 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/time_util.h"
@@ -119,17 +117,15 @@ Principal ApiKey(absl::string_view organisation, absl::string_view api_key,
   return p;
 }
 
-bool IsAdmin(const Principal& principal) {
-  return principal.kind() == Principal::ADMIN ||
-         std::find(principal.scopes().begin(), principal.scopes().end(), type::v1::SCOPE_ADMIN) !=
-             principal.scopes().end();
-}
+bool IsAdmin(const Principal& principal) { return principal.kind() == Principal::ADMIN; }
 
 bool HasScope(const Principal& principal, Scope scope) {
   if (IsAdmin(principal) || principal.kind() == Principal::SERVICE) return true;
-  if (principal.kind() == Principal::ANONYMOUS) return false;
-  return std::find(principal.scopes().begin(), principal.scopes().end(), scope) !=
-         principal.scopes().end();
+  if (principal.kind() != Principal::API_KEY) return false;
+  for (int held : principal.scopes()) {
+    if (held == scope || held == type::v1::SCOPE_ADMIN) return true;
+  }
+  return false;
 }
 
 bool ActsFor(const Principal& principal, absl::string_view organisation) {

@@ -79,11 +79,12 @@ Principal Service(absl::string_view service);
 Principal ApiKey(absl::string_view organisation, absl::string_view api_key,
                  const std::vector<Scope>& scopes);
 
-// True when `principal` holds `scope`; ADMIN holds every scope, and so does a service
-// calling on its own behalf. Anonymous callers hold none.
+// True when `principal` holds `scope`: an operator (ADMIN) and a service calling on its
+// own behalf hold every scope; a key holds its scopes, SCOPE_ADMIN implying the others;
+// anonymous callers hold none.
 bool HasScope(const Principal& principal, Scope scope);
 
-// True for the operators' key.
+// True for the operators' key (never for an organisation's key, whatever its scopes).
 bool IsAdmin(const Principal& principal);
 
 // True when `principal` may act for `organisation` (`organisations/{id}`): its own key,

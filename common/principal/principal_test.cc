@@ -69,6 +69,15 @@ TEST(Principal, AnonymousHoldsNoScopeAndActsForNobody) {
   EXPECT_FALSE(ActsFor(anonymous, "organisations/a"));
 }
 
+TEST(Principal, OrganisationAdminScopeIsNotOperatorPower) {
+  Principal key = ApiKey("organisations/a", "organisations/a/apiKeys/k", {type::v1::SCOPE_ADMIN});
+  EXPECT_TRUE(HasScope(key, type::v1::SCOPE_WRITE));
+  EXPECT_TRUE(HasScope(key, type::v1::SCOPE_READ));
+  EXPECT_FALSE(IsAdmin(key));
+  EXPECT_FALSE(ActsFor(key, "organisations/b"));
+  EXPECT_TRUE(ActsFor(key, "organisations/a"));
+}
+
 TEST(Principal, KeyActsForItsOwnOrganisationOnly) {
   Principal key = ApiKey("organisations/a", "organisations/a/apiKeys/k", {type::v1::SCOPE_WRITE});
   EXPECT_TRUE(ActsFor(key, "organisations/a"));
