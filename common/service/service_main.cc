@@ -85,6 +85,7 @@ class Gauges {
 }  // namespace
 
 cache::Cache& Context::Cache(cache::Keyspace keyspace) {
+  if (!keyspace_prefix_.empty()) keyspace.name = absl::StrCat(keyspace_prefix_, "_", keyspace.name);
   auto& cache = Own(std::make_unique<cache::Cache>(redis_, std::move(keyspace)));
   caches_.push_back(&cache);
   return cache;

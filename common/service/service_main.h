@@ -41,8 +41,11 @@ namespace coopnet::service {
 // the objects it builds alive until the process ends.
 class Context {
  public:
-  Context(server::Server& server, pg::Pool& pool, redis::Client& redis)
-      : server_(server), pool_(pool), redis_(redis) {}
+  // `keyspace_prefix`, when not empty, is put before every cache keyspace's name, so
+  // that several stacks (tests) can share one Redis without seeing each other.
+  Context(server::Server& server, pg::Pool& pool, redis::Client& redis,
+          std::string keyspace_prefix = "")
+      : server_(server), pool_(pool), redis_(redis), keyspace_prefix_(std::move(keyspace_prefix)) {}
 
   server::Server& server() { return server_; }
   pg::Pool& pool() { return pool_; }
@@ -65,6 +68,7 @@ class Context {
   server::Server& server_;
   pg::Pool& pool_;
   redis::Client& redis_;
+  const std::string keyspace_prefix_;
   std::vector<cache::Cache*> caches_;
   std::vector<std::shared_ptr<void>> owned_;
 };

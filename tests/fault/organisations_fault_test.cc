@@ -10,6 +10,7 @@ namespace coopnet::organisations {
 namespace {
 
 using testing::OrganisationsStack;
+using v1::Organisation;
 
 class FaultTest : public ::testing::Test {
  protected:

@@ -6,6 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/pg/migrate.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/organisations/organisation_service.h"
+#include "services/organisations/organisation_store.h"
+#include "services/organisations/registration.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::testing {
@@ -43,8 +46,6 @@ OrganisationsStack::OrganisationsStack(const std::string& pg_dsn,
   redis::ClientOptions redis_options;
   redis_options.address = redis_address;
   redis_ = redis::Client::Create(redis_options);
-  // Each stack its own keyspace, so tests sharing the run's Redis never see each other.
-  cache_ = std::make_unique<cache::Cache>(*redis_, cache::Keyspace{UniqueName("organisations"), 1});
 
   server::ServerOptions options;
   options.service_name = "organisations";
@@ -54,9 +55,11 @@ OrganisationsStack::OrganisationsStack(const std::string& pg_dsn,
   options.readiness_interval = absl::Milliseconds(50);
   options.drain_timeout = absl::Seconds(2);
   server_ = std::make_unique<server::Server>(options, principal::Signer(kTestSecret));
-  store_ = std::make_unique<organisations::OrganisationStore>(*pool_);
-  service_ = std::make_unique<organisations::OrganisationService>(*server_, *store_, *cache_);
-  server_->Register(service_.get(), organisations::kServiceName);
+  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
+                                                /*keyspace_prefix=*/UniqueName("t"));
+  if (absl::Status s = organisations::RegisterServices(*context_); !s.ok()) {
+    Fail(std::string(s.message()));
+  }
   server_->SetReadinessCheck([this]() -> absl::Status {
     absl::StatusOr<bool> migrated = pg::IsMigrated(*pool_, organisations::Migrations());
     if (!migrated.ok()) return migrated.status();
@@ -76,6 +79,19 @@ OrganisationsStack::~OrganisationsStack() { server_->Shutdown(); }
 
 std::unique_ptr<organisations::v1::OrganisationService::Stub> OrganisationsStack::Stub() const {
   return organisations::v1::OrganisationService::NewStub(channel_);
+}
+
+std::unique_ptr<organisations::v1::NetworkService::Stub> OrganisationsStack::NetworkStub() const {
+  return organisations::v1::NetworkService::NewStub(channel_);
+}
+
+std::unique_ptr<organisations::v1::PartnerRequestService::Stub>
+OrganisationsStack::PartnerRequestStub() const {
+  return organisations::v1::PartnerRequestService::NewStub(channel_);
+}
+
+std::unique_ptr<organisations::v1::ApiKeyService::Stub> OrganisationsStack::ApiKeyStub() const {
+  return organisations::v1::ApiKeyService::NewStub(channel_);
 }
 
 void OrganisationsStack::Sign(grpc::ClientContext& context, const principal::Principal& caller) {

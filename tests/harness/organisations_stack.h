@@ -1,5 +1,6 @@
-// The organisations service, in-process, on real PostgreSQL and Redis, listening on a
-// free port: what integration and fault tests call through the real gRPC API.
+// The organisations process's services (organisations, networks, partner requests,
+// API keys), in-process, on real PostgreSQL and Redis, listening on a free port: what
+// integration and fault tests call through the real gRPC API.
 //
 //   testing::TestDatabase db;
 //   testing::OrganisationsStack stack(db.dsn(), testing::SharedRedisAddress());
@@ -18,9 +19,11 @@
 #include "common/principal/principal.h"
 #include "common/redis/client.h"
 #include "common/server/server.h"
+#include "common/service/service_main.h"
+#include "coopnet/organisations/v1/api_keys.grpc.pb.h"
+#include "coopnet/organisations/v1/networks.grpc.pb.h"
 #include "coopnet/organisations/v1/organisations.grpc.pb.h"
-#include "services/organisations/organisation_service.h"
-#include "services/organisations/organisation_store.h"
+#include "coopnet/organisations/v1/partner_requests.grpc.pb.h"
 
 namespace coopnet::testing {
 
@@ -34,21 +37,24 @@ class OrganisationsStack {
   ~OrganisationsStack();
 
   std::unique_ptr<organisations::v1::OrganisationService::Stub> Stub() const;
+  std::unique_ptr<organisations::v1::NetworkService::Stub> NetworkStub() const;
+  std::unique_ptr<organisations::v1::PartnerRequestService::Stub> PartnerRequestStub() const;
+  std::unique_ptr<organisations::v1::ApiKeyService::Stub> ApiKeyStub() const;
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
   // Adds `caller`, signed, and a 10 s deadline to `context`.
   static void Sign(grpc::ClientContext& context, const principal::Principal& caller);
 
   int port() const { return server_->port(); }
-  cache::Cache& cache() { return *cache_; }
+  // The organisations cache (the first the services made).
+  cache::Cache& cache() { return *context_->caches().front(); }
   pg::Pool& pool() { return *pool_; }
 
  private:
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<redis::Client> redis_;
-  std::unique_ptr<cache::Cache> cache_;
   std::unique_ptr<server::Server> server_;
-  std::unique_ptr<organisations::OrganisationStore> store_;
-  std::unique_ptr<organisations::OrganisationService> service_;
+  std::unique_ptr<service::Context> context_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 
