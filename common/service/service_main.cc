@@ -7,6 +7,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
+#include "common/pg/request_log.h"
 #include "common/principal/principal.h"
 
 extern char** environ;
@@ -114,6 +115,9 @@ int Run(int argc, char** argv, const Definition& d) {
                                                    "connections are recycled after this long");
   const auto& migrate_at_start =
       config.Bool("migrate_at_start", false, "apply migrations before serving");
+  const auto& request_id_retention =
+      config.Duration("request_id_retention", absl::Hours(7 * 24),
+                      "how long a retried request_id still returns the first result");
   if (d.configure) d.configure(config);
 
   const std::string me = d.name + ": ";
@@ -193,14 +197,25 @@ int Run(int argc, char** argv, const Definition& d) {
     return 1;
   }
   absl::Notification stopped;
-  std::thread sampler([&] {
+  std::thread housekeeping([&] {
+    absl::Time next_forget = absl::Now() + absl::Minutes(1);
     do {
       (*gauges)->Sample(server, **pool, *redis, context.caches());
+      if (absl::Now() >= next_forget) {
+        // Every replica may do this; deleting what another already deleted is harmless.
+        absl::StatusOr<int64_t> forgotten =
+            pg::ForgetRequests(**pool, absl::Now() - request_id_retention);
+        if (!forgotten.ok()) {
+          log::Warn("forgetting old request ids",
+                    {{"error", std::string(forgotten.status().message())}});
+        }
+        next_forget = absl::Now() + absl::Hours(1);
+      }
     } while (!stopped.WaitForNotificationWithTimeout(absl::Seconds(1)));
   });
   server.WaitForTermination();
   stopped.Notify();
-  sampler.join();
+  housekeeping.join();
   return 0;
 }
 
