@@ -42,7 +42,9 @@ function(coopnet_migrations target namespace dir)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${namespace} "-DFILES=${sql_files}"
             -P ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/embed_migrations.cmake
-    COMMENT "Embedding migrations of ${target}")
+    COMMENT "Embedding migrations of ${target}"
+    # Quotes FILES for the shell: with two or more migrations it holds ';'.
+    VERBATIM)
   target_sources(${target} PRIVATE ${out})
 endfunction()
 

@@ -94,6 +94,22 @@ absl::StatusOr<std::string> ParseName(absl::string_view field, absl::string_view
   return std::string(name.substr(prefix.size()));
 }
 
+absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(
+    absl::string_view field, absl::string_view name, absl::string_view parent_collection,
+    absl::string_view collection) {
+  const std::string shape = absl::StrCat(parent_collection, "/{id}/", collection, "/{id}");
+  if (name.empty()) {
+    return status::InvalidField(field, absl::StrCat("must not be empty (", shape, ")"));
+  }
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != parent_collection || !IsId(parts[1]) ||
+      parts[2] != collection || !IsId(parts[3])) {
+    return status::InvalidField(
+        field, absl::StrCat("must be a resource name ", shape, ", got ", Quote(name)));
+  }
+  return std::pair<std::string, std::string>(parts[1], parts[3]);
+}
+
 std::string Name(absl::string_view collection, absl::string_view id) {
   return absl::StrCat(collection, "/", id);
 }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +34,12 @@ bool IsId(absl::string_view id);
 // The id in `name` = "<collection>/<id>", or INVALID_ARGUMENT naming `field`.
 absl::StatusOr<std::string> ParseName(absl::string_view field, absl::string_view name,
                                       absl::string_view collection);
+
+// The ids in `name` = "<parent_collection>/<parent id>/<collection>/<id>"
+// (`networks/{network}/members/{id}`), parent first, or INVALID_ARGUMENT naming `field`.
+absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(
+    absl::string_view field, absl::string_view name, absl::string_view parent_collection,
+    absl::string_view collection);
 
 // "<collection>/<id>".
 std::string Name(absl::string_view collection, absl::string_view id);

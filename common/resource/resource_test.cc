@@ -44,6 +44,28 @@ TEST(Names, ParseGivesTheIdOrNamesTheFieldAndShape) {
   EXPECT_FALSE(ParseName("name", "", "organisations").ok());
 }
 
+TEST(ParseChildName, ReturnsParentAndChildIdsOfTheRightShapeOnly) {
+  const std::string network = NewId();
+  const std::string member = NewId();
+  auto ids =
+      ParseChildName("name", "networks/" + network + "/members/" + member, "networks", "members");
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(ids->first, network);
+  EXPECT_EQ(ids->second, member);
+  absl::Status wrong =
+      ParseChildName("name", "networks/" + network, "networks", "members").status();
+  EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong.message().find("name must be a resource name networks/{id}/members/{id}"),
+            std::string::npos);
+  EXPECT_FALSE(
+      ParseChildName("name", "networks/" + network + "/apiKeys/" + member, "networks", "members")
+          .ok());
+  EXPECT_FALSE(ParseChildName("name", "networks/" + network + "/members/" + member + "/x",
+                              "networks", "members")
+                   .ok());
+  EXPECT_FALSE(ParseChildName("name", "", "networks", "members").ok());
+}
+
 TEST(PageSize, DefaultsClampsAndRefusesNegative) {
   EXPECT_EQ(*PageSize(0), kDefaultPageSize);
   EXPECT_EQ(*PageSize(10), 10);

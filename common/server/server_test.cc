@@ -174,6 +174,12 @@ TEST_F(ServerTest, CallWhoseDeadlinePassedInTheQueueIsNotStarted) {
   ASSERT_TRUE(Eventually([&] { return service_->started.load() == 1; }));
   EXPECT_EQ(Get("late", true, absl::Milliseconds(100)).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The client gave up by its own clock; the server's deadline for the call counts from
+  // when the request arrived. Release the worker only once the call waits in the queue
+  // and its deadline there has passed too.
+  ASSERT_TRUE(Eventually([&] { return server_->queued_calls() == 1; }));
+  // Not a wait for readiness: the 100 ms are the call's deadline, which must pass.
+  absl::SleepFor(absl::Milliseconds(100));
   service_->release.Notify();
   first.join();
   // The worker is free again; the late call's work must have been skipped.

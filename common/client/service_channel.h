@@ -1,0 +1,71 @@
+// coopnet::client — calling another coopnet service the way every service should: a
+// channel balanced over the peer's replicas, a deadline on every call (never later than
+// the deadline of the call being served), our own SERVICE principal signed with the
+// shared secret, and the peer's failures turned into what our caller should see.
+//
+//   client::ServiceChannel organisations({.address = "127.0.0.1:50051",
+//                                         .caller = "events", .callee = "organisations"},
+//                                        server.signer());
+//   auto stub = organisations::v1::OrganisationService::NewStub(organisations.channel());
+//   grpc::ClientContext context;
+//   organisations.Prepare(context, call.deadline);
+//   grpc::Status s = stub->GetOrganisation(&context, request, &organisation);
+//   if (!s.ok()) return organisations.Failure(s, "GetOrganisation");
+#ifndef COOPNET_COMMON_CLIENT_SERVICE_CHANNEL_H_
+#define COOPNET_COMMON_CLIENT_SERVICE_CHANNEL_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/principal/principal.h"
+
+namespace coopnet::client {
+
+struct ChannelOptions {
+  // gRPC target: "host:port", or "dns:///name:port" for every replica behind a headless
+  // Kubernetes Service (calls are spread round robin).
+  std::string address = "";
+  // Our own name, signed as the SERVICE principal: `events`.
+  std::string caller = "";
+  // The peer's name, for errors and logs: `organisations`.
+  std::string callee = "";
+  // The longest a call may take.
+  absl::Duration deadline = absl::Seconds(2);
+};
+
+// One channel to one peer service. Thread-safe; connects lazily, so a peer that is down
+// at start costs nothing until it is called.
+class ServiceChannel {
+ public:
+  ServiceChannel(ChannelOptions options, principal::Signer signer);
+
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const ChannelOptions& options() const { return options_; }
+
+  // Sets the deadline (options.deadline from now, or `call_deadline` when sooner: the
+  // call we serve is of no use to anybody after it) and attaches our signed principal.
+  void Prepare(grpc::ClientContext& context,
+               absl::Time call_deadline = absl::InfiniteFuture()) const;
+
+  // What a failed call to the peer means for our caller. When the peer could not answer
+  // (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNIMPLEMENTED, CANCELLED,
+  // ABORTED), UNAVAILABLE with reason DEPENDENCY_UNAVAILABLE naming the peer and
+  // `method`: the request may succeed later, and it was not the caller's fault. Any other
+  // answer is returned as the peer gave it (status::FromGrpc), for the calling code to
+  // interpret: a NOT_FOUND usually means something about our caller's input.
+  absl::Status Failure(const grpc::Status& status, absl::string_view method) const;
+
+ private:
+  const ChannelOptions options_;
+  const principal::Signer signer_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+}  // namespace coopnet::client
+
+#endif  // COOPNET_COMMON_CLIENT_SERVICE_CHANNEL_H_

@@ -1,0 +1,204 @@
+#include "common/outbox/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/outbox/relay.h"
+#include "common/outbox/stream.h"
+#include "common/status/status.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "tests/harness/servers.h"
+
+namespace coopnet::outbox {
+namespace {
+
+std::unique_ptr<pg::Pool> NewPool(const std::string& dsn) {
+  auto pool = pg::Pool::Create({.dsn = dsn, .size = 4});
+  EXPECT_TRUE(pool.ok()) << pool.status();
+  return *std::move(pool);
+}
+
+bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10)) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return condition();
+}
+
+google::protobuf::Timestamp Stamp(int64_t seconds) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(seconds);
+  return t;
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  OutboxTest()
+      : pool_(NewPool(db_.dsn())),
+        redis_(redis::Client::Create({.address = testing::SharedRedisAddress()})),
+        stream_(testing::UniqueName("coopnet:test:stream")) {
+    absl::Status s = pool_->Run([](pg::Session& session) { return session.ExecScript(kTableSql); });
+    EXPECT_TRUE(s.ok()) << s;
+  }
+
+  absl::Status AppendInTransaction(int count, bool commit = true, int64_t first = 1) {
+    absl::Status s = pool_->InTransaction([&](pg::Transaction& tx) -> absl::Status {
+      for (int i = 0; i < count; ++i) {
+        COOPNET_RETURN_IF_ERROR(Append(tx, stream_, Stamp(first + i)));
+      }
+      return commit ? absl::OkStatus() : absl::AbortedError("changed my mind");
+    });
+    return s;
+  }
+
+  int64_t RowsLeft() {
+    auto r = pool_->Exec(pg::Statement("SELECT count(*) FROM outbox"));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->GetInt64(0, 0) : -1;
+  }
+
+  std::vector<StreamEntry> StreamContents(redis::Client& redis) {
+    auto reply = redis.Command({"XRANGE", stream_, "-", "+"});
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    if (!reply.ok()) return {};
+    auto entries = ParseEntries(*reply);
+    EXPECT_TRUE(entries.ok()) << entries.status();
+    return entries.ok() ? *entries : std::vector<StreamEntry>{};
+  }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<redis::Client> redis_;
+  const std::string stream_;
+};
+
+TEST_F(OutboxTest, CommittedEventsReachTheStreamInOrderAndLeaveTheTable) {
+  ASSERT_TRUE(AppendInTransaction(3, true, 100).ok());
+  ASSERT_TRUE(AppendInTransaction(2, true, 200).ok());
+  Relay relay(*pool_, *redis_);
+
+  absl::StatusOr<int> moved = relay.RelayBatch();
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(*moved, 5);
+  EXPECT_EQ(RowsLeft(), 0);
+
+  std::vector<StreamEntry> entries = StreamContents(*redis_);
+  ASSERT_EQ(entries.size(), 5u);
+  const std::vector<int64_t> seconds = {100, 101, 102, 200, 201};
+  for (size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(entries[i].type, "google.protobuf.Timestamp");
+    google::protobuf::Timestamp t;
+    ASSERT_TRUE(t.ParseFromString(entries[i].payload));
+    EXPECT_EQ(t.seconds(), seconds[i]);
+    if (i > 0) EXPECT_GT(entries[i].outbox_id, entries[i - 1].outbox_id);
+  }
+}
+
+TEST_F(OutboxTest, RolledBackChangePublishesNothing) {
+  EXPECT_FALSE(AppendInTransaction(2, /*commit=*/false).ok());
+  Relay relay(*pool_, *redis_);
+  absl::StatusOr<int> moved = relay.RelayBatch();
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(*moved, 0);
+  EXPECT_TRUE(StreamContents(*redis_).empty());
+}
+
+TEST_F(OutboxTest, RedisDownKeepsEveryRowUntilItIsBack) {
+  testing::RedisServer private_redis;
+  auto redis = redis::Client::Create({.address = private_redis.address()});
+  ASSERT_TRUE(AppendInTransaction(3).ok());
+  private_redis.Stop();
+
+  Relay relay(*pool_, *redis);
+  EXPECT_FALSE(relay.RelayBatch().ok());
+  EXPECT_EQ(RowsLeft(), 3);
+
+  private_redis.Start();
+  ASSERT_TRUE(PollUntil([&] {
+    absl::StatusOr<int> moved = relay.RelayBatch();
+    return moved.ok() && *moved == 3;
+  })) << "the rows never reached the restarted Redis";
+  EXPECT_EQ(RowsLeft(), 0);
+  EXPECT_EQ(StreamContents(*redis).size(), 3u);
+}
+
+TEST_F(OutboxTest, ReplicasRelayingAtOnceKeepIdOrderAndLoseNothing) {
+  constexpr int kRows = 300;
+  for (int i = 0; i < kRows; i += 30) ASSERT_TRUE(AppendInTransaction(30, true, i).ok());
+  auto other_pool = NewPool(db_.dsn());
+  Relay first(*pool_, *redis_, {.batch_size = 7});
+  Relay second(*other_pool, *redis_, {.batch_size = 7});
+  auto drain = [](Relay& relay) {
+    for (int pass = 0; pass < 500; ++pass) ASSERT_TRUE(relay.RelayBatch().ok());
+  };
+  std::thread a([&] { drain(first); });
+  std::thread b([&] { drain(second); });
+  a.join();
+  b.join();
+
+  EXPECT_EQ(RowsLeft(), 0);
+  std::vector<StreamEntry> entries = StreamContents(*redis_);
+  ASSERT_EQ(entries.size(), static_cast<size_t>(kRows));
+  for (size_t i = 1; i < entries.size(); ++i) {
+    ASSERT_GT(entries[i].outbox_id, entries[i - 1].outbox_id) << "at entry " << i;
+  }
+  EXPECT_EQ(first.relayed() + second.relayed(), kRows);
+}
+
+TEST_F(OutboxTest, RunningRelayPublishesACommitWithoutBeingAsked) {
+  Relay relay(*pool_, *redis_, {.poll_interval = absl::Milliseconds(50)});
+  relay.Start();
+  ASSERT_TRUE(AppendInTransaction(1).ok());
+  relay.Wake();
+  EXPECT_TRUE(PollUntil([&] { return StreamContents(*redis_).size() == 1; }));
+  relay.Stop();
+}
+
+TEST_F(OutboxTest, ReaderWaitsForTheNextEntryAfterItsCursor) {
+  ASSERT_TRUE(AppendInTransaction(1, true, 1).ok());
+  Relay relay(*pool_, *redis_);
+  ASSERT_TRUE(relay.RelayBatch().ok());
+
+  StreamReader reader(testing::SharedRedisAddress(), stream_);
+  absl::StatusOr<std::string> last = reader.LastId();
+  ASSERT_TRUE(last.ok()) << last.status();
+  ASSERT_TRUE(IsStreamId(*last)) << *last;
+
+  absl::StatusOr<std::vector<StreamEntry>> none = reader.Read(*last, absl::Milliseconds(50), 10);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+
+  std::thread writer([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    EXPECT_TRUE(AppendInTransaction(1, true, 2).ok());
+    EXPECT_TRUE(relay.RelayBatch().ok());
+  });
+  absl::StatusOr<std::vector<StreamEntry>> next = reader.Read(*last, absl::Seconds(10), 10);
+  writer.join();
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_EQ(next->size(), 1u);
+  google::protobuf::Timestamp t;
+  ASSERT_TRUE(t.ParseFromString(next->front().payload));
+  EXPECT_EQ(t.seconds(), 2);
+
+  absl::StatusOr<std::vector<StreamEntry>> everything = reader.Read("0", absl::Milliseconds(1), 10);
+  ASSERT_TRUE(everything.ok());
+  EXPECT_EQ(everything->size(), 2u);
+}
+
+TEST(StreamId, CursorsAreRedisStreamIds) {
+  EXPECT_TRUE(IsStreamId("0"));
+  EXPECT_TRUE(IsStreamId("1700000000000-12"));
+  EXPECT_FALSE(IsStreamId(""));
+  EXPECT_FALSE(IsStreamId("$"));
+  EXPECT_FALSE(IsStreamId("12-"));
+  EXPECT_FALSE(IsStreamId("1-2-3"));
+}
+
+}  // namespace
+}  // namespace coopnet::outbox
