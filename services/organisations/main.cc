@@ -14,5 +14,7 @@ int main(int argc, char** argv) {
                        .metrics_port = 9101,
                        .migrations = &organisations::Migrations(),
                        .configure = nullptr,
-                       .start = organisations::RegisterServices});
+                       .start = [](service::Context& context) {
+                         return organisations::RegisterServices(context);
+                       }});
 }

@@ -9,9 +9,17 @@
 #include "absl/strings/str_join.h"
 #include "common/status/status.h"
 #include "common/validate/validate.h"
+#include "services/organisations/field_mask.h"
 
 namespace coopnet::organisations {
 namespace {
+
+using validate::CheckCount;
+using validate::CheckLanguageTags;
+using validate::CheckLocalizedText;
+using validate::CheckPostalAddress;
+using validate::CheckThemes;
+using validate::Quoted;
 
 struct SchemeRule {
   const char* scheme;
@@ -41,68 +49,6 @@ const std::regex& OrgIdScheme() {
   return *pattern;
 }
 
-const std::regex& ThemeSlug() {
-  static const std::regex* pattern = new std::regex("[a-z0-9]+(-[a-z0-9]+)*");
-  return *pattern;
-}
-
-std::string Quoted(absl::string_view value) {
-  return absl::StrCat("\"", value.substr(0, 40), value.size() > 40 ? "...\"" : "\"");
-}
-
-void CheckDescription(validate::Violations& v, const type::v1::LocalizedText& text,
-                      const std::string& field) {
-  for (const auto& [language, translation] : text.translations()) {
-    const std::string entry = absl::StrCat(field, ".translations[", language, "]");
-    v.Check(validate::LanguageTag(entry, language));
-    v.Check(validate::Utf8Text(entry, translation, 1, kMaxDescription));
-  }
-  if (text.translations().empty()) {
-    if (!text.default_language().empty()) {
-      v.Add(absl::StrCat(field, ".default_language"), "must be empty when there is no text");
-    }
-  } else if (text.translations().count(text.default_language()) == 0) {
-    v.Add(absl::StrCat(field, ".default_language"),
-          absl::StrCat("must be one of the translations' languages, got ",
-                       Quoted(text.default_language())));
-  }
-}
-
-template <typename List>
-void CheckCount(validate::Violations& v, const List& list, const std::string& field, int max) {
-  if (list.size() > max) {
-    v.Add(field, absl::StrCat("must have at most ", max, " entries, got ", list.size()));
-  }
-}
-
-void CheckLanguages(validate::Violations& v, const Organisation& o, const std::string& field) {
-  CheckCount(v, o.working_languages(), field, kMaxListEntries);
-  std::set<std::string> seen;
-  for (int i = 0; i < o.working_languages_size(); ++i) {
-    const std::string entry = absl::StrCat(field, "[", i, "]");
-    const std::string& tag = o.working_languages(i);
-    if (v.Check(validate::LanguageTag(entry, tag)) &&
-        !seen.insert(absl::AsciiStrToLower(tag)).second) {
-      v.Add(entry, absl::StrCat("repeats ", Quoted(tag)));
-    }
-  }
-}
-
-void CheckThemes(validate::Violations& v, const Organisation& o, const std::string& field) {
-  CheckCount(v, o.themes(), field, kMaxListEntries);
-  std::set<std::string> seen;
-  for (int i = 0; i < o.themes_size(); ++i) {
-    const std::string entry = absl::StrCat(field, "[", i, "]");
-    const std::string& theme = o.themes(i);
-    if (theme.size() > 64 || !std::regex_match(theme, ThemeSlug())) {
-      v.Add(entry,
-            absl::StrCat("must be a lower-case slug like green-transition, got ", Quoted(theme)));
-    } else if (!seen.insert(theme).second) {
-      v.Add(entry, absl::StrCat("repeats ", Quoted(theme)));
-    }
-  }
-}
-
 void CheckSdgs(validate::Violations& v, const Organisation& o, const std::string& field) {
   std::set<int> seen;
   for (int i = 0; i < o.sdgs_size(); ++i) {
@@ -125,29 +71,6 @@ void CheckIdentifiers(validate::Violations& v, const Organisation& o, const std:
     if (v.Check(ValidateIdentifier(entry, id)) && !seen.insert({id.scheme(), id.value()}).second) {
       v.Add(entry, absl::StrCat("repeats ", id.scheme(), " ", Quoted(id.value())));
     }
-  }
-}
-
-void CheckPostalAddress(validate::Violations& v, const google::type::PostalAddress& address,
-                        const std::string& field) {
-  if (!address.region_code().empty()) {
-    v.Check(validate::CountryCode(field + ".region_code", address.region_code()));
-  }
-  CheckCount(v, address.address_lines(), field + ".address_lines", 5);
-  for (int i = 0; i < address.address_lines_size(); ++i) {
-    v.Check(validate::Utf8Text(absl::StrCat(field, ".address_lines[", i, "]"),
-                               address.address_lines(i), 1, 200));
-  }
-  for (const auto& [name, value] : {std::pair{"postal_code", &address.postal_code()},
-                                    {"locality", &address.locality()},
-                                    {"sublocality", &address.sublocality()},
-                                    {"administrative_area", &address.administrative_area()},
-                                    {"organization", &address.organization()}}) {
-    v.Check(validate::Utf8Text(absl::StrCat(field, ".", name), *value, 0, 200));
-  }
-  if (address.recipients_size() > 0) {
-    // A person's name does not belong in an organisation's public record.
-    v.Add(field + ".recipients", "must be empty: the directory keeps no personal names");
   }
 }
 
@@ -200,12 +123,17 @@ absl::Status ValidateOrganisation(const Organisation& o, absl::string_view prefi
     v.Check(validate::NutsCode(f("nuts_region"), o.nuts_region(), o.country()));
   }
   v.Check(validate::Utf8Text(f("city"), o.city(), 0, kMaxCity));
-  if (o.has_postal_address()) CheckPostalAddress(v, o.postal_address(), f("postal_address"));
+  if (o.has_postal_address()) {
+    // A person's name does not belong in an organisation's public record.
+    CheckPostalAddress(
+        v, o.postal_address(), f("postal_address"),
+        {.why_no_recipients = "must be empty: the directory keeps no personal names"});
+  }
   if (!o.website().empty()) v.Check(validate::HttpsUrl(f("website"), o.website()));
   if (!o.email().empty()) v.Check(validate::Email(f("email"), o.email()));
-  CheckDescription(v, o.description(), f("description"));
-  CheckLanguages(v, o, f("working_languages"));
-  CheckThemes(v, o, f("themes"));
+  CheckLocalizedText(v, o.description(), f("description"), kMaxDescription);
+  CheckLanguageTags(v, o.working_languages(), f("working_languages"), kMaxListEntries);
+  CheckThemes(v, o.themes(), f("themes"), kMaxListEntries);
   CheckSdgs(v, o, f("sdgs"));
   if (!Organisation::Experience_IsValid(o.international_experience())) {
     v.Add(f("international_experience"), "must be NEWCOMER, SOME or EXPERIENCED");
@@ -216,45 +144,9 @@ absl::Status ValidateOrganisation(const Organisation& o, absl::string_view prefi
 
 absl::StatusOr<Organisation> ApplyUpdateMask(const Organisation& stored, const Organisation& patch,
                                              const google::protobuf::FieldMask& mask) {
-  static const std::set<std::string> kOutputOnly = {"name", "etag", "create_time", "update_time"};
-  if (mask.paths().empty()) {
-    return status::InvalidField("update_mask",
-                                "must name the fields to change, e.g. display_name, or *");
-  }
   Organisation result = stored;
-  const auto* descriptor = Organisation::descriptor();
-  const auto* reflection = Organisation::GetReflection();
-  for (const std::string& path : mask.paths()) {
-    if (path == "*") {
-      for (int i = 0; i < descriptor->field_count(); ++i) {
-        const auto* field = descriptor->field(i);
-        if (kOutputOnly.count(field->name()) > 0) continue;
-        reflection->ClearField(&result, field);
-      }
-      Organisation writable = patch;
-      for (const std::string& name : kOutputOnly) {
-        reflection->ClearField(&writable, descriptor->FindFieldByName(name));
-      }
-      result.MergeFrom(writable);
-      continue;
-    }
-    const auto* field = descriptor->FindFieldByName(path);
-    if (field == nullptr) {
-      return status::InvalidField(
-          "update_mask",
-          absl::StrCat("names ", Quoted(path), ", which is not a field of Organisation"));
-    }
-    if (kOutputOnly.count(path) > 0) {
-      return status::InvalidField("update_mask",
-                                  absl::StrCat("names ", path, ", which is output only"));
-    }
-    reflection->ClearField(&result, field);
-    if (field->is_repeated() || reflection->HasField(patch, field)) {
-      // Copy just this field: swap it out of a scratch copy of the patch.
-      Organisation scratch = patch;
-      reflection->SwapFields(&result, &scratch, {field});
-    }
-  }
+  COOPNET_RETURN_IF_ERROR(
+      ApplyFieldMask(patch, mask, {"name", "etag", "create_time", "update_time"}, result));
   return result;
 }
 

@@ -9,6 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/validate/messages.h"
+#include "common/validate/validate.h"
 #include "coopnet/organisations/v1/organisations.pb.h"
 #include "google/protobuf/field_mask.pb.h"
 

@@ -1,15 +1,15 @@
 #include "services/organisations/organisation_service.h"
 
-#include <openssl/sha.h>
-
-#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/principal/principal.h"
+#include "common/request/request.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/validate/validate.h"
 #include "services/organisations/organisation_rules.h"
+#include "services/organisations/search_rules.h"
 
 namespace coopnet::organisations {
 namespace {
@@ -17,59 +17,20 @@ namespace {
 constexpr char kCollection[] = "organisations";
 constexpr absl::Duration kCacheTtl = absl::Minutes(10);
 
+// The change a stream entry holds, its cursor set; nullopt for what this version does not
+// know.
+std::optional<v1::OrganisationChange> DecodeChange(const outbox::StreamEntry& entry) {
+  v1::OrganisationChange change;
+  if (entry.type != v1::OrganisationChange::descriptor()->full_name() ||
+      !change.ParseFromString(entry.payload)) {
+    return std::nullopt;
+  }
+  change.set_cursor(entry.id);
+  return change;
+}
+
 absl::Status RequireWrite(const server::Call& call) {
-  if (!principal::HasScope(call.principal, type::v1::SCOPE_WRITE)) {
-    return status::Error(absl::StatusCode::kPermissionDenied, "SCOPE_MISSING",
-                         "this method needs a key with the write scope");
-  }
-  return absl::OkStatus();
-}
-
-// Only the organisation's own key (or an administrator) changes it.
-absl::Status RequireActsFor(const server::Call& call, absl::string_view name) {
-  COOPNET_RETURN_IF_ERROR(RequireWrite(call));
-  if (!principal::ActsFor(call.principal, name)) {
-    return status::Error(absl::StatusCode::kPermissionDenied, "NOT_OWNER",
-                         absl::StrCat("the caller may not change ", name));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateRequestId(absl::string_view request_id) {
-  if (request_id.empty()) return absl::OkStatus();
-  const bool well_formed =
-      request_id.size() <= 64 && std::all_of(request_id.begin(), request_id.end(), [](char c) {
-        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-      });
-  if (!well_formed) {
-    return status::InvalidField("request_id",
-                                "must be 1 to 64 letters, digits, '-' or '_' (a UUID fits)");
-  }
-  return absl::OkStatus();
-}
-
-std::string Sha256(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
-}
-
-std::string SerializeDeterministic(const google::protobuf::Message& message) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return bytes;
-}
-
-// The filters of a list request, in one string: a page token is only good for these.
-std::string ListFingerprint(const v1::ListOrganisationsRequest& request) {
-  v1::ListOrganisationsRequest filters = request;
-  filters.clear_page_size();
-  filters.clear_page_token();
-  return SerializeDeterministic(filters);
+  return request::RequireScope(call.principal, type::v1::SCOPE_WRITE);
 }
 
 absl::Status ValidateListFilters(const v1::ListOrganisationsRequest& request) {
@@ -92,8 +53,25 @@ absl::Status ValidateListFilters(const v1::ListOrganisationsRequest& request) {
 }  // namespace
 
 OrganisationService::OrganisationService(server::Server& server, OrganisationStore& store,
-                                         cache::Cache& cache)
-    : server_(server), store_(store), cache_(cache) {}
+                                         cache::Cache& cache, outbox::Relay& relay,
+                                         outbox::WatchOptions watch)
+    : server_(server),
+      store_(store),
+      cache_(cache),
+      relay_(relay),
+      // The directory is public: whoever may read may watch every change.
+      watchers_(server, std::move(watch), DecodeChange,
+                [](const server::Call&, const v1::OrganisationChange&) { return true; }) {}
+
+grpc::ServerWriteReactor<v1::OrganisationChange>* OrganisationService::WatchOrganisations(
+    grpc::CallbackServerContext* context, const v1::WatchOrganisationsRequest* request) {
+  return watchers_.Start(context, request->cursor());
+}
+
+void OrganisationService::Wrote(absl::string_view id) {
+  cache_.Invalidate(id);
+  relay_.Wake();
+}
 
 grpc::ServerUnaryReactor* OrganisationService::CreateOrganisation(
     grpc::CallbackServerContext* context, const v1::CreateOrganisationRequest* request,
@@ -134,19 +112,34 @@ grpc::ServerUnaryReactor* OrganisationService::DeleteOrganisation(
       context, [this, request](const server::Call& call) { return Delete(call, *request); });
 }
 
+grpc::ServerUnaryReactor* OrganisationService::SearchOrganisations(
+    grpc::CallbackServerContext* context, const v1::SearchOrganisationsRequest* request,
+    v1::SearchOrganisationsResponse* response) {
+  return server_.Unary(context, [this, request, response](const server::Call& call) {
+    return Search(call, *request, *response);
+  });
+}
+
+grpc::ServerUnaryReactor* OrganisationService::LookupOrganisation(
+    grpc::CallbackServerContext* context, const v1::LookupOrganisationRequest* request,
+    Organisation* response) {
+  return server_.Unary(context, [this, request, response](const server::Call& call) {
+    return Lookup(call, *request, *response);
+  });
+}
+
 absl::Status OrganisationService::Create(const server::Call& call,
                                          const v1::CreateOrganisationRequest& request,
                                          Organisation& response) {
-  COOPNET_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateOrganisation(request.organisation()));
   COOPNET_RETURN_IF_ERROR(RequireWrite(call));
 
-  std::optional<RequestKey> key;
-  if (!request.request_id().empty()) {
-    key = RequestKey{absl::StrCat(principal::Subject(call.principal), " CreateOrganisation"),
-                     request.request_id(), Sha256(SerializeDeterministic(request))};
-  }
-  COOPNET_ASSIGN_OR_RETURN(response, store_.Create(request.organisation(), key));
+  COOPNET_ASSIGN_OR_RETURN(response,
+                           store_.Create(request.organisation(),
+                                         request::RequestKeyOf(call.principal, "CreateOrganisation",
+                                                               request.request_id(), request)));
+  relay_.Wake();
   return absl::OkStatus();
 }
 
@@ -167,7 +160,7 @@ absl::Status OrganisationService::List(const server::Call& call,
                                        v1::ListOrganisationsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   COOPNET_RETURN_IF_ERROR(ValidateListFilters(request));
-  const std::string fingerprint = ListFingerprint(request);
+  const std::string fingerprint = request::ListFingerprint(request);
   COOPNET_ASSIGN_OR_RETURN(std::string after,
                            resource::DecodePageToken(request.page_token(), fingerprint));
 
@@ -204,7 +197,7 @@ absl::Status OrganisationService::Update(const server::Call& call,
   }
   // Check the mask before touching the store, so a bad request changes nothing.
   COOPNET_RETURN_IF_ERROR(ApplyUpdateMask(Organisation(), patch, request.update_mask()).status());
-  COOPNET_RETURN_IF_ERROR(RequireActsFor(call, patch.name()));
+  COOPNET_RETURN_IF_ERROR(request::RequireActsFor(call.principal, patch.name(), patch.name()));
 
   COOPNET_ASSIGN_OR_RETURN(
       response, store_.Update(id, expected_revision,
@@ -215,7 +208,7 @@ absl::Status OrganisationService::Update(const server::Call& call,
                                   COOPNET_RETURN_IF_ERROR(ValidateOrganisation(*changed));
                                 return changed;
                               }));
-  cache_.Invalidate(id);
+  Wrote(id);
   return absl::OkStatus();
 }
 
@@ -227,9 +220,52 @@ absl::Status OrganisationService::Delete(const server::Call& call,
   if (!request.etag().empty()) {
     COOPNET_ASSIGN_OR_RETURN(expected_revision, resource::RevisionOfEtag("etag", request.etag()));
   }
-  COOPNET_RETURN_IF_ERROR(RequireActsFor(call, request.name()));
+  COOPNET_RETURN_IF_ERROR(request::RequireActsFor(call.principal, request.name(), request.name()));
   COOPNET_RETURN_IF_ERROR(store_.Delete(id, expected_revision));
-  cache_.Invalidate(id);
+  Wrote(id);
+  return absl::OkStatus();
+}
+
+absl::Status OrganisationService::Search(const server::Call& call,
+                                         const v1::SearchOrganisationsRequest& request,
+                                         v1::SearchOrganisationsResponse& response) {
+  COOPNET_ASSIGN_OR_RETURN(SearchFilters filters, ValidateSearch(request));
+  COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
+  const std::string fingerprint = request::ListFingerprint(request);
+  COOPNET_ASSIGN_OR_RETURN(std::string after,
+                           resource::DecodePageToken(request.page_token(), fingerprint));
+
+  SearchQuery query;
+  query.text = request.query();
+  query.filters = std::move(filters);
+  if (!after.empty()) {
+    COOPNET_ASSIGN_OR_RETURN(query.after, ParseSearchPageKey(after));
+  }
+  // One more than the page shows whether another page follows.
+  query.limit = page_size + 1;
+  COOPNET_ASSIGN_OR_RETURN(std::vector<SearchHit> hits, store_.Search(query));
+
+  const bool more = static_cast<int>(hits.size()) > page_size;
+  if (more) hits.resize(page_size);
+  for (SearchHit& hit : hits) {
+    v1::OrganisationHit* result = response.add_results();
+    double relevance = 0;
+    if (!hit.position.relevance.empty()) (void)absl::SimpleAtod(hit.position.relevance, &relevance);
+    result->set_relevance(relevance);
+    *result->mutable_organisation() = std::move(hit.organisation);
+  }
+  if (more) {
+    response.set_next_page_token(
+        resource::EncodePageToken(fingerprint, SearchPageKey(hits.back().position)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OrganisationService::Lookup(const server::Call& call,
+                                         const v1::LookupOrganisationRequest& request,
+                                         Organisation& response) {
+  COOPNET_RETURN_IF_ERROR(ValidateIdentifier("identifier", request.identifier()));
+  COOPNET_ASSIGN_OR_RETURN(response, store_.Lookup(request.identifier()));
   return absl::OkStatus();
 }
 

@@ -1,16 +1,19 @@
 #include "services/organisations/organisation_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/outbox/outbox.h"
+#include "common/pg/errors.h"
 #include "common/pg/request_log.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/organisations/store_values.h"
+#include "services/organisations/text_search_store.h"
 
 namespace coopnet::organisations {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using v1::Identifier;
 
 constexpr char kCollection[] = "organisations";
@@ -66,6 +69,9 @@ const pg::Statement kDelete{
 
 const pg::Statement kRevision{"SELECT revision FROM organisations WHERE id = $1"};
 
+const pg::Statement kCoordinatedNetwork{
+    "SELECT id FROM networks WHERE coordinator_id = $1 ORDER BY id LIMIT 1"};
+
 const pg::Statement kInsertIdentifier{
     "INSERT INTO organisation_identifiers (scheme, value, organisation_id, position)"
     " VALUES ($1, $2, $3, $4) ON CONFLICT (scheme, value) DO NOTHING"};
@@ -76,24 +82,77 @@ const pg::Statement kIdentifierOwner{
 const pg::Statement kDeleteIdentifiers{
     "DELETE FROM organisation_identifiers WHERE organisation_id = $1"};
 
-std::string ToJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
+const pg::Statement kLookup{"SELECT " COOPNET_ORGANISATION_COLUMNS COOPNET_ORGANISATION_FROM
+                            " WHERE o.id = (SELECT organisation_id FROM organisation_identifiers"
+                            "               WHERE scheme = $1 AND value = $2)"};
+
+// Search statements read the text's parameters first (see text_search_store.h), then
+// the filter groups of FilterTerms, the network's id, the keyset and the page size. Each
+// filter is a term of the search_terms array, so one GIN index scan answers the words and
+// every filter at once; an empty group is a condition PostgreSQL drops when it plans with
+// the parameters' values. Only the rows of the page are then read whole.
+std::string SearchSql(bool text, bool network) {
+  int next = text ? kTextParams + 1 : 1;
+  std::vector<std::string> where;
+  if (text) where.push_back(TextConditionSql("o.search_terms"));
+  for (int group = 0; group < kFilterGroups; ++group, ++next) {
+    where.push_back(absl::StrCat("(cardinality($", next, "::text[]) = 0 OR o.search_terms && $",
+                                 next, "::text[])"));
+  }
+  if (network) {
+    where.push_back(absl::StrCat("EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = $",
+                                 next++, "::text AND m.organisation_id = o.id)"));
+  }
+  const std::string conditions = absl::StrJoin(where, " AND ");
+  std::string page, order, relevance;
+  if (text) {
+    const int after_relevance = next++, after_id = next++, limit = next++;
+    page = absl::StrCat("SELECT h.id, h.relevance FROM (SELECT o.id, ",
+                        RelevanceSql("o.name_words", "o.search_terms"),
+                        " AS relevance FROM organisations o WHERE ", conditions, ") h WHERE ($",
+                        after_relevance, "::numeric IS NULL OR h.relevance < $", after_relevance,
+                        "::numeric OR (h.relevance = $", after_relevance, "::numeric AND h.id > $",
+                        after_id, "::text)) ORDER BY h.relevance DESC,", " h.id LIMIT $", limit);
+    order = " ORDER BY page.relevance DESC, o.id";
+    relevance = "page.relevance::text";
+  } else {
+    const int after_id = next++, limit = next++;
+    page = absl::StrCat("SELECT o.id FROM organisations o WHERE ", conditions, " AND ($", after_id,
+                        "::text = '' OR o.id < $", after_id, "::text) ORDER BY o.id DESC LIMIT $",
+                        limit);
+    order = " ORDER BY o.id DESC";
+    relevance = "''";
+  }
+  return absl::StrCat("WITH page AS (", page, ") SELECT " COOPNET_ORGANISATION_COLUMNS ", ",
+                      relevance, COOPNET_ORGANISATION_FROM " JOIN page ON page.id = o.id", order);
 }
 
-absl::Status FromJson(absl::string_view json, google::protobuf::Message& message) {
-  auto s = google::protobuf::util::JsonStringToMessage(std::string(json), &message);
-  if (!s.ok())
-    return absl::InternalError(absl::StrCat("stored JSON unreadable: ", std::string(s.message())));
-  return absl::OkStatus();
+// The search statement with or without text and a network filter.
+const pg::Statement& SearchStatement(bool text, bool network) {
+  static const auto* statements = new std::vector<pg::Statement>{
+      pg::Statement(SearchSql(false, false)), pg::Statement(SearchSql(false, true)),
+      pg::Statement(SearchSql(true, false)), pg::Statement(SearchSql(true, true))};
+  return (*statements)[(text ? 2 : 0) + (network ? 1 : 0)];
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
+// The column of the relevance in a search statement's rows, after the organisation's.
+constexpr int kRelevanceColumn = 21;
+
+// $1 requester, $2 country terms, $3 kind terms, $4 theme terms, $5 themes, $6 limit.
+const pg::Statement kCandidates{
+    "WITH chosen AS ("
+    "  SELECT o.id, o.looking_for_partners,"
+    "         (SELECT count(*) FROM unnest(o.themes) t WHERE t = ANY($5::text[])) AS shared"
+    "  FROM organisations o"
+    "  WHERE o.id <> $1"
+    "    AND (cardinality($2::text[]) = 0 OR o.search_terms && $2::text[])"
+    "    AND (cardinality($3::text[]) = 0 OR o.search_terms && $3::text[])"
+    "    AND (cardinality($4::text[]) = 0 OR o.search_terms && $4::text[])"
+    "  ORDER BY shared DESC, o.looking_for_partners DESC, o.id"
+    "  LIMIT $6)"
+    " SELECT " COOPNET_ORGANISATION_COLUMNS COOPNET_ORGANISATION_FROM
+    " JOIN chosen ON chosen.id = o.id"
+    " ORDER BY chosen.shared DESC, chosen.looking_for_partners DESC, o.id"};
 
 absl::StatusOr<Organisation> ReadOrganisation(const pg::Result& r, int row) {
   Organisation o;
@@ -177,42 +236,62 @@ absl::Status NotFound(absl::string_view id) {
                        absl::StrCat(resource::Name(kCollection, id), " does not exist"));
 }
 
+absl::StatusOr<std::vector<Organisation>> ReadOrganisations(const pg::Result& r) {
+  std::vector<Organisation> found;
+  found.reserve(r.rows());
+  for (int row = 0; row < r.rows(); ++row) {
+    COOPNET_ASSIGN_OR_RETURN(Organisation o, ReadOrganisation(r, row));
+    found.push_back(std::move(o));
+  }
+  return found;
+}
+
 }  // namespace
 
-OrganisationStore::OrganisationStore(pg::Pool& pool) : pool_(pool) {}
+absl::Status OrganisationStore::CoordinatesNetwork(absl::string_view id) {
+  COOPNET_ASSIGN_OR_RETURN(pg::Result network, pool_.Exec(kCoordinatedNetwork, id));
+  const std::string name = network.rows() > 0 ? resource::Name("networks", network.GetString(0, 0))
+                                              : std::string("a network");
+  return status::Error(absl::StatusCode::kFailedPrecondition, "COORDINATES_NETWORK",
+                       absl::StrCat(resource::Name(kCollection, id), " coordinates ", name,
+                                    ": make another organisation its coordinator or delete it "
+                                    "first"),
+                       {{"network", name}});
+}
 
-absl::StatusOr<Organisation> OrganisationStore::Create(const Organisation& o,
-                                                       const std::optional<RequestKey>& key) {
+OrganisationStore::OrganisationStore(pg::Pool& pool, std::string stream)
+    : pool_(pool), stream_(std::move(stream)) {}
+
+absl::Status OrganisationStore::Announce(pg::Transaction& tx, v1::OrganisationChange::Type type,
+                                         const Organisation& organisation, absl::Time when) {
+  v1::OrganisationChange change;
+  change.set_type(type);
+  *change.mutable_organisation() = organisation;
+  *change.mutable_change_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(when));
+  return outbox::Append(tx, stream_, change);
+}
+
+absl::StatusOr<Organisation> OrganisationStore::Create(
+    const Organisation& o, const std::optional<request::RequestKey>& key) {
   Organisation created;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    if (key) {
-      COOPNET_ASSIGN_OR_RETURN(
-          std::optional<std::string> earlier,
-          pg::ClaimRequest(tx, key->scope, key->request_id, key->request_hash));
-      if (earlier) {
-        if (!created.ParseFromString(*earlier))
-          return absl::InternalError("stored response unreadable");
-        return absl::OkStatus();
-      }
-    }
-    const std::string id = resource::NewId();
-    const absl::Time now = absl::Now();
-    COOPNET_RETURN_IF_ERROR(
-        tx.Exec(kInsert, id, o.display_name(), o.legal_name(), Organisation::Kind_Name(o.kind()),
-                o.country(), o.nuts_region(), o.city(), PostalAddressJson(o), o.website(),
-                o.email(), ToJson(o.description()), Strings(o.working_languages()),
-                Strings(o.themes()), std::vector<int32_t>(o.sdgs().begin(), o.sdgs().end()),
-                Organisation::Experience_Name(o.international_experience()),
-                o.looking_for_partners(), now)
-            .status());
-    COOPNET_RETURN_IF_ERROR(InsertIdentifiers(tx, id, o));
-    COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectById, id));
-    COOPNET_ASSIGN_OR_RETURN(created, ReadOrganisation(row, 0));
-    if (key) {
+    return request::Idempotent(tx, key, created, [&]() -> absl::Status {
+      const std::string id = resource::NewId();
+      const absl::Time now = absl::Now();
       COOPNET_RETURN_IF_ERROR(
-          pg::RecordResponse(tx, key->scope, key->request_id, created.SerializeAsString()));
-    }
-    return absl::OkStatus();
+          tx.Exec(kInsert, id, o.display_name(), o.legal_name(), Organisation::Kind_Name(o.kind()),
+                  o.country(), o.nuts_region(), o.city(), PostalAddressJson(o), o.website(),
+                  o.email(), ToJson(o.description()), Strings(o.working_languages()),
+                  Strings(o.themes()), std::vector<int32_t>(o.sdgs().begin(), o.sdgs().end()),
+                  Organisation::Experience_Name(o.international_experience()),
+                  o.looking_for_partners(), now)
+              .status());
+      COOPNET_RETURN_IF_ERROR(InsertIdentifiers(tx, id, o));
+      COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectById, id));
+      COOPNET_ASSIGN_OR_RETURN(created, ReadOrganisation(row, 0));
+      return Announce(tx, v1::OrganisationChange::CREATED, created, now);
+    });
   }));
   return created;
 }
@@ -264,20 +343,100 @@ absl::StatusOr<Organisation> OrganisationStore::Update(
     COOPNET_RETURN_IF_ERROR(InsertIdentifiers(tx, id, o));
     COOPNET_ASSIGN_OR_RETURN(pg::Result reread, tx.Exec(kSelectById, id));
     COOPNET_ASSIGN_OR_RETURN(updated, ReadOrganisation(reread, 0));
-    return absl::OkStatus();
+    return Announce(tx, v1::OrganisationChange::UPDATED, updated, absl::Now());
   }));
   return updated;
 }
 
 absl::Status OrganisationStore::Delete(absl::string_view id,
                                        std::optional<int64_t> expected_revision) {
-  return pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
+  absl::Status deleted = pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
     COOPNET_ASSIGN_OR_RETURN(pg::Result deleted, tx.Exec(kDelete, id, expected_revision));
-    if (deleted.affected_rows() == 1) return absl::OkStatus();
+    if (deleted.affected_rows() == 1) {
+      Organisation gone;
+      gone.set_name(resource::Name("organisations", id));
+      return Announce(tx, v1::OrganisationChange::DELETED, gone, absl::Now());
+    }
     COOPNET_ASSIGN_OR_RETURN(pg::Result current, tx.Exec(kRevision, id));
     if (current.rows() == 0) return NotFound(id);
     return StaleEtag(*expected_revision, current.GetInt64(0, 0));
   });
+  // A network never loses its coordinator: the schema refuses (RESTRICT), and the
+  // caller learns which network to hand over or delete first.
+  if (pg::ConstraintOf(deleted) == "networks_coordinator_fkey") return CoordinatesNetwork(id);
+  return deleted;
+}
+
+absl::StatusOr<std::vector<SearchHit>> OrganisationStore::Search(const SearchQuery& query) {
+  std::vector<pg::Param> params;
+  std::vector<std::vector<std::string>> filter_terms = FilterTerms(query.filters);
+  bool text = false;
+  if (!query.text.empty()) {
+    COOPNET_ASSIGN_OR_RETURN(QueryWords looked_up, LookUpQueryWords(pool_, query.text));
+    if (looked_up.query_words > 0) {
+      std::optional<std::vector<WordTiers>> words =
+          TierWords(looked_up.matches, looked_up.query_words);
+      if (!words) return std::vector<SearchHit>();
+      MatchTerms terms = TermsToMatch(*words, query.filters);
+      params = TextParams(*words, terms.words);
+      filter_terms = std::move(terms.filters);
+      text = true;
+    }
+  }
+  // A token of the other kind of search cannot come with the same query (see
+  // SearchPageKey); refusing it keeps the statement's parameters well typed.
+  if (query.after && query.after->relevance.empty() == text) {
+    return status::InvalidField("page_token", "belongs to a query with other filters");
+  }
+  for (const std::vector<std::string>& group : filter_terms) params.emplace_back(group);
+  const bool network = !query.filters.network_id.empty();
+  if (network) params.emplace_back(query.filters.network_id);
+  if (text && query.after) {
+    params.emplace_back(query.after->relevance);
+  } else if (text) {
+    params.emplace_back(std::nullopt);
+  }
+  // Param refers to an lvalue string rather than copying it: keep one alive.
+  const std::string after_id = query.after ? query.after->id : std::string();
+  params.emplace_back(after_id);
+  params.emplace_back(static_cast<int32_t>(query.limit));
+
+  absl::StatusOr<pg::Result> r = pool_.ExecParams(SearchStatement(text, network), params);
+  if (!r.ok()) return r.status();
+  std::vector<SearchHit> hits;
+  hits.reserve(r->rows());
+  for (int row = 0; row < r->rows(); ++row) {
+    SearchHit hit;
+    COOPNET_ASSIGN_OR_RETURN(hit.organisation, ReadOrganisation(*r, row));
+    hit.position.relevance = r->GetString(row, kRelevanceColumn);
+    hit.position.id = r->GetString(row, 0);
+    hits.push_back(std::move(hit));
+  }
+  return hits;
+}
+
+absl::StatusOr<Organisation> OrganisationStore::Lookup(const v1::Identifier& identifier) {
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r,
+                           pool_.Exec(kLookup, identifier.scheme(), identifier.value()));
+  if (r.rows() == 0) {
+    return status::Error(
+        absl::StatusCode::kNotFound, "IDENTIFIER_NOT_FOUND",
+        absl::StrCat("no organisation holds ", identifier.scheme(), " ", identifier.value()));
+  }
+  return ReadOrganisation(r, 0);
+}
+
+absl::StatusOr<std::vector<Organisation>> OrganisationStore::Candidates(
+    const CandidateQuery& query) {
+  SearchFilters filters;
+  filters.countries = query.countries;
+  filters.kinds = query.kinds;
+  filters.themes = query.themes;
+  const std::vector<std::vector<std::string>> terms = FilterTerms(filters);
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r,
+                           pool_.Exec(kCandidates, query.requester_id, terms[0], terms[2], terms[3],
+                                      query.themes, static_cast<int32_t>(query.limit)));
+  return ReadOrganisations(r);
 }
 
 }  // namespace coopnet::organisations

@@ -12,7 +12,9 @@
 #include "absl/strings/string_view.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
+#include "common/request/request.h"
 #include "coopnet/organisations/v1/organisations.pb.h"
+#include "services/organisations/search_rules.h"
 
 namespace coopnet::organisations {
 
@@ -20,14 +22,6 @@ using v1::Organisation;
 
 // The service's schema, from migrations/NNNN_*.sql, embedded at build time.
 const std::vector<pg::Migration>& Migrations();
-
-// Makes a create safe to retry: the caller's scope, its request id and a hash of the
-// request (see pg::ClaimRequest).
-struct RequestKey {
-  std::string scope;
-  std::string request_id;
-  std::string request_hash;
-};
 
 struct ListQuery {
   std::vector<std::string> countries;
@@ -38,15 +32,45 @@ struct ListQuery {
   int limit = 50;
 };
 
+// A partner search: text (matched as search_rules.h says; empty or without a word for
+// none) and filters, most relevant first, or newest first without text.
+struct SearchQuery {
+  std::string text;
+  SearchFilters filters;
+  // Keyset: only rows after this one (nullopt for the first page).
+  std::optional<SearchPosition> after;
+  int limit = 50;
+};
+
+// One organisation a search found, and where it sits in the order (its relevance as the
+// database wrote it, e.g. "0.850000", or "" without text).
+struct SearchHit {
+  Organisation organisation;
+  SearchPosition position;
+};
+
+// Who may partner with the organisation `requester_id` for a partner request: other
+// organisations in `countries` (any, when empty), of `kinds` (any, when empty), working
+// on one of `themes` (any, when empty).
+struct CandidateQuery {
+  std::string requester_id;
+  std::vector<std::string> countries;
+  std::vector<Organisation::Kind> kinds;
+  std::vector<std::string> themes;
+  int limit = 500;
+};
+
 class OrganisationStore {
  public:
-  explicit OrganisationStore(pg::Pool& pool);
+  // Every committed create, update and delete is announced as an OrganisationChange on
+  // the Redis stream `stream` (through the outbox, in the same transaction).
+  OrganisationStore(pg::Pool& pool, std::string stream);
 
   // Inserts `organisation` under a new id with its identifiers, in one transaction.
   // ALREADY_EXISTS naming organisation.identifiers[i] when another organisation holds
   // one of them. With `key`, a repeat returns the first result (see RequestKey).
   absl::StatusOr<Organisation> Create(const Organisation& organisation,
-                                      const std::optional<RequestKey>& key);
+                                      const std::optional<request::RequestKey>& key);
 
   // NOT_FOUND when there is no such organisation.
   absl::StatusOr<Organisation> Get(absl::string_view id);
@@ -60,12 +84,33 @@ class OrganisationStore {
       absl::string_view id, std::optional<int64_t> expected_revision,
       const std::function<absl::StatusOr<Organisation>(const Organisation&)>& change);
 
-  // Removes the organisation and its identifiers; ABORTED when `expected_revision` is
-  // stale, NOT_FOUND when there is none.
+  // Removes the organisation and its identifiers, API keys and memberships; ABORTED when
+  // `expected_revision` is stale, NOT_FOUND when there is none, FAILED_PRECONDITION
+  // (reason COORDINATES_NETWORK, naming the network) while it coordinates a network.
   absl::Status Delete(absl::string_view id, std::optional<int64_t> expected_revision);
 
+  // Up to `query.limit` organisations in search order (see SearchQuery), in one statement
+  // after looking the query's words up.
+  absl::StatusOr<std::vector<SearchHit>> Search(const SearchQuery& query);
+
+  // The organisation holding the identifier; NOT_FOUND (reason IDENTIFIER_NOT_FOUND) when
+  // none does.
+  absl::StatusOr<Organisation> Lookup(const v1::Identifier& identifier);
+
+  // Up to `query.limit` candidates (see CandidateQuery): those sharing the most themes
+  // first, then those looking for partners, then the oldest.
+  absl::StatusOr<std::vector<Organisation>> Candidates(const CandidateQuery& query);
+
  private:
+  // The refusal to delete organisation `id`, naming a network it coordinates.
+  absl::Status CoordinatesNetwork(absl::string_view id);
+
+  // Records the change in the outbox, as part of `tx`.
+  absl::Status Announce(pg::Transaction& tx, v1::OrganisationChange::Type type,
+                        const Organisation& organisation, absl::Time when);
+
   pg::Pool& pool_;
+  const std::string stream_;
 };
 
 }  // namespace coopnet::organisations

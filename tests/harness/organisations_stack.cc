@@ -30,8 +30,8 @@ bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
 
 }  // namespace
 
-OrganisationsStack::OrganisationsStack(const std::string& pg_dsn,
-                                       const std::string& redis_address) {
+OrganisationsStack::OrganisationsStack(const std::string& pg_dsn, const std::string& redis_address)
+    : stream_(UniqueName("coopnet:organisations:stream")) {
   pg::PoolOptions pool_options;
   pool_options.dsn = pg_dsn;
   pool_options.size = 4;
@@ -57,7 +57,10 @@ OrganisationsStack::OrganisationsStack(const std::string& pg_dsn,
   server_ = std::make_unique<server::Server>(options, principal::Signer(kTestSecret));
   context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
                                                 /*keyspace_prefix=*/UniqueName("t"));
-  if (absl::Status s = organisations::RegisterServices(*context_); !s.ok()) {
+  organisations::Options organisations_options;
+  organisations_options.stream = stream_;
+  organisations_options.relay.poll_interval = absl::Milliseconds(50);
+  if (absl::Status s = organisations::RegisterServices(*context_, organisations_options); !s.ok()) {
     Fail(std::string(s.message()));
   }
   server_->SetReadinessCheck([this]() -> absl::Status {

@@ -49,8 +49,11 @@ class OrganisationsStack {
   // The organisations cache (the first the services made).
   cache::Cache& cache() { return *context_->caches().front(); }
   pg::Pool& pool() { return *pool_; }
+  // The Redis stream of this stack's organisation changes (a name of its own).
+  const std::string& stream() const { return stream_; }
 
  private:
+  std::string stream_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<server::Server> server_;

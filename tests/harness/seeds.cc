@@ -9,13 +9,14 @@
 namespace coopnet::testing::seeds {
 namespace {
 
-Organisation Parse(const std::string& text) {
-  Organisation o;
-  if (!google::protobuf::TextFormat::ParseFromString(text, &o)) {
+template <typename Message = Organisation>
+Message Parse(const std::string& text) {
+  Message m;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &m)) {
     std::cerr << "seed does not parse: " << text << std::endl;
     std::abort();
   }
-  return o;
+  return m;
 }
 
 }  // namespace
@@ -101,6 +102,54 @@ Organisation HordalandFylkeskommune() {
     }
     identifiers { scheme: "NO-BRC" value: "974760673" }
   )pb");
+}
+
+Network NgoNetvaerk(const std::string& coordinator) {
+  Network n = Parse<Network>(R"pb(
+    title {
+      translations { key: "da" value: "NGO Netværk for Internationalt Projektarbejde" }
+      translations { key: "en" value: "NGO Network for International Project Work" }
+      default_language: "da"
+    }
+    description {
+      translations {
+        key: "da"
+        value: "Et forum, hvor aktive i det danske civilsamfund støtter hinanden i at udvikle "
+               "transnationale aktiviteter. Åbent for nybegyndere og for erfarne organisationer."
+      }
+      default_language: "da"
+    }
+    countries: [ "DK" ]
+    nuts_regions: [ "DK01" ]
+    themes: [ "international-cooperation", "green-transition", "social-sustainability" ]
+    admission: OPEN
+  )pb");
+  n.set_coordinator(coordinator);
+  return n;
+}
+
+Network HordalandKommunenettverk(const std::string& coordinator) {
+  Network n = Parse<Network>(R"pb(
+    title {
+      translations { key: "nn" value: "Internasjonalt kommunenettverk i Hordaland" }
+      translations { key: "en" value: "International network of municipalities in Hordaland" }
+      default_language: "nn"
+    }
+    description {
+      translations {
+        key: "nn"
+        value: "Kompetanseutvikling, erfaringsutveksling og samarbeid om EU-program, "
+               "prosjektutvikling og søknadsskriving."
+      }
+      default_language: "nn"
+    }
+    countries: [ "NO" ]
+    nuts_regions: [ "NO0A" ]
+    themes: [ "eu-programmes", "project-development" ]
+    admission: BY_INVITATION
+  )pb");
+  n.set_coordinator(coordinator);
+  return n;
 }
 
 }  // namespace coopnet::testing::seeds

@@ -4,10 +4,14 @@
 #ifndef COOPNET_TESTS_HARNESS_SEEDS_H_
 #define COOPNET_TESTS_HARNESS_SEEDS_H_
 
+#include <string>
+
+#include "coopnet/organisations/v1/networks.pb.h"
 #include "coopnet/organisations/v1/organisations.pb.h"
 
 namespace coopnet::testing::seeds {
 
+using organisations::v1::Network;
 using organisations::v1::Organisation;
 
 // Kofoeds Skole, Copenhagen: where the NGO network's info meeting took place.
@@ -20,6 +24,13 @@ Organisation BiserGdansk();
 Organisation RegionOrebro();
 // Hordaland fylkeskommune (NO0A), founding a network of municipalities.
 Organisation HordalandFylkeskommune();
+
+// NGO Netværk for Internationalt Projektarbejde: a new Danish network, open to newcomers
+// and to experienced organisations that mentor them, coordinated by `coordinator`.
+Network NgoNetvaerk(const std::string& coordinator);
+// Hordaland's international network of municipalities: members by invitation of
+// `coordinator` (the county).
+Network HordalandKommunenettverk(const std::string& coordinator);
 
 }  // namespace coopnet::testing::seeds
 

@@ -1,0 +1,195 @@
+#include "services/organisations/network_rules.h"
+
+#include <gtest/gtest.h>
+
+#include "common/principal/principal.h"
+#include "common/status/status.h"
+#include "tests/harness/seeds.h"
+
+namespace coopnet::organisations {
+namespace {
+
+using principal::Principal;
+
+constexpr char kKofoed[] = "organisations/01jdz5c7m3aaaaaaaaaaaaaaaa";
+constexpr char kBiser[] = "organisations/01jdz5c7m3bbbbbbbbbbbbbbbb";
+constexpr char kOrebro[] = "organisations/01jdz5c7m3cccccccccccccccc";
+
+Network Danish() {
+  Network n = testing::seeds::NgoNetvaerk(kKofoed);
+  n.set_name("networks/01jdz5c7m3dddddddddddddddd");
+  return n;
+}
+
+Network Hordaland() {
+  Network n = testing::seeds::HordalandKommunenettverk(kOrebro);
+  n.set_name("networks/01jdz5c7m3eeeeeeeeeeeeeeee");
+  return n;
+}
+
+Principal KeyOf(const std::string& organisation, type::v1::Scope scope = type::v1::SCOPE_WRITE) {
+  return principal::ApiKey(organisation, organisation + "/apiKeys/01jdz5c7m3ffffffffffffffff",
+                           {scope});
+}
+
+Membership Joining(const std::string& organisation, Membership::Role role) {
+  Membership m;
+  m.set_organisation(organisation);
+  m.set_role(role);
+  return m;
+}
+
+std::vector<std::string> FieldsOf(const absl::Status& s) {
+  std::vector<std::string> fields;
+  if (auto bad = status::GetBadRequest(s)) {
+    for (const auto& v : bad->field_violations()) fields.push_back(v.field());
+  }
+  return fields;
+}
+
+std::string ReasonOf(const absl::Status& s) {
+  auto info = status::GetErrorInfo(s);
+  return info ? info->reason() : "";
+}
+
+TEST(ValidateNetwork, AcceptsTheSeedNetworks) {
+  EXPECT_TRUE(ValidateNetwork(Danish()).ok()) << ValidateNetwork(Danish());
+  EXPECT_TRUE(ValidateNetwork(Hordaland()).ok()) << ValidateNetwork(Hordaland());
+}
+
+TEST(ValidateNetwork, TitleInAtLeastOneLanguageIsRequired) {
+  Network n = Danish();
+  n.clear_title();
+  EXPECT_EQ(FieldsOf(ValidateNetwork(n)), std::vector<std::string>{"network.title.translations"});
+}
+
+TEST(ValidateNetwork, CoordinatorMustBeAnOrganisationName) {
+  Network n = Danish();
+  n.set_coordinator("Kofoeds Skole");
+  absl::Status s = ValidateNetwork(n);
+  EXPECT_EQ(FieldsOf(s), std::vector<std::string>{"network.coordinator"});
+  EXPECT_NE(s.message().find("organisations/{id}"), std::string::npos) << s;
+}
+
+TEST(ValidateNetwork, RegionOutsideTheCountriesIsRefusedNamingIt) {
+  Network n = Danish();
+  n.add_nuts_regions("PL61");
+  absl::Status s = ValidateNetwork(n);
+  EXPECT_EQ(FieldsOf(s), std::vector<std::string>{"network.nuts_regions[1]"});
+  EXPECT_NE(s.message().find("PL61 is not in any of network.countries"), std::string::npos) << s;
+  n.add_countries("PL");
+  EXPECT_TRUE(ValidateNetwork(n).ok()) << ValidateNetwork(n);
+}
+
+TEST(ValidateNetwork, GreekRegionsUseTheirNutsPrefix) {
+  Network n = Danish();
+  n.add_countries("GR");
+  n.add_nuts_regions("EL30");
+  EXPECT_TRUE(ValidateNetwork(n).ok()) << ValidateNetwork(n);
+}
+
+TEST(ValidateNetwork, EveryBrokenRuleIsReportedAtOnce) {
+  Network n = Danish();
+  n.add_countries("DK");
+  n.add_countries("XX");
+  n.add_nuts_regions("dk01");
+  n.add_themes("Green Transition");
+  n.set_admission(Network::ADMISSION_UNSPECIFIED);
+  n.mutable_description()->set_default_language("sv");
+  EXPECT_EQ(
+      FieldsOf(ValidateNetwork(n)),
+      (std::vector<std::string>{"network.description.default_language", "network.countries[1]",
+                                "network.countries[2]", "network.nuts_regions[1]",
+                                "network.themes[3]", "network.admission"}));
+}
+
+TEST(ApplyNetworkMask, ChangesOnlyTheNamedFieldsAndRefusesOutputOnlyOnes) {
+  Network patch;
+  patch.set_admission(Network::BY_INVITATION);
+  patch.set_coordinator("organisations/ignored");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("admission");
+  absl::StatusOr<Network> result = ApplyNetworkMask(Danish(), patch, mask);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->admission(), Network::BY_INVITATION);
+  EXPECT_EQ(result->coordinator(), kKofoed);
+
+  mask.add_paths("member_count");
+  EXPECT_EQ(FieldsOf(ApplyNetworkMask(Danish(), patch, mask).status()),
+            std::vector<std::string>{"update_mask"});
+}
+
+TEST(ValidateNewMembership, CoordinatorRoleCannotBeAdded) {
+  absl::Status s = ValidateNewMembership(Joining(kBiser, Membership::COORDINATOR));
+  EXPECT_EQ(FieldsOf(s), std::vector<std::string>{"membership.role"});
+  EXPECT_NE(s.message().find("UpdateNetwork"), std::string::npos) << s;
+  EXPECT_EQ(FieldsOf(ValidateNewMembership(Joining("", Membership::ROLE_UNSPECIFIED))),
+            (std::vector<std::string>{"membership.organisation", "membership.role"}));
+  EXPECT_TRUE(ValidateNewMembership(Joining(kBiser, Membership::MENTOR)).ok());
+}
+
+TEST(MayCreate, OnlyTheCoordinatorsKeyOrAnOperator) {
+  EXPECT_TRUE(MayCreate(KeyOf(kKofoed), Danish()).ok());
+  EXPECT_TRUE(MayCreate(principal::Admin(), Danish()).ok());
+  absl::Status s = MayCreate(KeyOf(kBiser), Danish());
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find(kKofoed), std::string::npos);
+  EXPECT_FALSE(MayCreate(principal::Service("events"), Danish()).ok());
+}
+
+TEST(MayManage, OnlyTheCoordinatorsKeyOrAnOperator) {
+  EXPECT_TRUE(MayManage(KeyOf(kKofoed), Danish()).ok());
+  EXPECT_TRUE(MayManage(principal::Admin(), Danish()).ok());
+  EXPECT_EQ(ReasonOf(MayManage(KeyOf(kBiser), Danish())), "NOT_COORDINATOR");
+  EXPECT_EQ(ReasonOf(MayManage(principal::Anonymous(), Danish())), "NOT_COORDINATOR");
+}
+
+TEST(MayAddMember, AnOrganisationJoinsAnOpenNetworkByItself) {
+  EXPECT_TRUE(MayAddMember(KeyOf(kBiser), Danish(), Joining(kBiser, Membership::MEMBER)).ok());
+  EXPECT_TRUE(MayAddMember(KeyOf(kBiser), Danish(), Joining(kBiser, Membership::MENTOR)).ok());
+}
+
+TEST(MayAddMember, ByInvitationOnlyTheCoordinatorAdds) {
+  absl::Status s = MayAddMember(KeyOf(kBiser), Hordaland(), Joining(kBiser, Membership::MEMBER));
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(s), "NETWORK_BY_INVITATION");
+  EXPECT_TRUE(MayAddMember(KeyOf(kOrebro), Hordaland(), Joining(kBiser, Membership::MEMBER)).ok());
+  EXPECT_TRUE(
+      MayAddMember(principal::Admin(), Hordaland(), Joining(kBiser, Membership::MEMBER)).ok());
+}
+
+TEST(MayAddMember, NobodyAddsAnotherOrganisationButTheCoordinator) {
+  EXPECT_EQ(ReasonOf(MayAddMember(KeyOf(kBiser), Danish(), Joining(kOrebro, Membership::MEMBER))),
+            "NOT_COORDINATOR");
+}
+
+TEST(MayRemoveMember, AMemberLeavesAndTheCoordinatorRemoves) {
+  EXPECT_TRUE(MayRemoveMember(KeyOf(kBiser), Hordaland(), kBiser).ok());
+  EXPECT_TRUE(MayRemoveMember(KeyOf(kOrebro), Hordaland(), kBiser).ok());
+  EXPECT_TRUE(MayRemoveMember(principal::Admin(), Hordaland(), kBiser).ok());
+  EXPECT_EQ(ReasonOf(MayRemoveMember(KeyOf(kKofoed), Hordaland(), kBiser)), "NOT_COORDINATOR");
+}
+
+TEST(MayRemoveMember, TheCoordinatorsMembershipStaysEvenForAnOperator) {
+  for (const Principal& caller : {KeyOf(kKofoed), principal::Admin()}) {
+    absl::Status s = MayRemoveMember(caller, Danish(), kKofoed);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(ReasonOf(s), "COORDINATOR_MEMBERSHIP");
+  }
+}
+
+TEST(JoinCursorKey, RoundTripsAndRefusesWhatItDidNotMake) {
+  const JoinCursor cursor{absl::FromUnixMicros(1'700'000'000'123'456),
+                          "01jdz5c7m3aaaaaaaaaaaaaaaa"};
+  absl::StatusOr<JoinCursor> parsed = ParseJoinCursorKey(JoinCursorKey(cursor));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->join_time, cursor.join_time);
+  EXPECT_EQ(parsed->id, cursor.id);
+  for (const char* bad : {"", "123", "x/01jdz5c7m3aaaaaaaaaaaaaaaa", "123/not-an-id"}) {
+    EXPECT_EQ(FieldsOf(ParseJoinCursorKey(bad).status()), std::vector<std::string>{"page_token"})
+        << bad;
+  }
+}
+
+}  // namespace
+}  // namespace coopnet::organisations

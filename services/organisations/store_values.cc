@@ -1,0 +1,34 @@
+#include "services/organisations/store_values.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace coopnet::organisations {
+
+using google::protobuf::util::TimeUtil;
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+absl::Status FromJson(absl::string_view json, google::protobuf::Message& message) {
+  auto s = google::protobuf::util::JsonStringToMessage(std::string(json), &message);
+  if (!s.ok())
+    return absl::InternalError(absl::StrCat("stored JSON unreadable: ", std::string(s.message())));
+  return absl::OkStatus();
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+}  // namespace coopnet::organisations

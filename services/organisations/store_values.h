@@ -1,0 +1,33 @@
+// How the stores of the organisations process keep protobuf values in PostgreSQL:
+// messages kept exactly as given (a postal address, localized text) as JSON, and times
+// as Timestamps.
+//
+//   tx.Exec(kInsert, id, ToJson(network.title()), ...);            // $2::jsonb
+//   COOPNET_RETURN_IF_ERROR(FromJson(r.GetStringView(row, 1), *n.mutable_title()));
+//   *n.mutable_create_time() = ToTimestamp(r.GetTime(row, 9));
+#ifndef COOPNET_SERVICES_ORGANISATIONS_STORE_VALUES_H_
+#define COOPNET_SERVICES_ORGANISATIONS_STORE_VALUES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace coopnet::organisations {
+
+// `message` as proto3 JSON with the .proto field names.
+std::string ToJson(const google::protobuf::Message& message);
+
+// Reads what ToJson wrote into `message`; INTERNAL when it cannot (the row is damaged).
+absl::Status FromJson(absl::string_view json, google::protobuf::Message& message);
+
+// The same instant, to the microsecond.
+google::protobuf::Timestamp ToTimestamp(absl::Time time);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+
+}  // namespace coopnet::organisations
+
+#endif  // COOPNET_SERVICES_ORGANISATIONS_STORE_VALUES_H_
