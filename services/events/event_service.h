@@ -1,0 +1,146 @@
+// coopnet.events.v1.EventService: the gRPC handlers. Each reads like DESIGN.md's four
+// steps: validate, authorise, act (store, cache, outbox), answer.
+#ifndef COOPNET_SERVICES_EVENTS_EVENT_SERVICE_H_
+#define COOPNET_SERVICES_EVENTS_EVENT_SERVICE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/cache/cache.h"
+#include "common/outbox/relay.h"
+#include "common/outbox/watch.h"
+#include "common/server/server.h"
+#include "coopnet/events/v1/events.grpc.pb.h"
+#include "services/events/event_rules.h"
+#include "services/events/event_store.h"
+#include "services/events/event_watch.h"
+#include "services/events/organisation_directory.h"
+
+namespace coopnet::events {
+
+inline constexpr char kServiceName[] = "coopnet.events.v1.EventService";
+inline constexpr char kErrorDomain[] = "events.coopnet";
+
+class EventService final : public v1::EventService::CallbackService {
+ public:
+  // Reads by name and anonymous list pages go through `cache` (cache-aside; Redis down
+  // is a miss); every write invalidates it after it commits and wakes `relay` to
+  // publish the domain event it recorded.
+  EventService(server::Server& server, EventStore& store, cache::Cache& cache,
+               OrganisationDirectory& directory, outbox::Relay& relay, outbox::WatchOptions watch);
+
+  grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* context,
+                                        const v1::CreateEventRequest* request,
+                                        Event* response) override;
+  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context,
+                                     const v1::GetEventRequest* request, Event* response) override;
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
+                                       const v1::ListEventsRequest* request,
+                                       v1::ListEventsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateEvent(grpc::CallbackServerContext* context,
+                                        const v1::UpdateEventRequest* request,
+                                        Event* response) override;
+  grpc::ServerUnaryReactor* DeleteEvent(grpc::CallbackServerContext* context,
+                                        const v1::DeleteEventRequest* request,
+                                        google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* PublishEvent(grpc::CallbackServerContext* context,
+                                         const v1::PublishEventRequest* request,
+                                         Event* response) override;
+  grpc::ServerUnaryReactor* CancelEvent(grpc::CallbackServerContext* context,
+                                        const v1::CancelEventRequest* request,
+                                        Event* response) override;
+  grpc::ServerUnaryReactor* RescheduleEvent(grpc::CallbackServerContext* context,
+                                            const v1::RescheduleEventRequest* request,
+                                            Event* response) override;
+  grpc::ServerUnaryReactor* GetEventCalendar(grpc::CallbackServerContext* context,
+                                             const v1::GetEventCalendarRequest* request,
+                                             v1::Calendar* response) override;
+  grpc::ServerUnaryReactor* ListEventsCalendar(grpc::CallbackServerContext* context,
+                                               const v1::ListEventsCalendarRequest* request,
+                                               v1::Calendar* response) override;
+  grpc::ServerWriteReactor<v1::EventChange>* WatchEvents(
+      grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
+  grpc::ServerUnaryReactor* CreateSeries(grpc::CallbackServerContext* context,
+                                         const v1::CreateSeriesRequest* request,
+                                         Series* response) override;
+  grpc::ServerUnaryReactor* GetSeries(grpc::CallbackServerContext* context,
+                                      const v1::GetSeriesRequest* request,
+                                      Series* response) override;
+  grpc::ServerUnaryReactor* ListSeries(grpc::CallbackServerContext* context,
+                                       const v1::ListSeriesRequest* request,
+                                       v1::ListSeriesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateSeries(grpc::CallbackServerContext* context,
+                                         const v1::UpdateSeriesRequest* request,
+                                         Series* response) override;
+  grpc::ServerUnaryReactor* DeleteSeries(grpc::CallbackServerContext* context,
+                                         const v1::DeleteSeriesRequest* request,
+                                         google::protobuf::Empty* response) override;
+
+ private:
+  absl::Status Create(const server::Call& call, const v1::CreateEventRequest& request,
+                      Event& response);
+  absl::Status Get(const server::Call& call, const v1::GetEventRequest& request, Event& response);
+  absl::Status List(const server::Call& call, const v1::ListEventsRequest& request,
+                    v1::ListEventsResponse& response);
+  absl::Status Update(const server::Call& call, const v1::UpdateEventRequest& request,
+                      Event& response);
+  absl::Status Delete(const server::Call& call, const v1::DeleteEventRequest& request);
+  absl::Status Publish(const server::Call& call, const v1::PublishEventRequest& request,
+                       Event& response);
+  absl::Status Cancel(const server::Call& call, const v1::CancelEventRequest& request,
+                      Event& response);
+  absl::Status MoveEvent(const server::Call& call, const v1::RescheduleEventRequest& request,
+                         Event& response);
+  absl::Status EventCalendar(const server::Call& call, const v1::GetEventCalendarRequest& request,
+                             v1::Calendar& response);
+  absl::Status ListCalendar(const server::Call& call, const v1::ListEventsCalendarRequest& request,
+                            v1::Calendar& response);
+  absl::Status CreateSeriesOf(const server::Call& call, const v1::CreateSeriesRequest& request,
+                              Series& response);
+  absl::Status GetSeriesOf(const server::Call& call, const v1::GetSeriesRequest& request,
+                           Series& response);
+  absl::Status ListSeriesOf(const server::Call& call, const v1::ListSeriesRequest& request,
+                            v1::ListSeriesResponse& response);
+  absl::Status UpdateSeriesOf(const server::Call& call, const v1::UpdateSeriesRequest& request,
+                              Series& response);
+  absl::Status DeleteSeriesOf(const server::Call& call, const v1::DeleteSeriesRequest& request);
+
+  // The stored event, through the cache.
+  absl::StatusOr<Event> LoadEvent(absl::string_view id);
+  // What the caller is to `event`; asks the organisations service only for the facts the
+  // decision needs (`editing`: whether the network's coordinator matters).
+  absl::StatusOr<Relation> RelationTo(const server::Call& call, const Event& event, bool editing);
+  // The event `name` if the caller may see it; NOT_FOUND as if it did not exist if not.
+  absl::StatusOr<Event> VisibleEvent(const server::Call& call, absl::string_view field,
+                                     absl::string_view name);
+  // The stored event `id` if the caller may edit it: NOT_FOUND when it may not even see
+  // it, PERMISSION_DENIED when it sees but may not edit.
+  absl::StatusOr<Event> EditableEvent(const server::Call& call, absl::string_view id);
+  // That the organisations, network and series `event` refers to exist and agree, for
+  // the references that differ from `before` (all of them for a new event).
+  absl::Status CheckReferences(const server::Call& call, const Event& event, const Event* before);
+  // Runs a state change or update of the editable event `id` (see EventStore::EditEvent)
+  // and invalidates after it commits.
+  absl::StatusOr<Event> Edit(const server::Call& call, absl::string_view id, absl::string_view etag,
+                             std::optional<request::RequestKey> key, const EventEdit& edit);
+  // The events ListEvents finds for `request`, up to `limit`, after the keyset position.
+  absl::StatusOr<std::vector<Event>> Find(const server::Call& call,
+                                          const v1::ListEventsRequest& request,
+                                          absl::Time after_start, absl::string_view after_id,
+                                          int limit);
+  // After a commit: cached copies and list pages are stale, a domain event may wait.
+  void Wrote(absl::string_view id);
+  absl::Status RequireSeriesManager(const server::Call& call, const Series& series);
+
+  server::Server& server_;
+  EventStore& store_;
+  cache::Cache& cache_;
+  OrganisationDirectory& directory_;
+  outbox::Relay& relay_;
+  std::unique_ptr<outbox::Watchers<v1::EventChange>> watchers_;
+};
+
+}  // namespace coopnet::events
+
+#endif  // COOPNET_SERVICES_EVENTS_EVENT_SERVICE_H_
