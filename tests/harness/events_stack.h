@@ -34,7 +34,7 @@ class EventsStack {
   ~EventsStack();
 
   std::unique_ptr<events::v1::EventService::Stub> Stub() const;
-  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return process_->channel(); }
 
   // The organisations process the events service asks; null after StopOrganisations.
   OrganisationsStack* organisations() { return organisations_.get(); }
@@ -46,8 +46,8 @@ class EventsStack {
     OrganisationsStack::Sign(context, caller);
   }
 
-  int port() const { return server_->port(); }
-  pg::Pool& pool() { return *pool_; }
+  int port() const { return process_->port(); }
+  pg::Pool& pool() { return process_->pool(); }
   // The Redis stream of this stack's domain events.
   const std::string& stream() const { return stream_; }
   const std::string& redis_address() const { return redis_address_; }
@@ -56,11 +56,7 @@ class EventsStack {
   std::unique_ptr<OrganisationsStack> organisations_;
   std::string stream_;
   std::string redis_address_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<redis::Client> redis_;
-  std::unique_ptr<server::Server> server_;
-  std::unique_ptr<service::Context> context_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<ServiceProcess> process_;
 };
 
 }  // namespace coopnet::testing

@@ -15,20 +15,14 @@
 #include <string>
 
 #include "common/cache/cache.h"
-#include "common/pg/pool.h"
 #include "common/principal/principal.h"
-#include "common/redis/client.h"
-#include "common/server/server.h"
-#include "common/service/service_main.h"
 #include "coopnet/organisations/v1/api_keys.grpc.pb.h"
 #include "coopnet/organisations/v1/networks.grpc.pb.h"
 #include "coopnet/organisations/v1/organisations.grpc.pb.h"
 #include "coopnet/organisations/v1/partner_requests.grpc.pb.h"
+#include "tests/harness/service_process.h"
 
 namespace coopnet::testing {
-
-// The secret every test stack signs principals with.
-inline const std::string kTestSecret = "test-secret-that-is-at-least-32-bytes-long";
 
 class OrganisationsStack {
  public:
@@ -40,25 +34,23 @@ class OrganisationsStack {
   std::unique_ptr<organisations::v1::NetworkService::Stub> NetworkStub() const;
   std::unique_ptr<organisations::v1::PartnerRequestService::Stub> PartnerRequestStub() const;
   std::unique_ptr<organisations::v1::ApiKeyService::Stub> ApiKeyStub() const;
-  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return process_->channel(); }
 
   // Adds `caller`, signed, and a 10 s deadline to `context`.
-  static void Sign(grpc::ClientContext& context, const principal::Principal& caller);
+  static void Sign(grpc::ClientContext& context, const principal::Principal& caller) {
+    testing::Sign(context, caller);
+  }
 
-  int port() const { return server_->port(); }
+  int port() const { return process_->port(); }
   // The organisations cache (the first the services made).
-  cache::Cache& cache() { return *context_->caches().front(); }
-  pg::Pool& pool() { return *pool_; }
+  cache::Cache& cache() { return *process_->context().caches().front(); }
+  pg::Pool& pool() { return process_->pool(); }
   // The Redis stream of this stack's organisation changes (a name of its own).
   const std::string& stream() const { return stream_; }
 
  private:
   std::string stream_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<redis::Client> redis_;
-  std::unique_ptr<server::Server> server_;
-  std::unique_ptr<service::Context> context_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<ServiceProcess> process_;
 };
 
 }  // namespace coopnet::testing

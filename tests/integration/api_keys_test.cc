@@ -11,12 +11,16 @@
 #include "common/status/status.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/organisations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::organisations {
 namespace {
+
+using testing::FieldsOf;
+using testing::ReasonOf;
 
 using google::protobuf::util::MessageDifferencer;
 using google::protobuf::util::TimeUtil;
@@ -161,19 +165,6 @@ class ApiKeysTest : public ::testing::Test {
     grpc::Status s = Authenticate(key, &answer);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return answer.principal();
-  }
-
-  static std::vector<std::string> FieldsOf(const grpc::Status& s) {
-    std::vector<std::string> fields;
-    if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
-      for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-    }
-    return fields;
-  }
-
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = status::GetErrorInfo(status::FromGrpc(s));
-    return info ? info->reason() : "";
   }
 
   testing::TestDatabase db_;

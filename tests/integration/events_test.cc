@@ -10,6 +10,7 @@
 #include "common/status/status.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/events/event_rules.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/event_seeds.h"
 #include "tests/harness/events_stack.h"
 #include "tests/harness/seeds.h"
@@ -17,6 +18,9 @@
 
 namespace coopnet::events {
 namespace {
+
+using testing::FieldsOf;
+using testing::ReasonOf;
 
 using google::protobuf::util::TimeUtil;
 using principal::Principal;
@@ -36,19 +40,6 @@ Event InFuture(const Event& event, int years = 5) {
     return TimeUtil::SecondsToTimestamp(t.seconds() + absl::ToInt64Seconds(shift));
   };
   return Reschedule(event, later(event.start_time()), later(event.end_time()), "");
-}
-
-std::vector<std::string> FieldsOf(const grpc::Status& s) {
-  std::vector<std::string> fields;
-  if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
-    for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-  }
-  return fields;
-}
-
-std::string ReasonOf(const grpc::Status& s) {
-  auto info = status::GetErrorInfo(status::FromGrpc(s));
-  return info ? info->reason() : "";
 }
 
 std::vector<std::string> NamesOf(const v1::ListEventsResponse& page) {

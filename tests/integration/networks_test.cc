@@ -9,12 +9,16 @@
 #include "common/pg/pool.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/organisations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::organisations {
 namespace {
+
+using testing::FieldsOf;
+using testing::ReasonOf;
 
 using google::protobuf::util::MessageDifferencer;
 using principal::Principal;
@@ -213,19 +217,6 @@ class NetworksTest : public ::testing::Test {
   }
 
   int CountNetworks() { return static_cast<int>(ListAll({}).size()); }
-
-  static std::vector<std::string> FieldsOf(const grpc::Status& s) {
-    std::vector<std::string> fields;
-    if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
-      for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-    }
-    return fields;
-  }
-
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = status::GetErrorInfo(status::FromGrpc(s));
-    return info ? info->reason() : "";
-  }
 
   testing::TestDatabase db_;
   OrganisationsStack stack_;

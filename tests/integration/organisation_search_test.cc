@@ -9,12 +9,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/organisations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::organisations {
 namespace {
+
+using testing::FieldsOf;
+using testing::ReasonOf;
 
 using namespace testing::seeds;
 using testing::OrganisationsStack;
@@ -139,19 +143,6 @@ class OrganisationSearchTest : public ::testing::Test {
       request.set_page_token(page.next_page_token());
     }
     return all;
-  }
-
-  static std::vector<std::string> FieldsOf(const grpc::Status& s) {
-    std::vector<std::string> fields;
-    if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
-      for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-    }
-    return fields;
-  }
-
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = status::GetErrorInfo(status::FromGrpc(s));
-    return info ? info->reason() : "";
   }
 
   testing::TestDatabase db_;

@@ -8,12 +8,16 @@
 #include "common/status/status.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/organisations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::organisations {
 namespace {
+
+using testing::FieldsOf;
+using testing::ReasonOf;
 
 using principal::Principal;
 using namespace testing::seeds;
@@ -98,19 +102,6 @@ class OrganisationsTest : public ::testing::Test {
   }
 
   int Count() { return static_cast<int>(ListAll({}).size()); }
-
-  static std::vector<std::string> FieldsOf(const grpc::Status& s) {
-    std::vector<std::string> fields;
-    if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
-      for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-    }
-    return fields;
-  }
-
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = status::GetErrorInfo(status::FromGrpc(s));
-    return info ? info->reason() : "";
-  }
 
   testing::TestDatabase db_;
   OrganisationsStack stack_;

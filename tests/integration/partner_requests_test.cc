@@ -10,12 +10,16 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/organisations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::organisations {
 namespace {
+
+using testing::FieldsOf;
+using testing::ReasonOf;
 
 using google::protobuf::util::MessageDifferencer;
 using google::protobuf::util::TimeUtil;
@@ -214,19 +218,6 @@ class PartnerRequestsTest : public ::testing::Test {
     grpc::ClientContext context;
     OrganisationsStack::Sign(context, principal::Anonymous("198.51.100.9"));
     return requests_->MatchPartners(&context, request, out);
-  }
-
-  static std::vector<std::string> FieldsOf(const grpc::Status& s) {
-    std::vector<std::string> fields;
-    if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
-      for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-    }
-    return fields;
-  }
-
-  static std::string ReasonOf(const grpc::Status& s) {
-    auto info = status::GetErrorInfo(status::FromGrpc(s));
-    return info ? info->reason() : "";
   }
 
   testing::TestDatabase db_;

@@ -1,0 +1,77 @@
+#include "tests/harness/service_process.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/harness/servers.h"
+
+namespace coopnet::testing {
+namespace {
+
+bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  return grpc::health::v1::Health::NewStub(channel)->Check(&context, request, &response).ok() &&
+         response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+}  // namespace
+
+void Sign(grpc::ClientContext& context, const principal::Principal& caller) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  principal::Signer(kTestSecret).Attach(caller, context);
+}
+
+ServiceProcess::ServiceProcess(const Spec& spec) {
+  auto fail = [&](absl::string_view what) {
+    std::cerr << spec.name << " process: " << what << std::endl;
+    std::abort();
+  };
+  pg::PoolOptions pool_options;
+  pool_options.dsn = spec.pg_dsn;
+  pool_options.size = 4;
+  pool_options.connect_timeout = absl::Seconds(2);
+  auto pool = pg::Pool::Create(pool_options);
+  if (!pool.ok()) fail(pool.status().message());
+  pool_ = *std::move(pool);
+  if (absl::Status s = pg::Migrate(*pool_, *spec.migrations); !s.ok()) fail(s.message());
+
+  redis::ClientOptions redis_options;
+  redis_options.address = spec.redis_address;
+  redis_ = redis::Client::Create(redis_options);
+
+  server::ServerOptions options;
+  options.service_name = spec.name;
+  options.error_domain = spec.error_domain;
+  options.listen_address = "127.0.0.1:0";
+  options.workers = 4;
+  options.readiness_interval = absl::Milliseconds(50);
+  options.drain_timeout = absl::Seconds(2);
+  server_ = std::make_unique<server::Server>(options, principal::Signer(kTestSecret));
+  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
+                                                /*keyspace_prefix=*/UniqueName("t"));
+  if (absl::Status s = spec.start(*context_); !s.ok()) fail(s.message());
+  const std::vector<pg::Migration>* migrations = spec.migrations;
+  server_->SetReadinessCheck([this, migrations]() -> absl::Status {
+    absl::StatusOr<bool> migrated = pg::IsMigrated(*pool_, *migrations);
+    if (!migrated.ok()) return migrated.status();
+    return *migrated ? absl::OkStatus() : absl::UnavailableError("not migrated");
+  });
+  if (absl::Status s = server_->Start(); !s.ok()) fail(s.message());
+  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                 grpc::InsecureChannelCredentials());
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!Serving(channel_)) {
+    if (absl::Now() > deadline) fail("not SERVING within 20 s");
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
+ServiceProcess::~ServiceProcess() { server_->Shutdown(); }
+
+}  // namespace coopnet::testing
