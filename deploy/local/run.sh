@@ -76,12 +76,14 @@ start_service() {
 
 start_service organisations 50051 9101
 start_service events 50052 9102
+start_service funding 50054 9104
 
 cat <<INFO
 
 coopnet is running.
   organisations  gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   events         gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
+  funding        gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
   PostgreSQL     127.0.0.1:$pg_port (user postgres)   Redis 127.0.0.1:$redis_port
   logs           $local_dir/*.log
 

@@ -1,0 +1,342 @@
+// FundingService: applications, from draft to decision.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/request/request.h"
+#include "common/resource/resource.h"
+#include "common/status/status.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/funding/funding_rules.h"
+#include "services/funding/funding_service.h"
+#include "services/funding/handler_basics.h"
+
+namespace coopnet::funding {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr char kApplications[] = "applications";
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+// `t` as the funder reads it: "2014-01-31 23:59 Europe/Warsaw".
+std::string LocalTime(const google::protobuf::Timestamp& t, const std::string& zone_name) {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  absl::LoadTimeZone(zone_name, &zone);
+  return absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M", ToTime(t), zone), " ", zone_name);
+}
+
+absl::Status NotLead(absl::string_view name, absl::string_view lead) {
+  return status::Error(absl::StatusCode::kPermissionDenied, "NOT_LEAD",
+                       absl::StrCat("only the lead, ", lead, ", may change or submit ", name,
+                                    "; partners may read it"));
+}
+
+// OK while `call` takes applications at `now`: FAILED_PRECONDITION saying when it opens
+// or when its deadline passed otherwise.
+absl::Status RequireOpen(const Call& call, absl::Time now) {
+  switch (CallStateAt(call, now)) {
+    case Call::OPEN:
+      return absl::OkStatus();
+    case Call::FORTHCOMING:
+      return status::Error(
+          absl::StatusCode::kFailedPrecondition, "CALL_NOT_OPEN",
+          absl::StrCat(call.name(), " opens at ", LocalTime(call.open_time(), call.time_zone()),
+                       "; submit from then on"));
+    case Call::CLOSED:
+      return status::Error(absl::StatusCode::kFailedPrecondition, "DEADLINE_PASSED",
+                           absl::StrCat("the deadline of ", call.name(), " passed at ",
+                                        LocalTime(call.deadline(), call.time_zone())));
+    default:
+      return status::Error(absl::StatusCode::kFailedPrecondition, "CALL_NOT_OPEN",
+                           absl::StrCat(call.name(), " is not published"));
+  }
+}
+
+// FAILED_PRECONDITION (NOT_ELIGIBLE) listing every unmet reason, each also in the
+// ErrorInfo metadata under its criterion; OK when all are met.
+absl::Status RequireEligible(const std::vector<Reason>& reasons) {
+  std::vector<std::string> unmet;
+  std::map<std::string, std::string> metadata;
+  for (const Reason& r : reasons) {
+    if (r.met()) continue;
+    unmet.push_back(r.explanation());
+    metadata[r.criterion()] = r.explanation();
+  }
+  if (unmet.empty()) return absl::OkStatus();
+  return status::Error(absl::StatusCode::kFailedPrecondition, "NOT_ELIGIBLE",
+                       absl::StrCat("the application does not meet the call's criteria: ",
+                                    absl::StrJoin(unmet, "; ")),
+                       std::move(metadata));
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<Application, Call>> FundingService::VisibleApplication(
+    const server::Call& call, absl::string_view name) {
+  COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", name, kApplications));
+  COOPNET_ASSIGN_OR_RETURN(Application application, store_.GetApplication(id));
+  COOPNET_ASSIGN_OR_RETURN(Call to, LoadCall(IdOf(application.call())));
+  const std::string organisation = CallerOrganisation(call.principal);
+  const bool sees = IsPrivileged(call.principal) ||
+                    (!organisation.empty() && TakesPart(application, organisation)) ||
+                    (!organisation.empty() && organisation == to.funder() &&
+                     application.state() != Application::DRAFT);
+  // Telling "exists but not for you" apart from "does not exist" would leak the first.
+  if (!sees) {
+    return status::Error(absl::StatusCode::kNotFound, "APPLICATION_NOT_FOUND",
+                         absl::StrCat(name, " does not exist"));
+  }
+  return std::make_pair(std::move(application), std::move(to));
+}
+
+absl::StatusOr<Consortium> FundingService::ConsortiumOf(const Application& application,
+                                                        absl::Time deadline) {
+  Consortium consortium;
+  for (int i = 0; i < application.participants_size(); ++i) {
+    const Application::Participant& p = application.participants(i);
+    if (p.role() == Application::ASSOCIATED) continue;
+    COOPNET_ASSIGN_OR_RETURN(
+        Organisation profile,
+        profiles_.Require(absl::StrCat("application.participants[", i, "].organisation"),
+                          p.organisation(), deadline));
+    if (p.role() == Application::LEAD) {
+      consortium.lead = std::move(profile);
+    } else {
+      consortium.partners.push_back(std::move(profile));
+    }
+  }
+  return consortium;
+}
+
+absl::StatusOr<Application> FundingService::LeadEdit(const server::Call& call,
+                                                     absl::string_view name, absl::string_view etag,
+                                                     std::optional<RequestKey> key,
+                                                     ApplicationAction action) {
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
+  COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, name));
+  const std::string lead = LeadOf(found.first);
+  if (!principal::ActsFor(call.principal, lead)) return NotLead(name, lead);
+  ApplicationEdit edit;
+  edit.apply = [&](const Application& stored) -> absl::StatusOr<Application> {
+    COOPNET_ASSIGN_OR_RETURN(Application::State next, NextState(stored.state(), action));
+    Application changed = stored;
+    changed.set_state(next);
+    return changed;
+  };
+  return store_.EditApplication(IdOf(name), revision, key, edit);
+}
+
+absl::StatusOr<Application> FundingService::FunderEdit(const server::Call& call,
+                                                       absl::string_view name,
+                                                       absl::string_view etag,
+                                                       std::optional<RequestKey> key,
+                                                       const ApplicationEdit& edit) {
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
+  COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, name));
+  COOPNET_RETURN_IF_ERROR(RequireFunder(call, found.second.funder(), "review and decide"));
+  return store_.EditApplication(IdOf(name), revision, key, edit);
+}
+
+absl::Status FundingService::CreateApplicationOf(const server::Call& call,
+                                                 const v1::CreateApplicationRequest& r,
+                                                 Application& response) {
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
+  const Application& application = r.application();
+  COOPNET_RETURN_IF_ERROR(ValidateApplication(application));
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
+  const std::string lead = LeadOf(application);
+  if (!principal::ActsFor(call.principal, lead)) {
+    return status::Error(absl::StatusCode::kPermissionDenied, "NOT_LEAD",
+                         absl::StrCat("only the lead's own key may apply for ", lead));
+  }
+  absl::StatusOr<Call> to = VisibleCall(call, "application.call", application.call());
+  if (to.status().code() == absl::StatusCode::kNotFound) {
+    return status::InvalidField("application.call",
+                                absl::StrCat(application.call(), " does not exist"));
+  }
+  COOPNET_RETURN_IF_ERROR(to.status());
+  if (to->state() == Call::DRAFT) {
+    return status::Error(absl::StatusCode::kFailedPrecondition, "CALL_NOT_OPEN",
+                         absl::StrCat(to->name(), " is not published yet"));
+  }
+  COOPNET_RETURN_IF_ERROR(
+      CheckApplicationCurrency(application, to->total_budget().currency_code()));
+  COOPNET_RETURN_IF_ERROR(ConsortiumOf(application, call.deadline).status());
+  COOPNET_ASSIGN_OR_RETURN(
+      response, store_.CreateApplication(
+                    application, to->funder(),
+                    request::RequestKeyOf(call.principal, "CreateApplication", r.request_id(), r)));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::ListApplicationsOf(const server::Call& call,
+                                                const v1::ListApplicationsRequest& r,
+                                                v1::ListApplicationsResponse& response) {
+  COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(r.page_size()));
+  validate::Violations v;
+  CheckNameFilter(v, "call", r.call(), "calls");
+  CheckNameFilter(v, "participant", r.participant(), "organisations");
+  ApplicationQuery q;
+  q.states = EnumFilter<Application::State>(v, "states", r.states(), &Application::State_IsValid,
+                                            &Application::State_Name);
+  COOPNET_RETURN_IF_ERROR(v.ToStatus());
+  const std::string fingerprint = request::ListFingerprint(r);
+  COOPNET_ASSIGN_OR_RETURN(q.after_id, resource::DecodePageToken(r.page_token(), fingerprint));
+  q.call_id = r.call().empty() ? "" : IdOf(r.call());
+  q.participant = r.participant();
+  q.viewer_sees_everything = IsPrivileged(call.principal);
+  q.viewer_organisation = CallerOrganisation(call.principal);
+  q.limit = page_size + 1;
+  COOPNET_ASSIGN_OR_RETURN(std::vector<Application> found, store_.ListApplications(q));
+  const bool more = request::TrimToPage(found, page_size);
+  for (Application& a : found) *response.add_applications() = std::move(a);
+  if (more) {
+    response.set_next_page_token(
+        resource::EncodePageToken(fingerprint, IdOf(response.applications().rbegin()->name())));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::UpdateApplicationOf(const server::Call& call,
+                                                 const v1::UpdateApplicationRequest& r,
+                                                 Application& response) {
+  const Application& patch = r.application();
+  COOPNET_RETURN_IF_ERROR(
+      resource::ParseName("application.name", patch.name(), kApplications).status());
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           RevisionOf("application.etag", patch.etag()));
+  Application scratch;
+  COOPNET_RETURN_IF_ERROR(
+      ApplyUpdateMask(patch, r.update_mask(), ApplicationFixedFields(), scratch));
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
+  COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, patch.name()));
+  const auto& [stored, to] = found;
+  const std::string lead = LeadOf(stored);
+  if (!principal::ActsFor(call.principal, lead)) return NotLead(patch.name(), lead);
+
+  // Every rule is checked before the transaction, so that bad input changes nothing.
+  Application changed = stored;
+  COOPNET_RETURN_IF_ERROR(
+      ApplyUpdateMask(patch, r.update_mask(), ApplicationFixedFields(), changed));
+  COOPNET_RETURN_IF_ERROR(ValidateApplication(changed));
+  if (LeadOf(changed) != lead) {
+    return status::InvalidField("application.participants",
+                                absl::StrCat("must keep ", lead,
+                                             " as the LEAD: the lead is "
+                                             "fixed once the application is "
+                                             "created"));
+  }
+  COOPNET_RETURN_IF_ERROR(CheckApplicationCurrency(changed, to.total_budget().currency_code()));
+  COOPNET_RETURN_IF_ERROR(ConsortiumOf(changed, call.deadline).status());
+
+  ApplicationEdit edit;
+  edit.apply = [&](const Application& current) -> absl::StatusOr<Application> {
+    COOPNET_RETURN_IF_ERROR(NextState(current.state(), ApplicationAction::kUpdate).status());
+    Application next = current;
+    COOPNET_RETURN_IF_ERROR(
+        ApplyUpdateMask(patch, r.update_mask(), ApplicationFixedFields(), next));
+    COOPNET_RETURN_IF_ERROR(ValidateApplication(next));
+    return next;
+  };
+  COOPNET_ASSIGN_OR_RETURN(
+      response, store_.EditApplication(IdOf(patch.name()), revision, std::nullopt, edit));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::SubmitApplicationOf(const server::Call& call,
+                                                 const v1::SubmitApplicationRequest& r,
+                                                 Application& response) {
+  COOPNET_RETURN_IF_ERROR(resource::ParseName("name", r.name(), kApplications).status());
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", r.etag()));
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
+  COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, r.name()));
+  const auto& [stored, to] = found;
+  const std::string lead = LeadOf(stored);
+  if (!principal::ActsFor(call.principal, lead)) return NotLead(r.name(), lead);
+  COOPNET_ASSIGN_OR_RETURN(Consortium consortium, ConsortiumOf(stored, call.deadline));
+
+  ApplicationEdit edit;
+  edit.apply = [&](const Application& current) -> absl::StatusOr<Application> {
+    COOPNET_ASSIGN_OR_RETURN(Application::State next,
+                             NextState(current.state(), ApplicationAction::kSubmit));
+    if (next == current.state()) return current;
+    const absl::Time now = absl::Now();
+    COOPNET_RETURN_IF_ERROR(RequireOpen(to, now));
+    COOPNET_RETURN_IF_ERROR(RequireEligible(JudgeApplication(to, current, consortium)));
+    Application submitted = current;
+    submitted.set_state(next);
+    *submitted.mutable_submit_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+    return submitted;
+  };
+  edit.announce = [&](const Application& before, const Application& after) -> Announcement {
+    if (before.state() != Application::DRAFT) return nullptr;
+    auto submitted = std::make_unique<v1::ApplicationSubmitted>();
+    *submitted->mutable_application() = after;
+    submitted->set_funder(to.funder());
+    return submitted;
+  };
+  COOPNET_ASSIGN_OR_RETURN(
+      response,
+      store_.EditApplication(
+          IdOf(r.name()), revision,
+          request::RequestKeyOf(call.principal, "SubmitApplication", r.request_id(), r), edit));
+  relay_.Wake();
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::DecideApplicationOf(const server::Call& call,
+                                                 const v1::DecideApplicationRequest& r,
+                                                 Application& response) {
+  COOPNET_RETURN_IF_ERROR(resource::ParseName("name", r.name(), kApplications).status());
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
+  COOPNET_RETURN_IF_ERROR(validate::Utf8Text("note", r.note(), 0, kMaxSummary));
+  if (r.decision() != v1::DecideApplicationRequest::AWARD &&
+      r.decision() != v1::DecideApplicationRequest::REJECT) {
+    return status::InvalidField("decision", "must be AWARD or REJECT");
+  }
+  const bool award = r.decision() == v1::DecideApplicationRequest::AWARD;
+  COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, r.name()));
+  const auto& [stored, to] = found;
+
+  // The award as it will be made, checked before anything is written.
+  Award made = r.award();
+  made.set_funder(to.funder());
+  made.set_recipient(LeadOf(stored));
+  made.set_programme(to.programme());
+  made.set_call(to.name());
+  if (made.title().empty()) made.set_title(stored.title());
+  if (!made.has_amount()) *made.mutable_amount() = stored.requested_amount();
+  if (award) {
+    COOPNET_RETURN_IF_ERROR(ValidateAward(made));
+    if (made.amount().currency_code() != to.total_budget().currency_code()) {
+      return status::InvalidField(
+          "award.amount.currency_code",
+          absl::StrCat("must be ", to.total_budget().currency_code(), ", the call's currency"));
+    }
+  }
+  ApplicationEdit edit;
+  edit.apply = [&](const Application& current) -> absl::StatusOr<Application> {
+    COOPNET_ASSIGN_OR_RETURN(
+        Application::State next,
+        NextState(current.state(), award ? ApplicationAction::kAward : ApplicationAction::kReject));
+    if (next == current.state()) return current;
+    Application decided = current;
+    decided.set_state(next);
+    decided.set_decision_note(r.note());
+    return decided;
+  };
+  if (award) edit.award = [&](const Application&) -> std::optional<Award> { return made; };
+  COOPNET_ASSIGN_OR_RETURN(
+      response,
+      FunderEdit(call, r.name(), r.etag(),
+                 request::RequestKeyOf(call.principal, "DecideApplication", r.request_id(), r),
+                 edit));
+  relay_.Wake();
+  return absl::OkStatus();
+}
+
+}  // namespace coopnet::funding

@@ -1,0 +1,331 @@
+#include "services/funding/eligibility.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/status/status.h"
+#include "services/funding/funding_rules.h"
+#include "services/funding/money.h"
+
+namespace coopnet::funding {
+namespace {
+
+using KindList = google::protobuf::RepeatedField<int>;
+using StringList = google::protobuf::RepeatedPtrField<std::string>;
+
+Reason Judged(absl::string_view criterion, bool met, std::string explanation) {
+  Reason r;
+  r.set_criterion(std::string(criterion));
+  r.set_met(met);
+  r.set_explanation(std::move(explanation));
+  return r;
+}
+
+std::string Called(const Organisation& o) {
+  return o.display_name().empty() ? o.name() : o.display_name();
+}
+
+// "DK, SE or NO".
+std::string OneOf(const std::vector<std::string>& items) {
+  if (items.size() <= 1) return absl::StrJoin(items, "");
+  return absl::StrCat(absl::StrJoin(items.begin(), items.end() - 1, ", "), " or ", items.back());
+}
+
+std::vector<std::string> Strings(const StringList& list) { return {list.begin(), list.end()}; }
+
+std::string KindNoun(int kind) {
+  switch (kind) {
+    case Organisation::NGO:
+      return "an NGO";
+    case Organisation::ASSOCIATION:
+      return "an association";
+    case Organisation::FOUNDATION:
+      return "a foundation";
+    case Organisation::MUNICIPALITY:
+      return "a municipality";
+    case Organisation::REGIONAL_AUTHORITY:
+      return "a regional authority";
+    case Organisation::NATIONAL_AUTHORITY:
+      return "a national authority";
+    case Organisation::EU_INSTITUTION:
+      return "an EU institution";
+    case Organisation::EDUCATION:
+      return "an education institution";
+    case Organisation::RESEARCH:
+      return "a research organisation";
+    case Organisation::BUSINESS:
+      return "a business";
+    default:
+      return "of no stated kind";
+  }
+}
+
+// "a public body (MUNICIPALITY, REGIONAL_AUTHORITY or NATIONAL_AUTHORITY)".
+std::string KindsPhrase(const KindList& kinds) {
+  std::set<int> set(kinds.begin(), kinds.end());
+  std::vector<std::string> names;
+  for (int kind : set) names.push_back(Organisation::Kind_Name(kind));
+  const std::set<int> public_bodies = {Organisation::MUNICIPALITY, Organisation::REGIONAL_AUTHORITY,
+                                       Organisation::NATIONAL_AUTHORITY};
+  const std::set<int> civil_society = {Organisation::NGO, Organisation::ASSOCIATION,
+                                       Organisation::FOUNDATION};
+  if (set == public_bodies) return absl::StrCat("a public body (", OneOf(names), ")");
+  if (set == civil_society)
+    return absl::StrCat("a civil-society organisation (", OneOf(names), ")");
+  if (set.size() == 1) return KindNoun(*set.begin());
+  return absl::StrCat("one of ", OneOf(names));
+}
+
+bool HasKind(const KindList& kinds, int kind) {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+bool InCountries(const StringList& countries, const std::string& country) {
+  return std::find(countries.begin(), countries.end(), country) != countries.end();
+}
+
+bool InRegions(const StringList& regions, absl::string_view region) {
+  return !region.empty() && std::any_of(regions.begin(), regions.end(), [&](const std::string& r) {
+    return absl::StartsWith(region, r);
+  });
+}
+
+std::string PrimaryLanguage(absl::string_view tag) {
+  return absl::AsciiStrToLower(tag.substr(0, tag.find_first_of("-_")));
+}
+
+bool SharesLanguage(const StringList& wanted, const std::vector<std::string>& spoken) {
+  for (const std::string& w : wanted) {
+    for (const std::string& s : spoken) {
+      if (PrimaryLanguage(w) == PrimaryLanguage(s)) return true;
+    }
+  }
+  return false;
+}
+
+void JudgeLead(const v1::Eligibility& e, const Organisation& lead, std::vector<Reason>& out) {
+  if (!e.countries().empty()) {
+    const bool met = InCountries(e.countries(), lead.country());
+    out.push_back(
+        Judged("lead_country", met,
+               met ? absl::StrCat("the lead, ", Called(lead), ", is in ", lead.country(),
+                                  ", one of the call's countries")
+                   : absl::StrCat("the lead must be based in ", OneOf(Strings(e.countries())), "; ",
+                                  Called(lead), " is in ", lead.country())));
+  }
+  if (!e.nuts_regions().empty()) {
+    const bool met = InRegions(e.nuts_regions(), lead.nuts_region());
+    const std::string where = lead.nuts_region().empty()
+                                  ? "has no NUTS region in its profile"
+                                  : absl::StrCat("is in ", lead.nuts_region());
+    out.push_back(
+        Judged("lead_region", met,
+               absl::StrCat(met ? "the lead is in " : "the lead must be in ",
+                            OneOf(Strings(e.nuts_regions())), "; ", Called(lead), " ", where)));
+  }
+  if (!e.lead_kinds().empty()) {
+    const bool met = HasKind(e.lead_kinds(), lead.kind());
+    out.push_back(Judged(
+        "lead_kind", met,
+        absl::StrCat(met ? "the lead may be " : "the lead must be ", KindsPhrase(e.lead_kinds()),
+                     "; ", Called(lead), " is ", KindNoun(lead.kind()))));
+  }
+}
+
+void JudgePartners(const v1::Eligibility& e, const Consortium& c, std::vector<Reason>& out) {
+  auto judge_each = [&](absl::string_view criterion, bool set, auto fits, auto describe,
+                        absl::string_view rule) {
+    if (!set) return;
+    std::vector<std::string> misfits;
+    for (const Organisation& p : c.partners) {
+      if (!fits(p)) misfits.push_back(describe(p));
+    }
+    if (c.partners.empty()) {
+      out.push_back(Judged(criterion, true, absl::StrCat(rule, "; no partners named yet")));
+    } else if (misfits.empty()) {
+      out.push_back(Judged(criterion, true, absl::StrCat(rule, "; every partner is")));
+    } else {
+      out.push_back(Judged(criterion, false,
+                           absl::StrCat(rule, "; ", absl::StrJoin(misfits, " and "),
+                                        misfits.size() == 1 ? " is not" : " are not")));
+    }
+  };
+  judge_each(
+      "partner_countries", !e.countries().empty(),
+      [&](const Organisation& p) { return InCountries(e.countries(), p.country()); },
+      [](const Organisation& p) { return absl::StrCat(Called(p), " (", p.country(), ")"); },
+      absl::StrCat("partners must be based in ", OneOf(Strings(e.countries()))));
+  judge_each(
+      "partner_kinds", !e.partner_kinds().empty(),
+      [&](const Organisation& p) { return HasKind(e.partner_kinds(), p.kind()); },
+      [](const Organisation& p) { return absl::StrCat(Called(p), " (", KindNoun(p.kind()), ")"); },
+      absl::StrCat("partners must be ", KindsPhrase(e.partner_kinds())));
+}
+
+void JudgeSize(const v1::Eligibility& e, const Consortium& c, std::vector<Reason>& out) {
+  const int size = 1 + static_cast<int>(c.partners.size());
+  if (e.min_consortium_size() > 1) {
+    const int needed = e.min_consortium_size();
+    const bool met = size >= needed;
+    out.push_back(
+        Judged("consortium_size", met,
+               met ? absl::StrCat("needs at least ", needed, " organisations; you have ", size)
+                   : absl::StrCat("needs at least ", needed, " organisations (the lead and ",
+                                  needed - 1, " partners); you have ", size)));
+  }
+  if (e.min_countries() > 1) {
+    std::set<std::string> countries = {c.lead.country()};
+    for (const Organisation& p : c.partners) countries.insert(p.country());
+    const int have = static_cast<int>(countries.size());
+    out.push_back(Judged(
+        "consortium_countries", have >= e.min_countries(),
+        absl::StrCat("needs partners from at least ", e.min_countries(), " countries; you have ",
+                     have, " (", absl::StrJoin(countries, ", "), ")")));
+  }
+}
+
+// Shared themes, and the reason (when the call names themes).
+int JudgeThemes(const v1::Eligibility& e, const std::vector<std::string>& themes,
+                std::vector<Reason>& out) {
+  if (e.themes().empty()) return 0;
+  std::vector<std::string> shared;
+  for (const std::string& t : e.themes()) {
+    if (std::find(themes.begin(), themes.end(), t) != themes.end()) shared.push_back(t);
+  }
+  const std::string funds = absl::StrCat("the call funds ", OneOf(Strings(e.themes())));
+  if (!shared.empty()) {
+    out.push_back(Judged("themes", true,
+                         absl::StrCat(funds, "; you work on ", absl::StrJoin(shared, " and "))));
+  } else {
+    out.push_back(Judged("themes", false,
+                         themes.empty() ? absl::StrCat(funds, "; you named no themes")
+                                        : absl::StrCat(funds, "; none of yours (",
+                                                       absl::StrJoin(themes, ", "), ")")));
+  }
+  return static_cast<int>(shared.size());
+}
+
+void JudgeLanguages(const v1::Eligibility& e, const std::vector<std::string>& spoken,
+                    absl::string_view who, std::vector<Reason>& out) {
+  if (e.languages().empty()) return;
+  const bool met = SharesLanguage(e.languages(), spoken);
+  const std::string rule =
+      absl::StrCat("applications are written in ", OneOf(Strings(e.languages())));
+  out.push_back(Judged("languages", met,
+                       spoken.empty()
+                           ? absl::StrCat(rule, "; ", who, " names no language")
+                           : absl::StrCat(rule, "; ", who, " ", absl::StrJoin(spoken, ", "))));
+}
+
+void JudgeAmounts(const v1::Call& call, const v1::Application& a, std::vector<Reason>& out) {
+  if (!a.has_requested_amount()) {
+    out.push_back(Judged("amount", false, "the application must state its requested_amount"));
+    return;
+  }
+  const google::type::Money& asked = a.requested_amount();
+  std::string problem;
+  if (call.has_max_grant() && Nanos(asked) > Nanos(call.max_grant())) {
+    problem = absl::StrCat("; the call grants at most ", Format(call.max_grant()));
+  } else if (call.has_min_grant() && Nanos(asked) < Nanos(call.min_grant())) {
+    problem = absl::StrCat("; the call grants at least ", Format(call.min_grant()));
+  }
+  out.push_back(Judged("amount", problem.empty(),
+                       absl::StrCat("asks for ", Format(asked),
+                                    problem.empty() ? ", within the call's grants" : problem)));
+  const int rate = call.co_financing_rate_bp();
+  if (rate <= 0 || rate >= kFullRateBp) return;
+  const std::string share = absl::StrCat("the call pays at most ", rate / 100.0, " % of the costs");
+  if (!a.has_total_cost()) {
+    out.push_back(Judged("co_financing", false,
+                         absl::StrCat(share, "; the application must state its total_cost")));
+    return;
+  }
+  const Nanos128 payable = Nanos(a.total_cost()) * rate / kFullRateBp;
+  const bool met = Nanos(asked) <= payable;
+  out.push_back(
+      Judged("co_financing", met,
+             absl::StrCat(share, ": ", Format(FromNanos(asked.currency_code(), payable)), " of ",
+                          Format(a.total_cost()), "; you ask for ", Format(asked))));
+}
+
+}  // namespace
+
+std::vector<Reason> JudgeConsortium(const v1::Eligibility& e, const Consortium& c) {
+  std::vector<Reason> reasons;
+  JudgeLead(e, c.lead, reasons);
+  JudgePartners(e, c, reasons);
+  JudgeSize(e, c, reasons);
+  return reasons;
+}
+
+bool CanLead(const v1::Eligibility& e, const Organisation& lead) {
+  return (e.countries().empty() || InCountries(e.countries(), lead.country())) &&
+         (e.nuts_regions().empty() || InRegions(e.nuts_regions(), lead.nuts_region())) &&
+         (e.lead_kinds().empty() || HasKind(e.lead_kinds(), lead.kind()));
+}
+
+std::vector<Reason> JudgeApplication(const v1::Call& call, const v1::Application& application,
+                                     const Consortium& consortium) {
+  std::vector<Reason> reasons = JudgeConsortium(call.eligibility(), consortium);
+  std::vector<std::string> language;
+  if (!application.language().empty()) language.push_back(application.language());
+  JudgeLanguages(call.eligibility(), language, "the application is in", reasons);
+  JudgeAmounts(call, application, reasons);
+  return reasons;
+}
+
+bool AllMet(const std::vector<Reason>& reasons) {
+  return std::all_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.met(); });
+}
+
+bool RanksBefore(const MatchRank& a, const MatchRank& b) {
+  return std::tie(a.unmet, b.shared_themes, a.state_order, a.deadline_micros, a.name) <
+         std::tie(b.unmet, a.shared_themes, b.state_order, b.deadline_micros, b.name);
+}
+
+RankedCall JudgeCall(const v1::Call& call, const Consortium& consortium,
+                     const std::vector<std::string>& themes, absl::Time now) {
+  RankedCall ranked;
+  std::vector<Reason> reasons = JudgeConsortium(call.eligibility(), consortium);
+  const std::vector<std::string> wanted =
+      themes.empty() ? Strings(consortium.lead.themes()) : themes;
+  ranked.rank.shared_themes = JudgeThemes(call.eligibility(), wanted, reasons);
+  JudgeLanguages(call.eligibility(), Strings(consortium.lead.working_languages()),
+                 absl::StrCat(Called(consortium.lead), " works in"), reasons);
+  ranked.rank.unmet = static_cast<int>(
+      std::count_if(reasons.begin(), reasons.end(), [](const Reason& r) { return !r.met(); }));
+  ranked.rank.state_order = CallStateAt(call, now) == v1::Call::OPEN ? 0 : 1;
+  ranked.rank.deadline_micros =
+      call.deadline().seconds() * 1000000 + call.deadline().nanos() / 1000;
+  ranked.rank.name = call.name();
+  ranked.match.set_eligible(ranked.rank.unmet == 0);
+  for (Reason& r : reasons) *ranked.match.add_reasons() = std::move(r);
+  return ranked;
+}
+
+std::string MatchPageKey(const MatchRank& rank) {
+  return absl::StrCat(rank.unmet, ":", rank.shared_themes, ":", rank.state_order, ":",
+                      rank.deadline_micros, ":", rank.name);
+}
+
+absl::StatusOr<MatchRank> ParseMatchPageKey(absl::string_view key) {
+  std::vector<absl::string_view> parts = absl::StrSplit(key, absl::MaxSplits(':', 4));
+  MatchRank rank;
+  if (parts.size() != 5 || !absl::SimpleAtoi(parts[0], &rank.unmet) ||
+      !absl::SimpleAtoi(parts[1], &rank.shared_themes) ||
+      !absl::SimpleAtoi(parts[2], &rank.state_order) ||
+      !absl::SimpleAtoi(parts[3], &rank.deadline_micros)) {
+    return status::InvalidField("page_token", "is not a token of MatchCalls");
+  }
+  rank.name = std::string(parts[4]);
+  return rank;
+}
+
+}  // namespace coopnet::funding

@@ -1,0 +1,53 @@
+// What the handler files of FundingService share: ids from names, etags to revisions,
+// who is privileged, and the checks of list filters.
+#ifndef COOPNET_SERVICES_FUNDING_HANDLER_BASICS_H_
+#define COOPNET_SERVICES_FUNDING_HANDLER_BASICS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/principal/principal.h"
+#include "common/validate/validate.h"
+#include "google/protobuf/repeated_field.h"
+
+namespace coopnet::funding {
+
+// The id in a name the caller's request already had checked (`calls/{id}`).
+std::string IdOf(absl::string_view name);
+
+// The revision `etag` names; nullopt for an empty etag.
+absl::StatusOr<std::optional<int64_t>> RevisionOf(absl::string_view field, absl::string_view etag);
+
+// An administrator or a coopnet service: sees and may read everything.
+bool IsPrivileged(const principal::Principal& caller);
+
+// The organisation the caller's key belongs to; "" for anybody else.
+std::string CallerOrganisation(const principal::Principal& caller);
+
+// Records a violation for a filter `name` that is not `collection/{id}` (empty is fine).
+void CheckNameFilter(validate::Violations& v, absl::string_view field, absl::string_view name,
+                     absl::string_view collection);
+
+// The enum values of a filter, as names; a violation for UNSPECIFIED or unknown ones.
+template <typename Enum>
+std::vector<std::string> EnumFilter(validate::Violations& v, absl::string_view field,
+                                    const google::protobuf::RepeatedField<int>& values,
+                                    bool (*is_valid)(int), const std::string& (*name)(Enum)) {
+  std::vector<std::string> names;
+  for (int i = 0; i < values.size(); ++i) {
+    if (values[i] == 0 || !is_valid(values[i])) {
+      v.Add(absl::StrCat(field, "[", i, "]"), "must be one of the enum's named values");
+    } else {
+      names.push_back(name(static_cast<Enum>(values[i])));
+    }
+  }
+  return names;
+}
+
+}  // namespace coopnet::funding
+
+#endif  // COOPNET_SERVICES_FUNDING_HANDLER_BASICS_H_
