@@ -242,11 +242,13 @@ TEST_F(PartnerRequestsTest, TheOwnersKeyCreatesAndAnyoneReads) {
 }
 
 TEST_F(PartnerRequestsTest, ARetryWithTheSameRequestIdReturnsTheFirstRequest) {
+  // A retry sends the very same request (its deadline included).
+  const PartnerRequest request = YouthPartners();
   PartnerRequest first, second;
-  ASSERT_TRUE(Create(requester_, YouthPartners(), &first, KeyOf(requester_), "retry-1").ok());
-  ASSERT_TRUE(Create(requester_, YouthPartners(), &second, KeyOf(requester_), "retry-1").ok());
+  ASSERT_TRUE(Create(requester_, request, &first, KeyOf(requester_), "retry-1").ok());
+  ASSERT_TRUE(Create(requester_, request, &second, KeyOf(requester_), "retry-1").ok());
   EXPECT_EQ(first.name(), second.name());
-  PartnerRequest other = YouthPartners();
+  PartnerRequest other = request;
   other.add_countries("NO");
   grpc::Status s = Create(requester_, other, nullptr, KeyOf(requester_), "retry-1");
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
