@@ -89,6 +89,13 @@ struct Call {
 // that WaitForTermination receives them. Call first thing in main().
 void BlockTerminationSignals();
 
+// Gives `builder` what every coopnet gRPC server has: the connection ages and keepalive of
+// `options`, and interceptors that count every call in `metrics` (which must outlive the
+// server) and log it as one JSON line. Server::Start uses it; so does a server built
+// without Server, such as the gateway's generic front.
+void PrepareBuilder(const ServerOptions& options, metrics::GrpcServerMetrics& metrics,
+                    grpc::ServerBuilder& builder);
+
 class Server {
  public:
   Server(ServerOptions options, principal::Signer signer);

@@ -72,15 +72,27 @@ start_service() {
   pids+=($!)
   "$cli" wait "127.0.0.1:$grpc_port" 60 >/dev/null ||
     { echo "$name did not become healthy: see $local_dir/$name.log" >&2; exit 1; }
+  backends+=("coopnet.$name.v1=127.0.0.1:$grpc_port")
 }
 
 start_service organisations 50051 9101
 start_service events 50052 9102
 start_service funding 50054 9104
 
+# The gateway last, in front of every service started above (COOPNET_ADMIN_KEY, when set,
+# is the operators' key).
+COOPNET_BACKENDS=$(IFS=,; echo "${backends[*]}") COOPNET_GRPC_ADDRESS=127.0.0.1:50050 \
+  COOPNET_HTTP_ADDRESS=127.0.0.1:8080 COOPNET_METRICS_ADDRESS=127.0.0.1:9100 \
+  "$root/build/services/gateway/gateway" 2>>"$local_dir/gateway.log" &
+pids+=($!)
+"$cli" wait 127.0.0.1:50050 60 >/dev/null ||
+  { echo "gateway did not become healthy: see $local_dir/gateway.log" >&2; exit 1; }
+
 cat <<INFO
 
 coopnet is running.
+  gateway        gRPC 127.0.0.1:50050   HTTP http://127.0.0.1:8080 (GET /openapi.json)
+                 metrics http://127.0.0.1:9100/metrics
   organisations  gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   events         gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
   funding        gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
@@ -88,6 +100,8 @@ coopnet is running.
   logs           $local_dir/*.log
 
 Try:
+  $cli list 127.0.0.1:50050
+  curl http://127.0.0.1:8080/v1/organisations
   $cli list 127.0.0.1:50051
   COOPNET_PRINCIPAL_SECRET=\$(cat $secret_file) \\
     $cli call 127.0.0.1:50051 coopnet.organisations.v1.OrganisationService/ListOrganisations '{}'

@@ -22,6 +22,15 @@ bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
 
 }  // namespace
 
+bool AwaitServing(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!Serving(channel)) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return true;
+}
+
 void Sign(grpc::ClientContext& context, const principal::Principal& caller) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   principal::Signer(kTestSecret).Attach(caller, context);
@@ -65,11 +74,7 @@ ServiceProcess::ServiceProcess(const Spec& spec) {
   if (absl::Status s = server_->Start(); !s.ok()) fail(s.message());
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                  grpc::InsecureChannelCredentials());
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (!Serving(channel_)) {
-    if (absl::Now() > deadline) fail("not SERVING within 20 s");
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  if (!AwaitServing(channel_)) fail("not SERVING within 20 s");
 }
 
 ServiceProcess::~ServiceProcess() { server_->Shutdown(); }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
 #include "common/principal/principal.h"
@@ -37,6 +38,10 @@ inline const std::string kTestSecret = "test-secret-that-is-at-least-32-bytes-lo
 
 // Adds `caller`, signed with kTestSecret, and a 10 s deadline to `context`.
 void Sign(grpc::ClientContext& context, const principal::Principal& caller);
+
+// Waits until the server behind `channel` answers health SERVING; false after `timeout`.
+bool AwaitServing(const std::shared_ptr<grpc::Channel>& channel,
+                  absl::Duration timeout = absl::Seconds(20));
 
 class ServiceProcess {
  public:

@@ -5,7 +5,9 @@
 //   coopnet list 127.0.0.1:50051                   services, through server reflection
 //   coopnet call 127.0.0.1:50051 pkg.Service/Method '{"json": "request"}'
 //
-// `call` signs its principal with COOPNET_PRINCIPAL_SECRET: an administrator, or with
+// `call` through the gateway sends COOPNET_API_KEY, when set, as `authorization: Bearer`
+// (the gateway checks it and signs the caller). Straight to a service, `call` signs its
+// principal with COOPNET_PRINCIPAL_SECRET: an administrator, or with
 // COOPNET_CALLER=anonymous | organisations/{id} (an API key of that organisation with
 // the read and write scopes). COOPNET_TRACEPARENT, when set, is sent as the W3C
 // `traceparent` so the call can be found in the service's logs. Answers and errors
@@ -195,14 +197,17 @@ int CallCommand(const std::string& address, std::string method_name, const std::
               << s.message() << "\n";
     return 2;
   }
-  const char* secret = std::getenv("COOPNET_PRINCIPAL_SECRET");
-  if (secret == nullptr) {
-    std::cerr << "COOPNET_PRINCIPAL_SECRET must be set to sign the call\n";
-    return 2;
-  }
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  coopnet::principal::Signer(secret).Attach(Caller(), context);
+  if (const char* key = std::getenv("COOPNET_API_KEY"); key != nullptr && *key != '\0') {
+    context.AddMetadata("authorization", std::string("Bearer ") + key);
+  } else if (const char* secret = std::getenv("COOPNET_PRINCIPAL_SECRET")) {
+    coopnet::principal::Signer(secret).Attach(Caller(), context);
+  } else {
+    std::cerr << "set COOPNET_API_KEY (through the gateway) or COOPNET_PRINCIPAL_SECRET (straight"
+                 " to a service) to call\n";
+    return 2;
+  }
   if (const char* traceparent = std::getenv("COOPNET_TRACEPARENT")) {
     context.AddMetadata("traceparent", traceparent);
   }

@@ -38,6 +38,7 @@
 #include "services/events/event_service.h"
 #include "services/events/event_store.h"
 #include "services/events/registration.h"
+#include "tools/loadgen/get_event_load.h"
 
 extern char** environ;
 
@@ -46,134 +47,16 @@ namespace {
 
 using events::v1::Event;
 using google::protobuf::util::TimeUtil;
+using loadgen::EchoEventService;
+using loadgen::Figures;
+using loadgen::LoadGetEvent;
+using loadgen::Stubs;
+using loadgen::Summarise;
 
 [[noreturn]] void Die(absl::string_view what, const absl::Status& s = absl::OkStatus()) {
   std::cerr << "eventbench: " << what << (s.ok() ? "" : ": ") << (s.ok() ? "" : s.message())
             << std::endl;
   std::exit(1);
-}
-
-// GetEvent answered from memory on gRPC's own threads: the floor under any service.
-class EchoEventService final : public events::v1::EventService::CallbackService {
- public:
-  explicit EchoEventService(Event event) : event_(std::move(event)) {}
-
-  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context,
-                                     const events::v1::GetEventRequest* request,
-                                     Event* response) override {
-    *response = event_;
-    response->set_name(request->name());
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-
- private:
-  const Event event_;
-};
-
-struct Figures {
-  int64_t calls = 0;
-  int64_t errors = 0;
-  double qps = 0;
-  double p50_us = 0;
-  double p95_us = 0;
-  double p99_us = 0;
-};
-
-Figures Summarise(std::vector<double> latencies_us, int64_t errors, absl::Duration elapsed) {
-  Figures f;
-  f.calls = static_cast<int64_t>(latencies_us.size());
-  f.errors = errors;
-  if (latencies_us.empty()) return f;
-  std::sort(latencies_us.begin(), latencies_us.end());
-  auto at = [&](double q) {
-    return latencies_us[std::min(
-        latencies_us.size() - 1,
-        static_cast<size_t>(q * static_cast<double>(latencies_us.size())))];
-  };
-  f.qps = static_cast<double>(f.calls) / absl::ToDoubleSeconds(elapsed);
-  f.p50_us = at(0.50);
-  f.p95_us = at(0.95);
-  f.p99_us = at(0.99);
-  return f;
-}
-
-// Keeps `concurrency` GetEvent calls in flight on `stubs` (round robin) for `duration`
-// with gRPC's callback API, so that a few client threads drive many calls.
-Figures LoadGetEvent(const std::vector<std::unique_ptr<events::v1::EventService::Stub>>& stubs,
-                     const principal::Signer::Sealed& caller, const std::string& name,
-                     int concurrency, absl::Duration duration) {
-  struct Slot {
-    events::v1::EventService::Stub* stub = nullptr;
-    std::unique_ptr<grpc::ClientContext> context;
-    events::v1::GetEventRequest request;
-    Event response;
-    absl::Time start;
-    std::vector<double> latencies_us;
-    int64_t errors = 0;
-  };
-  std::vector<Slot> slots(concurrency);
-  absl::Mutex mu;
-  int running = concurrency;
-  const absl::Time begin = absl::Now();
-  const absl::Time end = begin + duration;
-
-  std::function<void(Slot&)> issue = [&](Slot& slot) {
-    slot.context = std::make_unique<grpc::ClientContext>();
-    slot.context->AddMetadata(principal::kPrincipalKey, caller.bytes);
-    slot.context->AddMetadata(principal::kSignatureKey, caller.signature);
-    slot.context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    slot.start = absl::Now();
-    slot.stub->async()->GetEvent(
-        slot.context.get(), &slot.request, &slot.response, [&, slot_ptr = &slot](grpc::Status s) {
-          Slot& done = *slot_ptr;
-          const absl::Time now = absl::Now();
-          if (s.ok()) {
-            done.latencies_us.push_back(absl::ToDoubleMicroseconds(now - done.start));
-          } else {
-            ++done.errors;
-          }
-          if (now < end) {
-            issue(done);
-          } else {
-            absl::MutexLock lock(&mu);
-            --running;
-          }
-        });
-  };
-  for (int i = 0; i < concurrency; ++i) {
-    slots[i].stub = stubs[i % stubs.size()].get();
-    slots[i].request.set_name(name);
-    slots[i].latencies_us.reserve(1 << 16);
-  }
-  for (Slot& slot : slots) issue(slot);
-  {
-    absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(
-        +[](int* n) { return *n == 0; }, &running));
-  }
-  const absl::Duration elapsed = absl::Now() - begin;
-  std::vector<double> all;
-  int64_t errors = 0;
-  for (Slot& slot : slots) {
-    all.insert(all.end(), slot.latencies_us.begin(), slot.latencies_us.end());
-    errors += slot.errors;
-  }
-  return Summarise(std::move(all), errors, elapsed);
-}
-
-std::vector<std::unique_ptr<events::v1::EventService::Stub>> Stubs(int port, int channels) {
-  std::vector<std::unique_ptr<events::v1::EventService::Stub>> stubs;
-  for (int i = 0; i < channels; ++i) {
-    grpc::ChannelArguments args;
-    // A connection of its own per channel, as separate clients would have.
-    args.SetInt("grpc.channel_id", i);
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    stubs.push_back(events::v1::EventService::NewStub(grpc::CreateCustomChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), args)));
-  }
-  return stubs;
 }
 
 // A realistic spread: 2020-2030, six countries, every kind, a few themes and languages;
@@ -252,13 +135,7 @@ void Seed(events::EventStore& store, int count, const std::string& organiser,
 
 void PrintGet(absl::string_view scenario, int concurrency, const Figures& f,
               const Figures* baseline) {
-  std::string line = absl::StrFormat("scenario=%s concurrency=%d qps=%.0f p50_us=%.0f p99_us=%.0f",
-                                     scenario, concurrency, f.qps, f.p50_us, f.p99_us);
-  if (baseline != nullptr) {
-    absl::StrAppendFormat(&line, " baseline=echo ratio=%.2f", f.qps / baseline->qps);
-  }
-  if (f.errors > 0) absl::StrAppend(&line, " errors=", f.errors);
-  std::cout << line << std::endl;
+  std::cout << loadgen::GetLine(std::string(scenario), concurrency, f, baseline) << std::endl;
 }
 
 // `calls` ListEvents one after the other, each uncached unless the caller is anonymous.
@@ -394,6 +271,8 @@ int Main(int argc, char** argv) {
   if (echo_server == nullptr) Die("echo server did not start");
 
   const principal::Signer::Sealed anonymous = signer.Seal(principal::Anonymous("203.0.113.9"));
+  const std::vector<std::pair<std::string, std::string>> anonymous_metadata = {
+      {principal::kPrincipalKey, anonymous.bytes}, {principal::kSignatureKey, anonymous.signature}};
   const principal::Signer::Sealed operator_key = signer.Seal(principal::Admin());
   std::cout << absl::StrFormat(
                    "# eventbench: %d events, %d workers, %d Redis connections, %s per run, "
@@ -406,11 +285,13 @@ int Main(int argc, char** argv) {
     auto service_stubs = Stubs(server.port(), channels);
     auto echo_stubs = Stubs(echo_port, channels);
     // Warm both (connections, caches, allocator) before measuring.
-    LoadGetEvent(echo_stubs, anonymous, cached_name, concurrency, absl::Milliseconds(500));
-    LoadGetEvent(service_stubs, anonymous, cached_name, concurrency, absl::Milliseconds(500));
-    const Figures baseline = LoadGetEvent(echo_stubs, anonymous, cached_name, concurrency, seconds);
+    LoadGetEvent(echo_stubs, anonymous_metadata, cached_name, concurrency, absl::Milliseconds(500));
+    LoadGetEvent(service_stubs, anonymous_metadata, cached_name, concurrency,
+                 absl::Milliseconds(500));
+    const Figures baseline =
+        LoadGetEvent(echo_stubs, anonymous_metadata, cached_name, concurrency, seconds);
     const Figures cached =
-        LoadGetEvent(service_stubs, anonymous, cached_name, concurrency, seconds);
+        LoadGetEvent(service_stubs, anonymous_metadata, cached_name, concurrency, seconds);
     PrintGet("echo", concurrency, baseline, nullptr);
     PrintGet("get_event_cached", concurrency, cached, &baseline);
   }

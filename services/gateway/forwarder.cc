@@ -1,0 +1,110 @@
+#include "services/gateway/forwarder.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+#include "services/gateway/access.h"
+
+namespace coopnet::gateway {
+
+grpc::ByteBuffer ToBuffer(const google::protobuf::Message& message) {
+  grpc::Slice slice(message.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+bool FromBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
+  grpc::Slice slice;
+  if (!buffer.TrySingleSlice(&slice).ok() && !buffer.DumpToSingleSlice(&slice).ok()) return false;
+  return message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
+}
+
+Forwarder::Forwarder(Backends& backends, principal::Signer signer, absl::Duration call_timeout)
+    : backends_(backends), signer_(std::move(signer)), call_timeout_(call_timeout) {}
+
+Forwarder::~Forwarder() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](decltype(in_flight_)* calls) { return calls->empty(); }, &in_flight_));
+}
+
+void Forwarder::Prepare(const ApiMethod& method, const Upstream& upstream,
+                        grpc::ClientContext& context) const {
+  absl::Time deadline = upstream.deadline;
+  if (!method.descriptor->server_streaming()) {
+    deadline = std::min(deadline, absl::Now() + call_timeout_);
+  }
+  if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+  for (const auto& [key, value] : upstream.metadata) context.AddMetadata(key, value);
+  signer_.Attach(upstream.caller, context);
+}
+
+void Forwarder::Track(const std::shared_ptr<grpc::ClientContext>& context) {
+  absl::MutexLock lock(&mu_);
+  in_flight_[context.get()] = context;
+  // Not started yet, so no reaction can run here.
+  if (cancelling_) context->TryCancel();
+}
+
+void Forwarder::Finished(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  in_flight_.erase(context);
+}
+
+void Forwarder::Unary(const ApiMethod& method, std::shared_ptr<grpc::ClientContext> context,
+                      const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                      std::function<void(grpc::Status)> done) {
+  Track(context);
+  grpc::ClientContext* raw = context.get();
+  backends_.at(method.backend)
+      .stub()
+      .UnaryCall(raw, method.path, grpc::StubOptions(), request, response,
+                 [this, &method, context = std::move(context),
+                  done = std::move(done)](grpc::Status status) {
+                   Finished(context.get());
+                   done(Answer(method, status));
+                 });
+}
+
+void Forwarder::PrepareStream(
+    const ApiMethod& method, const std::shared_ptr<grpc::ClientContext>& context,
+    grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* reactor) {
+  Track(context);
+  backends_.at(method.backend)
+      .stub()
+      .PrepareBidiStreamingCall(context.get(), method.path, grpc::StubOptions(), reactor);
+}
+
+grpc::Status Forwarder::Answer(const ApiMethod& method, const grpc::Status& status) const {
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE || !status.error_details().empty()) {
+    return status;
+  }
+  const Backend& backend = backends_.at(method.backend);
+  return status::ToGrpc(
+      status::Error(
+          absl::StatusCode::kUnavailable, "BACKEND_UNAVAILABLE",
+          absl::StrCat("the ", backend.name(), " service cannot be reached; retry with backoff"),
+          {{"backend", backend.name()}}),
+      kErrorDomain);
+}
+
+void Forwarder::CancelAll() {
+  std::vector<std::shared_ptr<grpc::ClientContext>> calls;
+  {
+    absl::MutexLock lock(&mu_);
+    cancelling_ = true;
+    for (const auto& [raw, weak] : in_flight_) {
+      if (std::shared_ptr<grpc::ClientContext> call = weak.lock()) calls.push_back(std::move(call));
+    }
+  }
+  // Outside the lock: a cancelled call's reactions may run right here and call Finished.
+  for (const auto& call : calls) call->TryCancel();
+}
+
+bool Forwarder::WaitUntilIdle(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](decltype(in_flight_)* calls) { return calls->empty(); }, &in_flight_),
+      deadline);
+}
+
+}  // namespace coopnet::gateway

@@ -1,0 +1,449 @@
+#include "services/gateway/http_server.h"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/log/log.h"
+#include "services/gateway/transcoder.h"
+
+namespace coopnet::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = boost::asio::ip::tcp;
+
+// How long writing one answer (or one chunk) to a client may take.
+constexpr auto kWriteTimeout = std::chrono::seconds(60);
+
+std::chrono::steady_clock::duration Chrono(absl::Duration d) {
+  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+}
+
+// An answer the transport gives itself, as the API would: a JSON google.rpc.Status.
+HttpResponse TransportError(int http_status, grpc::StatusCode code, const std::string& message) {
+  HttpError error = RenderError(grpc::Status(code, message));
+  return HttpResponse{http_status, {{"Content-Type", "application/json"}}, std::move(error.json)};
+}
+
+absl::StatusOr<tcp::endpoint> ParseEndpoint(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == absl::string_view::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", address, "\" is not host:port"));
+  }
+  std::string host(address.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  beast::error_code ec;
+  net::ip::address ip = net::ip::make_address(host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("\"", host, "\" is not an IP address"));
+  return tcp::endpoint(ip, static_cast<unsigned short>(port));
+}
+
+}  // namespace
+
+absl::string_view HttpRequest::Header(absl::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+class Connection;
+
+class HttpServerState {
+ public:
+  HttpServerState(HttpServerOptions options, HttpHandler handler)
+      : options(std::move(options)), handler(std::move(handler)), io(this->options.threads) {}
+
+  void Accept();
+  void Opened(const std::shared_ptr<Connection>& connection);
+  void Closed(Connection* connection);
+  // Calls `action` on every open connection.
+  void ForEach(const std::function<void(const std::shared_ptr<Connection>&)>& action);
+
+  const HttpServerOptions options;
+  const HttpHandler handler;
+  std::atomic<bool> stopping{false};
+  std::vector<std::thread> threads;
+  int port = 0;
+
+  absl::Mutex mu;
+  absl::flat_hash_map<Connection*, std::weak_ptr<Connection>> connections ABSL_GUARDED_BY(mu);
+
+  // Last, so that it goes first: the handlers it still holds release their connections
+  // while the members above (which a connection's destructor uses) are alive.
+  net::io_context io;
+  std::optional<tcp::acceptor> acceptor;
+};
+
+// One client connection: reads a request, hands it on, writes the answer, and reads the
+// next once that is done. Everything runs on the connection's strand.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, HttpServerState& state)
+      : stream_(std::move(socket)), state_(state) {
+    beast::error_code ignored;
+    stream_.socket().set_option(tcp::no_delay(true), ignored);
+    peer_ = stream_.socket().remote_endpoint(ignored).address().to_string();
+  }
+  ~Connection() { state_.Closed(this); }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // Closes a connection that waits for its next request; a busy one closes once answered.
+  void CloseIfIdle() {
+    if (!busy_) Close();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  void Send(HttpResponse response) {
+    auto message = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), 11);
+    for (auto& [name, value] : response.headers) message->set(name, value);
+    message->body() = std::move(response.body);
+    message->keep_alive(keep_alive_ && !state_.stopping);
+    message->prepare_payload();
+    Log(response.status);
+    stream_.expires_after(kWriteTimeout);
+    http::async_write(stream_, *message,
+                      [self = shared_from_this(), message](beast::error_code ec, size_t) {
+                        self->Answered(ec, !message->keep_alive());
+                      });
+  }
+
+  void SendHead(HttpResponse head, std::function<void(bool)> written) {
+    auto message = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(head.status), 11);
+    for (auto& [name, value] : head.headers) message->set(name, value);
+    message->keep_alive(keep_alive_ && !state_.stopping);
+    message->chunked(true);
+    stream_keep_alive_ = message->keep_alive();
+    Log(head.status);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
+    stream_.expires_after(kWriteTimeout);
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), message, serializer, written = std::move(written)](
+            beast::error_code ec, size_t) { self->ChunkWritten(ec, written); });
+  }
+
+  void SendChunk(std::string data, std::function<void(bool)> written) {
+    // An empty chunk would end the stream.
+    if (data.empty()) {
+      net::post(stream_.get_executor(), [written = std::move(written)] { written(true); });
+      return;
+    }
+    auto owned = std::make_shared<std::string>(std::move(data));
+    stream_.expires_after(kWriteTimeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(*owned)),
+                     [self = shared_from_this(), owned, written = std::move(written)](
+                         beast::error_code ec, size_t) { self->ChunkWritten(ec, written); });
+  }
+
+  void SendLastChunk() {
+    stream_.expires_after(kWriteTimeout);
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->Answered(ec, !self->stream_keep_alive_);
+                     });
+  }
+
+ private:
+  void Read() {
+    if (state_.stopping) {
+      Close();
+      return;
+    }
+    parser_.emplace();
+    parser_->body_limit(state_.options.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(Chrono(state_.options.idle_timeout));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      Send(TransportError(413, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("the request body is larger than ",
+                                       state_.options.max_body_bytes, " bytes")));
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      keep_alive_ = false;
+      Send(TransportError(431, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "the request headers are too large"));
+      return;
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      keep_alive_ = false;
+      Send(TransportError(400, grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("malformed HTTP request: ", ec.message())));
+      return;
+    }
+    if (ec) {  // the client closed, went quiet, or the server is stopping
+      Close();
+      return;
+    }
+    http::request<http::string_body> message = parser_->release();
+    keep_alive_ = message.keep_alive();
+    busy_ = true;
+    stream_.expires_never();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      const beast::string_view name = field.name_string();
+      request.headers.emplace_back(
+          absl::AsciiStrToLower(absl::string_view(name.data(), name.size())),
+          std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    request.peer_address = peer_;
+    started_ = absl::Now();
+    method_ = request.method;
+    path_ = request.target.substr(0, request.target.find('?'));
+    trace_parent_ = std::string(request.Header("traceparent"));
+    state_.handler(MakeExchange(std::move(request)));
+  }
+
+  std::shared_ptr<HttpExchange> MakeExchange(HttpRequest request);
+
+  void ChunkWritten(beast::error_code ec, const std::function<void(bool)>& written) {
+    if (ec) {
+      busy_ = false;
+      Close();
+    }
+    written(!ec);
+  }
+
+  void Answered(beast::error_code ec, bool close) {
+    busy_ = false;
+    if (ec) {
+      Close();
+    } else if (close) {
+      LingeringClose();
+    } else {
+      Read();
+    }
+  }
+
+  // Closes after the client has had the answer: stop sending, then read (and drop) what
+  // it still sends, such as the rest of a refused body, for a moment. Closing at once
+  // would reset the connection, and the client could lose the answer.
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    Drop();
+  }
+
+  void Drop() {
+    auto sink = std::make_shared<std::array<char, 65536>>();
+    stream_.async_read_some(net::buffer(*sink),
+                            [self = shared_from_this(), sink](beast::error_code ec, size_t) {
+                              if (ec) {
+                                self->Close();
+                              } else {
+                                self->Drop();
+                              }
+                            });
+  }
+
+  void Log(int status) {
+    log::Info("request", {{"method", method_},
+                          {"path", path_},
+                          {"status", status},
+                          {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - started_)},
+                          {"trace_id", log::TraceIdFromTraceparent(trace_parent_)}});
+  }
+
+  beast::tcp_stream stream_;
+  HttpServerState& state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string peer_;
+  bool keep_alive_ = false;
+  bool stream_keep_alive_ = false;
+  bool busy_ = false;
+  absl::Time started_;
+  std::string method_, path_, trace_parent_;
+};
+
+namespace {
+
+// Hands every answer to the connection's strand, whichever thread gives it.
+class Exchange final : public HttpExchange {
+ public:
+  Exchange(std::shared_ptr<Connection> connection, HttpRequest request)
+      : connection_(std::move(connection)), request_(std::move(request)) {}
+
+  const HttpRequest& request() const override { return request_; }
+
+  void Respond(HttpResponse response) override {
+    net::post(connection_->executor(),
+              [c = connection_, r = std::move(response)]() mutable { c->Send(std::move(r)); });
+  }
+
+  void StartStream(HttpResponse head, std::function<void(bool)> written) override {
+    net::post(connection_->executor(),
+              [c = connection_, h = std::move(head), w = std::move(written)]() mutable {
+                c->SendHead(std::move(h), std::move(w));
+              });
+  }
+
+  void WriteChunk(std::string data, std::function<void(bool)> written) override {
+    net::post(connection_->executor(),
+              [c = connection_, d = std::move(data), w = std::move(written)]() mutable {
+                c->SendChunk(std::move(d), std::move(w));
+              });
+  }
+
+  void EndStream() override {
+    net::post(connection_->executor(), [c = connection_] { c->SendLastChunk(); });
+  }
+
+  void Abort() override {
+    net::post(connection_->executor(), [c = connection_] { c->Close(); });
+  }
+
+ private:
+  const std::shared_ptr<Connection> connection_;
+  const HttpRequest request_;
+};
+
+}  // namespace
+
+std::shared_ptr<HttpExchange> Connection::MakeExchange(HttpRequest request) {
+  return std::make_shared<Exchange>(shared_from_this(), std::move(request));
+}
+
+void HttpServerState::Accept() {
+  acceptor->async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping) return;
+    if (!ec) {
+      auto connection = std::make_shared<Connection>(std::move(socket), *this);
+      Opened(connection);
+      connection->Start();
+    }
+    Accept();
+  });
+}
+
+void HttpServerState::Opened(const std::shared_ptr<Connection>& connection) {
+  absl::MutexLock lock(&mu);
+  connections[connection.get()] = connection;
+}
+
+void HttpServerState::Closed(Connection* connection) {
+  absl::MutexLock lock(&mu);
+  connections.erase(connection);
+}
+
+void HttpServerState::ForEach(
+    const std::function<void(const std::shared_ptr<Connection>&)>& action) {
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    absl::MutexLock lock(&mu);
+    for (const auto& [raw, weak] : connections) {
+      if (auto connection = weak.lock()) open.push_back(std::move(connection));
+    }
+  }
+  for (const auto& connection : open) action(connection);
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : state_(std::make_unique<HttpServerState>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Start() {
+  absl::StatusOr<tcp::endpoint> endpoint = ParseEndpoint(state_->options.listen_address);
+  if (!endpoint.ok()) return endpoint.status();
+  beast::error_code ec;
+  state_->acceptor.emplace(net::make_strand(state_->io));
+  tcp::acceptor& acceptor = *state_->acceptor;
+  acceptor.open(endpoint->protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(*endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", state_->options.listen_address, ": ", ec.message()));
+  }
+  state_->port = acceptor.local_endpoint().port();
+  state_->Accept();
+  for (int i = 0; i < std::max(1, state_->options.threads); ++i) {
+    state_->threads.emplace_back([state = state_.get()] { state->io.run(); });
+  }
+  log::Info("HTTP listening",
+            {{"address", state_->options.listen_address}, {"port", state_->port}});
+  return absl::OkStatus();
+}
+
+int HttpServer::port() const { return state_->port; }
+
+void HttpServer::Drain(absl::Time deadline) {
+  HttpServerState& state = *state_;
+  if (state.threads.empty() || state.stopping.exchange(true)) return;
+  net::post(state.acceptor->get_executor(), [&state] {
+    beast::error_code ignored;
+    state.acceptor->close(ignored);
+  });
+  state.ForEach([](const std::shared_ptr<Connection>& connection) {
+    net::post(connection->executor(), [connection] { connection->CloseIfIdle(); });
+  });
+  absl::MutexLock lock(&state.mu);
+  state.mu.AwaitWithDeadline(
+      absl::Condition(
+          +[](absl::flat_hash_map<Connection*, std::weak_ptr<Connection>>* open) {
+            return open->empty();
+          },
+          &state.connections),
+      deadline);
+}
+
+void HttpServer::Stop() {
+  HttpServerState& state = *state_;
+  if (state.threads.empty()) return;
+  Drain(absl::Now());
+  state.ForEach([](const std::shared_ptr<Connection>& connection) {
+    net::post(connection->executor(), [connection] { connection->Close(); });
+  });
+  state.io.stop();
+  for (std::thread& thread : state.threads) thread.join();
+  state.threads.clear();
+}
+
+}  // namespace coopnet::gateway

@@ -1,0 +1,350 @@
+#include "services/gateway/openapi.h"
+
+#include <set>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/status.pb.h"
+#include "services/gateway/transcoder.h"
+
+namespace coopnet::gateway {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Value;
+
+Value String(absl::string_view text) {
+  Value value;
+  value.set_string_value(std::string(text));
+  return value;
+}
+
+Value Boolean(bool flag) {
+  Value value;
+  value.set_bool_value(flag);
+  return value;
+}
+
+Value Object() {
+  Value value;
+  value.mutable_struct_value();
+  return value;
+}
+
+// The member `name` of `object` (made an object if it was not), created when missing.
+Value& Member(Value& object, absl::string_view name) {
+  return (*object.mutable_struct_value()->mutable_fields())[std::string(name)];
+}
+
+Value& Append(Value& array) { return *array.mutable_list_value()->add_values(); }
+
+Value Ref(absl::string_view schema) {
+  Value ref = Object();
+  Member(ref, "$ref") = String(absl::StrCat("#/components/schemas/", schema));
+  return ref;
+}
+
+Value TypeSchema(absl::string_view type, absl::string_view format = "") {
+  Value schema = Object();
+  Member(schema, "type") = String(type);
+  if (!format.empty()) Member(schema, "format") = String(format);
+  return schema;
+}
+
+// Schemas of messages, made once each and referred to by full name.
+class Schemas {
+ public:
+  // The schema of a value of `field`, ignoring whether it is repeated.
+  Value Single(const FieldDescriptor* field) {
+    switch (field->type()) {
+      case FieldDescriptor::TYPE_STRING:
+        return TypeSchema("string");
+      case FieldDescriptor::TYPE_BYTES:
+        return TypeSchema("string", "byte");
+      case FieldDescriptor::TYPE_BOOL:
+        return TypeSchema("boolean");
+      case FieldDescriptor::TYPE_DOUBLE:
+        return TypeSchema("number", "double");
+      case FieldDescriptor::TYPE_FLOAT:
+        return TypeSchema("number", "float");
+      case FieldDescriptor::TYPE_INT32:
+      case FieldDescriptor::TYPE_SINT32:
+      case FieldDescriptor::TYPE_SFIXED32:
+        return TypeSchema("integer", "int32");
+      case FieldDescriptor::TYPE_UINT32:
+      case FieldDescriptor::TYPE_FIXED32:
+        return TypeSchema("integer", "int64");
+      case FieldDescriptor::TYPE_INT64:
+      case FieldDescriptor::TYPE_SINT64:
+      case FieldDescriptor::TYPE_SFIXED64:
+      case FieldDescriptor::TYPE_UINT64:
+      case FieldDescriptor::TYPE_FIXED64:
+        // The JSON mapping writes 64-bit integers as strings.
+        return TypeSchema("string", "int64");
+      case FieldDescriptor::TYPE_ENUM: {
+        Value schema = TypeSchema("string");
+        Value& names = Member(schema, "enum");
+        names.mutable_list_value();
+        for (int i = 0; i < field->enum_type()->value_count(); ++i) {
+          Append(names) = String(field->enum_type()->value(i)->name());
+        }
+        return schema;
+      }
+      default:
+        return Message(field->message_type());
+    }
+  }
+
+  Value Field(const FieldDescriptor* field) {
+    if (field->is_map()) {
+      Value schema = TypeSchema("object");
+      Member(schema, "additionalProperties") = Single(field->message_type()->map_value());
+      return schema;
+    }
+    if (!field->is_repeated()) return Single(field);
+    Value schema = TypeSchema("array");
+    Member(schema, "items") = Single(field);
+    return schema;
+  }
+
+  // The schema of a message: the JSON form of a well-known type, else a reference.
+  Value Message(const Descriptor* message) {
+    const std::string& name = message->full_name();
+    if (name == "google.protobuf.Timestamp") return TypeSchema("string", "date-time");
+    if (name == "google.protobuf.Duration" || name == "google.protobuf.FieldMask" ||
+        name == "google.protobuf.StringValue") {
+      return TypeSchema("string");
+    }
+    if (name == "google.protobuf.BoolValue") return TypeSchema("boolean");
+    if (name == "google.protobuf.Int32Value" || name == "google.protobuf.UInt32Value") {
+      return TypeSchema("integer");
+    }
+    if (name == "google.protobuf.DoubleValue" || name == "google.protobuf.FloatValue") {
+      return TypeSchema("number");
+    }
+    if (name == "google.protobuf.Int64Value" || name == "google.protobuf.UInt64Value" ||
+        name == "google.protobuf.BytesValue") {
+      return TypeSchema("string");
+    }
+    if (name == "google.protobuf.Value") return Object();
+    if (name == "google.protobuf.Struct" || name == "google.protobuf.Empty") {
+      return TypeSchema("object");
+    }
+    if (name == "google.protobuf.Any") {
+      Value schema = TypeSchema("object");
+      Member(Member(schema, "properties"), "@type") = TypeSchema("string");
+      Member(schema, "additionalProperties") = Boolean(true);
+      return schema;
+    }
+    if (made_.insert(name).second) {
+      Value schema = TypeSchema("object");
+      Value& properties = Member(schema, "properties");
+      properties.mutable_struct_value();
+      for (int i = 0; i < message->field_count(); ++i) {
+        const FieldDescriptor* field = message->field(i);
+        Member(properties, field->json_name()) = Field(field);
+      }
+      // Filled last: Field may have added other schemas meanwhile.
+      Member(components_, name) = std::move(schema);
+    }
+    return Ref(name);
+  }
+
+  Value& components() { return components_; }
+
+ private:
+  std::set<std::string> made_;
+  Value components_ = Object();
+};
+
+void AddParameter(Value& parameters, absl::string_view name, absl::string_view in, bool required,
+                  Value schema) {
+  Value& parameter = Append(parameters);
+  parameter = Object();
+  Member(parameter, "name") = String(name);
+  Member(parameter, "in") = String(in);
+  Member(parameter, "required") = Boolean(required);
+  Member(parameter, "schema") = std::move(schema);
+}
+
+// A query parameter for every leaf field of `message` under `prefix` that neither the
+// path nor the body sets, descending into plain messages (not into the well-known types a
+// query can carry whole).
+void AddQueryParameters(const Descriptor* message, const std::string& prefix,
+                        const absl::flat_hash_set<std::string>& taken, Schemas& schemas,
+                        Value& parameters, int depth) {
+  for (int i = 0; i < message->field_count(); ++i) {
+    const FieldDescriptor* field = message->field(i);
+    const std::string path = absl::StrCat(prefix, field->name());
+    const std::string name = absl::StrCat(prefix.empty() ? "" : prefix, field->json_name());
+    if (taken.contains(path) || field->is_map()) continue;
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      Value schema = schemas.Single(field);
+      const bool whole = !schema.struct_value().fields().contains("$ref");
+      if (whole) {
+        AddParameter(parameters, name, "query", false, schemas.Field(field));
+      } else if (!field->is_repeated() && depth < 3) {
+        AddQueryParameters(field->message_type(), absl::StrCat(path, "."), taken, schemas,
+                           parameters, depth + 1);
+      }
+      continue;
+    }
+    AddParameter(parameters, name, "query", false, schemas.Field(field));
+  }
+}
+
+Value Operation(const HttpRoute& route, const std::string& operation_id, Schemas& schemas) {
+  const ApiMethod& method = *route.method;
+  const Descriptor* input = method.descriptor->input_type();
+  const Descriptor* output = method.descriptor->output_type();
+  Value operation = Object();
+  Member(operation, "operationId") = String(operation_id);
+  Member(operation, "summary") = String(method.descriptor->name());
+  Value& tags = Member(operation, "tags");
+  Append(tags) = String(method.descriptor->service()->name());
+
+  Value& policy = Member(operation, "x-coopnet-policy");
+  policy = Object();
+  Member(policy, "scope") = String(type::v1::Scope_Name(method.policy.scope()));
+  Member(policy, "anonymous") = Boolean(method.policy.anonymous());
+  Value& security = Member(operation, "security");
+  security.mutable_list_value();
+  if (method.policy.anonymous()) Append(security) = Object();
+  Member(Append(security), "apiKey").mutable_list_value();
+
+  Value& parameters = Member(operation, "parameters");
+  parameters.mutable_list_value();
+  absl::flat_hash_set<std::string> taken;
+  for (const PathTemplate::Variable& variable : route.path.variables()) {
+    taken.insert(variable.field_path);
+    for (int i = variable.first_segment;
+         i < (variable.end_segment < 0 ? static_cast<int>(route.path.segments().size())
+                                       : variable.end_segment);
+         ++i) {
+      if (route.path.segments()[i].kind == PathTemplate::Segment::Kind::kLiteral) continue;
+      const std::string collection =
+          i > variable.first_segment ? route.path.segments()[i - 1].literal : "";
+      AddParameter(parameters, collection.empty() ? variable.field_path : ParameterName(collection),
+                   "path", true, TypeSchema("string"));
+    }
+  }
+  if (route.body != "*") {
+    if (!route.body.empty()) taken.insert(route.body);
+    AddQueryParameters(input, "", taken, schemas, parameters, 0);
+  }
+  if (!route.body.empty()) {
+    Value& body = Member(operation, "requestBody");
+    Member(body, "required") = Boolean(true);
+    Member(Member(Member(body, "content"), "application/json"), "schema") =
+        route.body == "*" ? schemas.Message(input)
+                          : schemas.Field(input->FindFieldByName(route.body));
+  }
+
+  Value& responses = Member(operation, "responses");
+  Value& ok = Member(responses, "200");
+  Member(ok, "description") = String("OK");
+  Value& content = Member(ok, "content");
+  if (RawBodyField(output) != nullptr) {
+    Member(ok, "description") =
+        String("The document itself, with the media type its content_type names");
+    Member(Member(content, "*/*"), "schema") = TypeSchema("string", "binary");
+  } else if (method.descriptor->server_streaming()) {
+    Member(ok, "description") = String("One JSON object per line, as they come");
+    Member(Member(content, "application/x-ndjson"), "schema") = schemas.Message(output);
+  } else {
+    Member(Member(content, "application/json"), "schema") =
+        route.response_body.empty() ? schemas.Message(output)
+                                    : schemas.Field(output->FindFieldByName(route.response_body));
+  }
+  Value& error = Member(responses, "default");
+  Member(error, "description") =
+      String("An error: google.rpc.Status, with the HTTP code of its gRPC code");
+  Member(Member(Member(error, "content"), "application/json"), "schema") =
+      schemas.Message(google::rpc::Status::descriptor());
+  return operation;
+}
+
+}  // namespace
+
+std::string ParameterName(absl::string_view collection) {
+  if (absl::EndsWith(collection, "series")) return std::string(collection);
+  if (absl::EndsWith(collection, "ies")) {
+    return absl::StrCat(collection.substr(0, collection.size() - 3), "y");
+  }
+  if (absl::EndsWith(collection, "s"))
+    return std::string(collection.substr(0, collection.size() - 1));
+  return std::string(collection);
+}
+
+std::string OpenApiPath(const PathTemplate& path) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < path.segments().size(); ++i) {
+    const PathTemplate::Segment& segment = path.segments()[i];
+    if (segment.kind == PathTemplate::Segment::Kind::kLiteral) {
+      parts.push_back(segment.literal);
+      continue;
+    }
+    std::string name;
+    for (const PathTemplate::Variable& variable : path.variables()) {
+      if (static_cast<int>(i) >= variable.first_segment &&
+          (variable.end_segment < 0 || static_cast<int>(i) < variable.end_segment)) {
+        name = static_cast<int>(i) > variable.first_segment
+                   ? ParameterName(path.segments()[i - 1].literal)
+                   : variable.field_path;
+      }
+    }
+    parts.push_back(absl::StrCat("{", name.empty() ? "segment" : name, "}"));
+  }
+  std::string text = absl::StrCat("/", absl::StrJoin(parts, "/"));
+  if (!path.verb().empty()) absl::StrAppend(&text, ":", path.verb());
+  return text;
+}
+
+std::string OpenApiDocument(const RouteTable& routes) {
+  Schemas schemas;
+  Value document = Object();
+  Member(document, "openapi") = String("3.0.3");
+  Value& info = Member(document, "info");
+  Member(info, "title") = String("coopnet");
+  Member(info, "version") = String("v1");
+  Member(info, "description") = String(
+      "Organisations, events, registrations and funding of international cooperation "
+      "between civil-society organisations and public bodies. Send an API key as "
+      "`Authorization: Bearer cnk_...`; reads of public data need none. Errors are a "
+      "google.rpc.Status with the HTTP code of its gRPC code.");
+  Value& security_scheme =
+      Member(Member(Member(document, "components"), "securitySchemes"), "apiKey");
+  Member(security_scheme, "type") = String("http");
+  Member(security_scheme, "scheme") = String("bearer");
+  Member(security_scheme, "description") = String("An organisation's API key, cnk_...");
+
+  Value& paths = Member(document, "paths");
+  paths.mutable_struct_value();
+  std::set<std::string> operation_ids;
+  for (const HttpRoute& route : routes.routes()) {
+    const google::protobuf::MethodDescriptor& method = *route.method->descriptor;
+    std::string operation_id = absl::StrCat(method.service()->name(), "_", method.name());
+    for (int n = 2; !operation_ids.insert(operation_id).second; ++n) {
+      operation_id = absl::StrCat(method.service()->name(), "_", method.name(), n);
+    }
+    Member(Member(paths, OpenApiPath(route.path)), absl::AsciiStrToLower(route.http_method)) =
+        Operation(route, operation_id, schemas);
+  }
+  Value& components = Member(document, "components");
+  for (auto& [name, schema] : *schemas.components().mutable_struct_value()->mutable_fields()) {
+    Member(Member(components, "schemas"), name) = schema;
+  }
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  (void)google::protobuf::util::MessageToJsonString(document, &json, options);
+  return json;
+}
+
+}  // namespace coopnet::gateway
