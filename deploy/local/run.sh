@@ -77,6 +77,7 @@ start_service() {
 
 start_service organisations 50051 9101
 start_service events 50052 9102
+start_service registrations 50053 9103
 start_service funding 50054 9104
 
 # The gateway last, in front of every service started above (COOPNET_ADMIN_KEY, when set,
@@ -95,6 +96,7 @@ coopnet is running.
                  metrics http://127.0.0.1:9100/metrics
   organisations  gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   events         gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
+  registrations  gRPC 127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
   funding        gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
   PostgreSQL     127.0.0.1:$pg_port (user postgres)   Redis 127.0.0.1:$redis_port
   logs           $local_dir/*.log

@@ -1,0 +1,157 @@
+#include "services/registrations/event_feed.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "common/status/status.h"
+#include "coopnet/events/v1/events.pb.h"
+
+namespace coopnet::registrations {
+namespace {
+
+constexpr int kEntriesPerRead = 100;
+// How much longer than the BLOCK time a read may take before the connection is given up.
+constexpr absl::Duration kReplyMargin = absl::Seconds(2);
+
+std::string IdOf(absl::string_view name) {
+  return std::string(name.substr(std::min(name.size(), name.find('/') + 1)));
+}
+
+// The entries of an XREADGROUP reply ([[stream, [entries...]]]); none for nil.
+absl::StatusOr<std::vector<outbox::StreamEntry>> EntriesOfRead(const redis::Reply& reply) {
+  if (reply.is_nil()) return std::vector<outbox::StreamEntry>();
+  if (reply.elements.size() != 1 || reply.elements[0].elements.size() != 2) {
+    return absl::InternalError(absl::StrCat("unexpected XREADGROUP reply: ", reply.DebugString()));
+  }
+  return outbox::ParseEntries(reply.elements[0].elements[1]);
+}
+
+}  // namespace
+
+EventFeed::EventFeed(FeedOptions options, RegistrationStore& store, Directory& directory,
+                     outbox::Relay& relay)
+    : options_(std::move(options)),
+      store_(store),
+      directory_(directory),
+      relay_(relay),
+      loop_([this] { return Round(); }) {
+  redis::ClientOptions redis_options;
+  redis_options.address = options_.redis_address;
+  redis_options.pool_size = 1;
+  redis_options.command_timeout = options_.block + kReplyMargin;
+  redis_ = redis::Client::Create(std::move(redis_options));
+}
+
+absl::Duration EventFeed::Round() {
+  absl::StatusOr<int> handled = HandleNew(options_.block);
+  if (handled.ok()) {
+    backoff_ = absl::ZeroDuration();
+  } else {
+    log::Warn("handling the events service's changes",
+              {{"error", std::string(handled.status().message())}});
+    backoff_ = std::clamp(backoff_ * 2, absl::Milliseconds(100), absl::Seconds(5));
+  }
+  return backoff_;
+}
+
+absl::Status EventFeed::EnsureGroup() {
+  if (group_ready_) return absl::OkStatus();
+  // From the stream's start: changes made before this service first ran count too.
+  absl::StatusOr<redis::Reply> created = redis_->Command(
+      {"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
+  if (!created.ok() && !absl::StrContains(created.status().message(), "BUSYGROUP")) {
+    return created.status();
+  }
+  group_ready_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> EventFeed::HandleNew(absl::Duration block) {
+  COOPNET_RETURN_IF_ERROR(EnsureGroup());
+  int handled = 0;
+  // Others' changes that stayed unacknowledged: their consumer died.
+  COOPNET_ASSIGN_OR_RETURN(
+      redis::Reply claimed,
+      redis_->Command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
+                       absl::StrCat(absl::ToInt64Milliseconds(options_.claim_after)), "0-0",
+                       "COUNT", absl::StrCat(kEntriesPerRead)}));
+  if (claimed.elements.size() >= 2) {
+    COOPNET_ASSIGN_OR_RETURN(std::vector<outbox::StreamEntry> entries,
+                             outbox::ParseEntries(claimed.elements[1]));
+    COOPNET_ASSIGN_OR_RETURN(int n, HandleEntries(entries));
+    handled += n;
+  }
+  // Ours that a failed round left unacknowledged, then new ones.
+  for (const char* from : {"0", ">"}) {
+    const bool fresh = std::string(from) == ">";
+    std::vector<std::string> read = {"XREADGROUP", "GROUP", options_.group, options_.consumer,
+                                     "COUNT", absl::StrCat(kEntriesPerRead)};
+    if (fresh) {
+      read.push_back("BLOCK");
+      read.push_back(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(block))));
+    }
+    read.insert(read.end(), {"STREAMS", options_.stream, from});
+    absl::StatusOr<redis::Reply> reply = redis_->Command(read);
+    if (!reply.ok() && absl::StrContains(reply.status().message(), "NOGROUP")) {
+      // The stream was deleted and the group with it.
+      group_ready_ = false;
+    }
+    if (!reply.ok()) return reply.status();
+    COOPNET_ASSIGN_OR_RETURN(std::vector<outbox::StreamEntry> entries, EntriesOfRead(*reply));
+    COOPNET_ASSIGN_OR_RETURN(int n, HandleEntries(entries));
+    handled += n;
+  }
+  return handled;
+}
+
+absl::StatusOr<int> EventFeed::HandleEntries(const std::vector<outbox::StreamEntry>& entries) {
+  int handled = 0;
+  for (const outbox::StreamEntry& entry : entries) {
+    COOPNET_RETURN_IF_ERROR(Handle(entry));
+    COOPNET_RETURN_IF_ERROR(
+        redis_->Command({"XACK", options_.stream, options_.group, entry.id}).status());
+    ++handled;
+    handled_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return handled;
+}
+
+absl::Status EventFeed::Handle(const outbox::StreamEntry& entry) {
+  namespace ev = events::v1;
+  if (entry.type == ev::EventCancelled::descriptor()->full_name()) {
+    ev::EventCancelled cancelled;
+    if (!cancelled.ParseFromString(entry.payload)) return absl::OkStatus();
+    directory_.ForgetEvent(cancelled.event().name());
+    COOPNET_ASSIGN_OR_RETURN(bool done, store_.CancelEvent(entry.outbox_id,
+                                                           IdOf(cancelled.event().name()),
+                                                           cancelled.reason()));
+    if (done) relay_.Wake();
+  } else if (entry.type == ev::EventRescheduled::descriptor()->full_name()) {
+    ev::EventRescheduled moved;
+    if (!moved.ParseFromString(entry.payload)) return absl::OkStatus();
+    const ev::Event& event = moved.event();
+    directory_.ForgetEvent(event.name());
+    v1::EventRescheduledNotice notice;
+    notice.set_event(event.name());
+    *notice.mutable_start_time() = event.start_time();
+    *notice.mutable_end_time() = event.end_time();
+    notice.set_time_zone(event.time_zone());
+    *notice.mutable_previous_start_time() = moved.previous_start_time();
+    *notice.mutable_previous_end_time() = moved.previous_end_time();
+    COOPNET_ASSIGN_OR_RETURN(bool recorded,
+                             store_.RescheduleEvent(entry.outbox_id, notice,
+                                                    FactsOf(event).end_time));
+    if (recorded) relay_.Wake();
+  } else if (entry.type == ev::EventUpdated::descriptor()->full_name() ||
+             entry.type == ev::EventPublished::descriptor()->full_name()) {
+    // Both carry the event first (field 1): who organises it may have changed.
+    ev::EventUpdated changed;
+    if (!changed.ParseFromString(entry.payload)) return absl::OkStatus();
+    directory_.ForgetEvent(changed.event().name());
+    return store_.UpdateOrganisers(IdOf(changed.event().name()),
+                                   FactsOf(changed.event()).organisers);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace coopnet::registrations

@@ -1,0 +1,68 @@
+// Everything the registrations process serves and runs, built and registered in one
+// place, so that the binary and the in-process test stacks serve exactly the same thing.
+#ifndef COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_H_
+#define COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/client/service_channel.h"
+#include "common/outbox/relay.h"
+#include "common/service/service_main.h"
+#include "services/registrations/background_loop.h"
+#include "services/registrations/directory.h"
+#include "services/registrations/event_feed.h"
+#include "services/registrations/personal_data_store.h"
+#include "services/registrations/registration_desk.h"
+#include "services/registrations/registration_service.h"
+#include "services/registrations/registration_store.h"
+
+namespace coopnet::registrations {
+
+// The registrations process's own settings, beside those every service has.
+struct Options {
+  // gRPC targets of the events and organisations processes, and the longest a call to
+  // either may take.
+  std::string events_address = "127.0.0.1:50052";
+  std::string organisations_address = "127.0.0.1:50051";
+  absl::Duration peer_deadline = absl::Seconds(2);
+  // The Redis stream our domain events go to and WatchRegistrations reads.
+  std::string stream = "coopnet:registrations:stream";
+  // The events service's stream, read in the consumer group `consumer_group`.
+  std::string events_stream = "coopnet:events:stream";
+  std::string consumer_group = "registrations";
+  // How long one read of that stream waits for changes (also how long stopping waits).
+  absl::Duration feed_block = absl::Seconds(1);
+  // How often the retention job looks for events whose participants are due to be
+  // anonymised.
+  absl::Duration retention_interval = absl::Hours(1);
+  // How CreateRegistration calls are batched into transactions.
+  DeskOptions desk = {};
+  outbox::RelayOptions relay = {};
+};
+
+// What RegisterServices builds, in the order it is built: destroyed in reverse, so that
+// the threads (feed, retention, relay, watches, exports) stop before what they use goes.
+struct Process {
+  std::unique_ptr<RegistrationStore> store;
+  std::unique_ptr<PersonalDataStore> personal_data;
+  std::unique_ptr<client::ServiceChannel> events;
+  std::unique_ptr<client::ServiceChannel> organisations;
+  std::unique_ptr<Directory> directory;
+  std::unique_ptr<outbox::Relay> relay;
+  std::unique_ptr<RegistrationDesk> desk;
+  std::unique_ptr<RegistrationService> service;
+  std::unique_ptr<EventFeed> feed;
+  std::unique_ptr<BackgroundLoop> retention;
+};
+
+// Builds the stores, the clients of the events and organisations processes, the outbox
+// relay, the events feed and the retention job (started here), and the handlers; keeps
+// them in `context` and registers RegistrationService with its server.
+absl::StatusOr<Process*> RegisterServices(service::Context& context, const Options& options);
+
+}  // namespace coopnet::registrations
+
+#endif  // COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_H_

@@ -1,0 +1,378 @@
+// Registrations under concurrent load, through the real gRPC API on real PostgreSQL:
+// however requests interleave, no event is overbooked, no quota exceeded, the waitlist
+// stays a line (positions 1..N, no gaps, no repeats) and freed seats go to exactly as
+// many registrations as they fit.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/text_format.h"
+#include "services/registrations/registration_rules.h"
+#include "tests/harness/registrations_stack.h"
+#include "tests/harness/seeds.h"
+#include "tests/harness/servers.h"
+
+namespace coopnet::registrations {
+namespace {
+
+using principal::Principal;
+using testing::RegistrationsStack;
+namespace org = organisations::v1;
+
+// Starts one call of the callback API, which calls `done` when it ends.
+template <typename Request, typename Response>
+using StartCall = std::function<void(grpc::ClientContext*, const Request*, Response*,
+                                     std::function<void(grpc::Status)>)>;
+
+// Sends every request at once (each its own call, all in flight together) as `caller`
+// and waits for every answer.
+template <typename Request, typename Response>
+std::vector<grpc::Status> AllAtOnce(const std::vector<Request>& requests,
+                                    std::vector<Response>& responses, const Principal& caller,
+                                    const StartCall<Request, Response>& start) {
+  const size_t n = requests.size();
+  responses.assign(n, Response());
+  std::vector<grpc::Status> statuses(n);
+  std::vector<grpc::ClientContext> contexts(n);
+  absl::Mutex mu;
+  size_t pending = n;
+  for (size_t i = 0; i < n; ++i) {
+    RegistrationsStack::Sign(contexts[i], caller);
+    start(&contexts[i], &requests[i], &responses[i], [&, i](grpc::Status s) {
+      absl::MutexLock lock(&mu);
+      statuses[i] = std::move(s);
+      --pending;
+    });
+  }
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(
+      +[](size_t* left) { return *left == 0; }, &pending));
+  return statuses;
+}
+
+// One person of a free-text organisation of `kind`, or a group of `size`.
+Registration Group(const std::string& tag, int size,
+                   OrganisationKind kind = org::Organisation::ASSOCIATION) {
+  Registration r;
+  r.set_organisation_name(absl::StrCat("Organisation ", tag));
+  r.set_organisation_country("PL");
+  r.set_organisation_kind(kind);
+  for (int i = 0; i < size; ++i) {
+    v1::Participant& p = *r.add_participants();
+    p.set_given_name("Uczestnik");
+    p.set_family_name(absl::StrCat(tag, "-", i));
+    p.set_email(absl::StrCat("p", i, ".", tag, "@forum.example.pl"));
+  }
+  return r;
+}
+
+class RegistrationsConcurrencyTest : public ::testing::Test {
+ protected:
+  RegistrationsConcurrencyTest()
+      : stack_(organisations_db_.dsn(), events_db_.dsn(), registrations_db_.dsn(),
+               testing::SharedRedisAddress(), {.workers = 8, .queue_capacity = 2048}),
+        stub_(stack_.NewClient()) {
+    organiser_ = stack_.CreateOrganisation(testing::seeds::UrzadMarszalkowski());
+    event_ = stack_.PublishMeeting(organiser_);
+  }
+
+  Principal Organiser() const {
+    return principal::ApiKey(organiser_, organiser_ + "/apiKeys/k",
+                             {type::v1::SCOPE_READ, type::v1::SCOPE_WRITE});
+  }
+
+  std::vector<grpc::Status> CreateAll(const std::vector<Registration>& registrations,
+                                      std::vector<Registration>& made,
+                                      const std::string& request_id = "") {
+    std::vector<v1::CreateRegistrationRequest> requests(registrations.size());
+    for (size_t i = 0; i < registrations.size(); ++i) {
+      requests[i].set_parent(event_);
+      *requests[i].mutable_registration() = registrations[i];
+      requests[i].set_request_id(request_id);
+    }
+    return AllAtOnce<v1::CreateRegistrationRequest, Registration>(
+        requests, made, principal::Anonymous(),
+        [&](auto* c, auto* request, auto* response, auto done) {
+          stub_->async()->CreateRegistration(c, request, response, std::move(done));
+        });
+  }
+
+  std::vector<grpc::Status> CancelAll(const std::vector<std::string>& names) {
+    std::vector<v1::CancelRegistrationRequest> requests(names.size());
+    for (size_t i = 0; i < names.size(); ++i) requests[i].set_name(names[i]);
+    std::vector<Registration> cancelled;
+    return AllAtOnce<v1::CancelRegistrationRequest, Registration>(
+        requests, cancelled, Organiser(), [&](auto* c, auto* request, auto* response, auto done) {
+          stub_->async()->CancelRegistration(c, request, response, std::move(done));
+        });
+  }
+
+  // Every registration of the event, in creation order.
+  std::vector<Registration> All() {
+    std::vector<Registration> all;
+    v1::ListRegistrationsRequest request;
+    request.set_parent(event_);
+    request.set_page_size(500);
+    do {
+      grpc::ClientContext context;
+      RegistrationsStack::Sign(context, Organiser());
+      v1::ListRegistrationsResponse page;
+      const grpc::Status s = stub_->ListRegistrations(&context, request, &page);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      if (!s.ok()) break;
+      all.insert(all.end(), page.registrations().begin(), page.registrations().end());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    return all;
+  }
+
+  RegistrationPolicy Policy() {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, Organiser());
+    v1::GetRegistrationPolicyRequest request;
+    request.set_name(event_ + "/registrationPolicy");
+    RegistrationPolicy policy;
+    EXPECT_TRUE(stub_->GetRegistrationPolicy(&context, request, &policy).ok());
+    return policy;
+  }
+
+  // The waitlist positions of `registrations`, sorted.
+  static std::vector<int> Positions(const std::vector<Registration>& registrations) {
+    std::vector<int> positions;
+    for (const Registration& r : registrations) {
+      if (r.state() == Registration::WAITLISTED) positions.push_back(r.waitlist_position());
+    }
+    std::sort(positions.begin(), positions.end());
+    return positions;
+  }
+
+  static std::vector<int> OneTo(int n) {
+    std::vector<int> line(n);
+    for (int i = 0; i < n; ++i) line[i] = i + 1;
+    return line;
+  }
+
+  // What the service's own ledger says must agree with the registrations: seats taken
+  // per pool within its limit and equal to the confirmed groups, every waitlisted group
+  // too large for the seats its pool has free, and the line numbered 1..N.
+  void ExpectConsistent(const RegistrationPolicy& policy) {
+    const std::vector<Registration> all = All();
+    const std::vector<int> seats = PoolSeats(policy);
+    std::vector<int> confirmed(seats.size(), 0);
+    int waitlisted = 0;
+    for (const Registration& r : all) {
+      const int pool = PoolOf(policy, r.organisation_kind());
+      if (r.state() == Registration::CONFIRMED) confirmed[pool] += r.participants_size();
+      if (r.state() == Registration::WAITLISTED) waitlisted += r.participants_size();
+    }
+    int total = 0;
+    for (size_t pool = 0; pool < seats.size(); ++pool) {
+      EXPECT_LE(confirmed[pool], seats[pool]) << "pool " << pool;
+      total += confirmed[pool];
+    }
+    EXPECT_LE(total, policy.capacity());
+    for (const Registration& r : all) {
+      if (r.state() != Registration::WAITLISTED) continue;
+      const int pool = PoolOf(policy, r.organisation_kind());
+      EXPECT_GT(r.participants_size(), seats[pool] - confirmed[pool])
+          << r.name() << " waits although its group fits pool " << pool;
+    }
+    const std::vector<int> positions = Positions(all);
+    EXPECT_EQ(positions, OneTo(static_cast<int>(positions.size())));
+    const v1::SeatSummary summary = Policy().seats();
+    EXPECT_EQ(summary.confirmed(), total);
+    EXPECT_EQ(summary.waitlisted(), waitlisted);
+    for (int i = 0; i < summary.quotas_size(); ++i) {
+      EXPECT_EQ(summary.quotas(i).confirmed(), confirmed[1 + i]) << "quota " << i;
+    }
+  }
+
+  testing::TestDatabase organisations_db_;
+  testing::TestDatabase events_db_;
+  testing::TestDatabase registrations_db_;
+  RegistrationsStack stack_;
+  std::unique_ptr<v1::RegistrationService::Stub> stub_;
+  std::string organiser_;
+  std::string event_;
+};
+
+TEST_F(RegistrationsConcurrencyTest, FiveHundredAtOnceForFiftySeatsThenAHundredCancellations) {
+  RegistrationPolicy fifty;
+  fifty.set_capacity(50);
+  fifty.set_waitlist_enabled(true);
+  const RegistrationPolicy policy = stack_.SetPolicy(event_, fifty);
+  std::vector<Registration> people;
+  for (int i = 0; i < 500; ++i) people.push_back(Group(absl::StrCat(i), 1));
+  std::vector<Registration> made;
+  const std::vector<grpc::Status> statuses = CreateAll(people, made);
+  for (const grpc::Status& s : statuses) ASSERT_TRUE(s.ok()) << s.error_message();
+
+  int confirmed = 0;
+  for (const Registration& r : made) confirmed += r.state() == Registration::CONFIRMED;
+  EXPECT_EQ(confirmed, 50);
+  // The answers, and the registrations as stored, number the line 1..450.
+  EXPECT_EQ(Positions(made), OneTo(450));
+  const std::vector<Registration> before = All();
+  ASSERT_EQ(before.size(), 500u);
+  EXPECT_EQ(Positions(before), OneTo(450));
+  ExpectConsistent(policy);
+
+  // A hundred cancellations at once: 30 seats and 70 places in line given back.
+  std::vector<std::string> cancel;
+  std::set<std::string> cancelled;
+  std::map<int, std::string> line;  // position -> registration
+  int seats_freed = 0;
+  for (const Registration& r : before) {
+    if (r.state() == Registration::CONFIRMED && seats_freed < 30) {
+      cancel.push_back(r.name());
+      ++seats_freed;
+    } else if (r.state() == Registration::WAITLISTED) {
+      line[r.waitlist_position()] = r.name();
+    }
+  }
+  for (int position = 3; static_cast<int>(cancel.size()) < 100; position += 6) {
+    cancel.push_back(line.at(position));
+  }
+  cancelled.insert(cancel.begin(), cancel.end());
+  for (const grpc::Status& s : CancelAll(cancel)) ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // Exactly 30 promotions, and they are the first 30 still in line.
+  std::vector<std::string> expected_promoted;
+  for (const auto& [position, name] : line) {
+    if (cancelled.count(name) == 0 && expected_promoted.size() < 30) {
+      expected_promoted.push_back(name);
+    }
+  }
+  std::set<std::string> was_confirmed;
+  for (const Registration& r : before) {
+    if (r.state() == Registration::CONFIRMED) was_confirmed.insert(r.name());
+  }
+  std::vector<std::string> promoted;
+  int waiting = 0;
+  for (const Registration& r : All()) {
+    if (r.state() == Registration::CONFIRMED && was_confirmed.count(r.name()) == 0) {
+      promoted.push_back(r.name());
+    }
+    waiting += r.state() == Registration::WAITLISTED;
+  }
+  std::sort(promoted.begin(), promoted.end());
+  std::sort(expected_promoted.begin(), expected_promoted.end());
+  EXPECT_EQ(promoted, expected_promoted);
+  EXPECT_EQ(waiting, 450 - 70 - 30);
+  ExpectConsistent(policy);
+}
+
+TEST_F(RegistrationsConcurrencyTest, MixedGroupsUnderLoadNeverExceedCapacityOrQuota) {
+  RegistrationPolicy policy;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        capacity: 60
+        waitlist_enabled: true
+        max_group_size: 4
+        quotas {
+          organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
+          seats: 20
+        }
+        quotas {
+          organisation_kinds: [ NGO ]
+          seats: 25
+        }
+      )pb",
+      &policy));
+  policy = stack_.SetPolicy(event_, policy);
+  const OrganisationKind kinds[] = {org::Organisation::MUNICIPALITY, org::Organisation::NGO,
+                                    org::Organisation::FOUNDATION,
+                                    org::Organisation::REGIONAL_AUTHORITY};
+  auto wave = [&](int first, int count) {
+    std::vector<Registration> groups;
+    for (int i = first; i < first + count; ++i) {
+      groups.push_back(Group(absl::StrCat("w", i), 1 + (i / 4 + i) % 4, kinds[i % 4]));
+    }
+    return groups;
+  };
+  std::vector<Registration> made;
+  for (const grpc::Status& s : CreateAll(wave(0, 200), made)) {
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ExpectConsistent(policy);
+
+  // More groups arrive while confirmed ones cancel.
+  std::vector<std::string> leaving;
+  for (const Registration& r : made) {
+    if (r.state() == Registration::CONFIRMED && leaving.size() < 15) leaving.push_back(r.name());
+  }
+  std::vector<grpc::Status> cancel_statuses;
+  std::thread cancelling([&] { cancel_statuses = CancelAll(leaving); });
+  std::vector<Registration> more;
+  for (const grpc::Status& s : CreateAll(wave(200, 100), more)) {
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  cancelling.join();
+  for (const grpc::Status& s : cancel_statuses) ASSERT_TRUE(s.ok()) << s.error_message();
+  ExpectConsistent(policy);
+  // Every pool has single people waiting, so every seat is taken.
+  EXPECT_EQ(Policy().seats().confirmed(), 60);
+}
+
+TEST_F(RegistrationsConcurrencyTest, TheLedgerRowHoldsWithoutTheDesk) {
+  // Replicas each have a desk of their own; only the ledger row stands between them.
+  RegistrationPolicy policy;
+  policy.set_capacity(30);
+  policy.set_waitlist_enabled(true);
+  stack_.SetPolicy(event_, policy);
+  Process& process = stack_.process();
+  absl::StatusOr<EventFacts> event = process.directory->Event(event_, absl::Now() + absl::Seconds(5));
+  ASSERT_TRUE(event.ok()) << event.status();
+  const std::string event_id = event_.substr(event_.find('/') + 1);
+  std::vector<std::thread> replicas;
+  std::atomic<int> confirmed{0};
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 16; ++t) {
+    replicas.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        Application application;
+        application.event_id = event_id;
+        application.registration = Group(absl::StrCat("r", t, "-", i), 1);
+        application.event = *event;
+        const Application* one[] = {&application};
+        std::vector<absl::StatusOr<Registration>> results;
+        if (!process.store->Admit(one, results).ok() || !results[0].ok()) {
+          ++failures;
+        } else if (results[0]->state() == Registration::CONFIRMED) {
+          ++confirmed;
+        }
+      }
+    });
+  }
+  for (std::thread& replica : replicas) replica.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(confirmed.load(), 30);
+  ExpectConsistent(policy);
+}
+
+TEST_F(RegistrationsConcurrencyTest, OneRequestIdSentTwentyTimesAtOnceMakesOneRegistration) {
+  RegistrationPolicy policy;
+  policy.set_capacity(10);
+  stack_.SetPolicy(event_, policy);
+  const std::vector<Registration> same(20, Group("retry", 2));
+  std::vector<Registration> made;
+  const std::vector<grpc::Status> statuses = CreateAll(same, made, "zgloszenie-7f3a");
+  for (const grpc::Status& s : statuses) ASSERT_TRUE(s.ok()) << s.error_message();
+  for (const Registration& r : made) {
+    EXPECT_EQ(r.name(), made[0].name());
+    EXPECT_EQ(r.manage_token(), made[0].manage_token());
+  }
+  EXPECT_EQ(All().size(), 1u);
+  EXPECT_EQ(Policy().seats().confirmed(), 2);
+}
+
+}  // namespace
+}  // namespace coopnet::registrations
