@@ -103,8 +103,7 @@ absl::StatusOr<OrganisationFacts> Directory::Organisation(absl::string_view fiel
     organisations_channel_.Prepare(context, deadline);
     organisations::v1::GetOrganisationRequest request;
     request.set_name(std::string(name));
-    const grpc::Status answer =
-        organisations_->GetOrganisation(&context, request, &organisation);
+    const grpc::Status answer = organisations_->GetOrganisation(&context, request, &organisation);
     if (!answer.ok()) {
       const absl::Status s = organisations_channel_.Failure(answer, "GetOrganisation");
       if (s.code() == absl::StatusCode::kNotFound) {
@@ -120,8 +119,7 @@ absl::StatusOr<OrganisationFacts> Directory::Organisation(absl::string_view fiel
     organisation = kept;
     cache_.Fill(lookup, kept.SerializeAsString(), kOrganisationTtl);
   }
-  OrganisationFacts facts{organisation.display_name(), organisation.country(),
-                          organisation.kind()};
+  OrganisationFacts facts{organisation.display_name(), organisation.country(), organisation.kind()};
   recent_organisations_.Keep(key, facts);
   return facts;
 }

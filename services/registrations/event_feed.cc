@@ -57,8 +57,8 @@ absl::Duration EventFeed::Round() {
 absl::Status EventFeed::EnsureGroup() {
   if (group_ready_) return absl::OkStatus();
   // From the stream's start: changes made before this service first ran count too.
-  absl::StatusOr<redis::Reply> created = redis_->Command(
-      {"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
+  absl::StatusOr<redis::Reply> created =
+      redis_->Command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
   if (!created.ok() && !absl::StrContains(created.status().message(), "BUSYGROUP")) {
     return created.status();
   }
@@ -84,8 +84,8 @@ absl::StatusOr<int> EventFeed::HandleNew(absl::Duration block) {
   // Ours that a failed round left unacknowledged, then new ones.
   for (const char* from : {"0", ">"}) {
     const bool fresh = std::string(from) == ">";
-    std::vector<std::string> read = {"XREADGROUP", "GROUP", options_.group, options_.consumer,
-                                     "COUNT", absl::StrCat(kEntriesPerRead)};
+    std::vector<std::string> read = {"XREADGROUP",      "GROUP", options_.group,
+                                     options_.consumer, "COUNT", absl::StrCat(kEntriesPerRead)};
     if (fresh) {
       read.push_back("BLOCK");
       read.push_back(absl::StrCat(std::max<int64_t>(1, absl::ToInt64Milliseconds(block))));
@@ -122,9 +122,9 @@ absl::Status EventFeed::Handle(const outbox::StreamEntry& entry) {
     ev::EventCancelled cancelled;
     if (!cancelled.ParseFromString(entry.payload)) return absl::OkStatus();
     directory_.ForgetEvent(cancelled.event().name());
-    COOPNET_ASSIGN_OR_RETURN(bool done, store_.CancelEvent(entry.outbox_id,
-                                                           IdOf(cancelled.event().name()),
-                                                           cancelled.reason()));
+    COOPNET_ASSIGN_OR_RETURN(
+        bool done,
+        store_.CancelEvent(entry.outbox_id, IdOf(cancelled.event().name()), cancelled.reason()));
     if (done) relay_.Wake();
   } else if (entry.type == ev::EventRescheduled::descriptor()->full_name()) {
     ev::EventRescheduled moved;
@@ -138,9 +138,8 @@ absl::Status EventFeed::Handle(const outbox::StreamEntry& entry) {
     notice.set_time_zone(event.time_zone());
     *notice.mutable_previous_start_time() = moved.previous_start_time();
     *notice.mutable_previous_end_time() = moved.previous_end_time();
-    COOPNET_ASSIGN_OR_RETURN(bool recorded,
-                             store_.RescheduleEvent(entry.outbox_id, notice,
-                                                    FactsOf(event).end_time));
+    COOPNET_ASSIGN_OR_RETURN(
+        bool recorded, store_.RescheduleEvent(entry.outbox_id, notice, FactsOf(event).end_time));
     if (recorded) relay_.Wake();
   } else if (entry.type == ev::EventUpdated::descriptor()->full_name() ||
              entry.type == ev::EventPublished::descriptor()->full_name()) {

@@ -14,10 +14,21 @@ using v1::Answer;
 using v1::Question;
 using v1::Registration;
 
-constexpr const char* kColumns[] = {
-    "registration", "state",       "waitlist_position", "organisation", "organisation_name",
-    "organisation_kind", "organisation_country", "participant", "given_name", "family_name",
-    "email",        "job_title",   "preferred_language", "check_in_time", "create_time"};
+constexpr const char* kColumns[] = {"registration",
+                                    "state",
+                                    "waitlist_position",
+                                    "organisation",
+                                    "organisation_name",
+                                    "organisation_kind",
+                                    "organisation_country",
+                                    "participant",
+                                    "given_name",
+                                    "family_name",
+                                    "email",
+                                    "job_title",
+                                    "preferred_language",
+                                    "check_in_time",
+                                    "create_time"};
 
 std::string Line(const std::vector<std::string>& fields) {
   std::vector<std::string> quoted;
@@ -74,8 +85,8 @@ std::string Time(const google::protobuf::Timestamp& t) {
 
 std::string CsvField(absl::string_view text) {
   std::string field(text);
-  if (!field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' ||
-                         field[0] == '@' || field[0] == '\t')) {
+  if (!field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' ||
+                         field[0] == '\t')) {
     field.insert(0, "'");
   }
   if (field.find_first_of(",\"\r\n") == std::string::npos) return field;

@@ -17,15 +17,45 @@ Message Parse(const std::string& text) {
 
 v1::RegistrationPolicy Policy() {
   return Parse<v1::RegistrationPolicy>(R"pb(
-    questions { id: "dietary-needs" kind: TEXT
-                label { translations { key: "da" value: "Kost" }
-                        translations { key: "en" value: "Dietary needs" } default_language: "da" } }
-    questions { id: "topics" kind: MULTIPLE_CHOICE
-                label { translations { key: "da" value: "Emner" } default_language: "da" }
-                options { id: "green" label { translations { key: "da" value: "Grøn omstilling" } default_language: "da" } }
-                options { id: "social" label { translations { key: "da" value: "Social bæredygtighed" } default_language: "da" } } }
-    questions { id: "parking" kind: YES_NO
-                label { translations { key: "da" value: "Parkering" } default_language: "da" } }
+    questions {
+      id: "dietary-needs"
+      kind: TEXT
+      label {
+        translations { key: "da" value: "Kost" }
+        translations { key: "en" value: "Dietary needs" }
+        default_language: "da"
+      }
+    }
+    questions {
+      id: "topics"
+      kind: MULTIPLE_CHOICE
+      label {
+        translations { key: "da" value: "Emner" }
+        default_language: "da"
+      }
+      options {
+        id: "green"
+        label {
+          translations { key: "da" value: "Grøn omstilling" }
+          default_language: "da"
+        }
+      }
+      options {
+        id: "social"
+        label {
+          translations { key: "da" value: "Social bæredygtighed" }
+          default_language: "da"
+        }
+      }
+    }
+    questions {
+      id: "parking"
+      kind: YES_NO
+      label {
+        translations { key: "da" value: "Parkering" }
+        default_language: "da"
+      }
+    }
   )pb");
 }
 
@@ -57,10 +87,18 @@ TEST(CsvRows, OneRowPerParticipantWithTheAnswersRepeated) {
     organisation_name: "Foreningen Grøn, Hverdag"
     organisation_country: "DK"
     organisation_kind: ASSOCIATION
-    participants { id: "1" given_name: "Søren" family_name: "Ærø" email: "soren@groen.dk"
-                   check_in_time { seconds: 1665671400 } }
+    participants {
+      id: "1"
+      given_name: "Søren"
+      family_name: "Ærø"
+      email: "soren@groen.dk"
+      check_in_time { seconds: 1665671400 }
+    }
     participants { id: "2" given_name: "Mette" family_name: "Holm" email: "mette@groen.dk" }
-    answers { question: "topics" choices { options: [ "green", "social" ] } }
+    answers {
+      question: "topics"
+      choices { options: [ "green", "social" ] }
+    }
     answers { question: "parking" yes: false }
     create_time { seconds: 1665000000 }
   )pb");

@@ -38,14 +38,13 @@ int main(int argc, char** argv) {
                  "retention_interval", defaults.retention_interval,
                  "how often participants of past events are checked for anonymisation");
            },
-       .start =
-           [&](service::Context& context) -> absl::Status {
-             registrations::Options options;
-             options.events_address = *events_address;
-             options.organisations_address = *organisations_address;
-             options.peer_deadline = *peer_deadline;
-             options.events_stream = *events_stream;
-             options.retention_interval = *retention_interval;
-             return registrations::RegisterServices(context, options).status();
-           }});
+       .start = [&](service::Context& context) -> absl::Status {
+         registrations::Options options;
+         options.events_address = *events_address;
+         options.organisations_address = *organisations_address;
+         options.peer_deadline = *peer_deadline;
+         options.events_stream = *events_stream;
+         options.retention_interval = *retention_interval;
+         return registrations::RegisterServices(context, options).status();
+       }});
 }

@@ -17,8 +17,8 @@ constexpr char kPurpose[] = "coopnet.registrations.manage-token\n";
 }  // namespace
 
 std::string ManageToken(const principal::Signer& signer, absl::string_view registration_name) {
-  return absl::StrCat(kPrefix,
-                      absl::WebSafeBase64Escape(signer.Sign(absl::StrCat(kPurpose, registration_name))));
+  return absl::StrCat(
+      kPrefix, absl::WebSafeBase64Escape(signer.Sign(absl::StrCat(kPurpose, registration_name))));
 }
 
 bool IsManageToken(const principal::Signer& signer, absl::string_view registration_name,

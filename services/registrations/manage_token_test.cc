@@ -33,7 +33,8 @@ TEST(ManageToken, DependsOnTheSecret) {
 TEST(ManageToken, CannotPassForASignedPrincipal) {
   // The same secret signs principals; a token's bytes never parse as one.
   principal::Principal parsed;
-  EXPECT_FALSE(parsed.ParseFromString("coopnet.registrations.manage-token\nevents/e1/registrations/r1"));
+  EXPECT_FALSE(
+      parsed.ParseFromString("coopnet.registrations.manage-token\nevents/e1/registrations/r1"));
 }
 
 }  // namespace

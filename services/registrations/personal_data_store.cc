@@ -12,7 +12,8 @@ namespace {
 
 // The participant found is the last column.
 const pg::Statement kFindByEmail{
-    "SELECT " COOPNET_REGISTRATION_COLUMNS ", found.position"
+    "SELECT " COOPNET_REGISTRATION_COLUMNS
+    ", found.position"
     " FROM participants found"
     " JOIN registrations r ON r.event_id = found.event_id AND r.id = found.registration_id"
     " JOIN event_ledgers l ON l.event_id = r.event_id" COOPNET_REGISTRATION_PARTICIPANTS

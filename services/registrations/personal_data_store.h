@@ -30,9 +30,9 @@ class PersonalDataStore {
 
   // Anonymises those participants and their registrations' text answers, in one
   // transaction; the registrations' names. With `key`, a repeat returns the first result.
-  absl::StatusOr<v1::ErasePersonalDataResponse> Erase(absl::string_view email,
-                                                      absl::string_view organisation,
-                                                      const std::optional<request::RequestKey>& key);
+  absl::StatusOr<v1::ErasePersonalDataResponse> Erase(
+      absl::string_view email, absl::string_view organisation,
+      const std::optional<request::RequestKey>& key);
 
   // Anonymises the participants of up to `max_events` events that ended longer ago than
   // their policy's retention period at `now`; how many events it did. Replicas running

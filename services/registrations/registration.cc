@@ -49,18 +49,18 @@ absl::StatusOr<Process*> RegisterServices(service::Context& context, const Optio
                            .stream = options.stream});
   context.server().Register(p.service.get(), kServiceName);
 
-  p.feed = std::make_unique<EventFeed>(
-      FeedOptions{.redis_address = context.redis().options().address,
-                  .stream = options.events_stream,
-                  .group = options.consumer_group,
-                  .consumer = ConsumerName(),
-                  .block = options.feed_block},
-      *p.store, *p.directory, *p.relay);
+  p.feed =
+      std::make_unique<EventFeed>(FeedOptions{.redis_address = context.redis().options().address,
+                                              .stream = options.events_stream,
+                                              .group = options.consumer_group,
+                                              .consumer = ConsumerName(),
+                                              .block = options.feed_block},
+                                  *p.store, *p.directory, *p.relay);
   p.feed->Start();
 
   PersonalDataStore& personal_data = *p.personal_data;
-  p.retention = std::make_unique<BackgroundLoop>(
-      [&personal_data, interval = options.retention_interval] {
+  p.retention =
+      std::make_unique<BackgroundLoop>([&personal_data, interval = options.retention_interval] {
         absl::StatusOr<int> done =
             personal_data.AnonymiseEnded(absl::Now(), kEventsPerRetentionRound);
         if (!done.ok()) {

@@ -87,8 +87,7 @@ class RegistrationDesk {
   // Admits `batch` on the remembered ledgers when it can, under the locks otherwise, and
   // remembers the ledgers as the batch left them.
   absl::Status Admit(absl::Span<const Application* const> batch,
-                     std::vector<absl::StatusOr<Registration>>& results)
-      ABSL_LOCKS_EXCLUDED(mu_);
+                     std::vector<absl::StatusOr<Registration>>& results) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Keeps `snapshots` (moved from) as the ledgers' latest.
   void Remember(std::map<std::string, LedgerSnapshot>& snapshots) ABSL_LOCKS_EXCLUDED(mu_);

@@ -20,23 +20,23 @@ using v1::Registration;
 
 // The columns of a registration read, from `registrations r` joined with
 // COOPNET_REGISTRATION_PARTICIPANTS (see ReadRegistration).
-#define COOPNET_REGISTRATION_COLUMNS                                                        \
-  "r.event_id, r.id, r.state, r.document, r.revision, r.create_time, r.update_time,"        \
-  " CASE WHEN r.state = 'WAITLISTED' THEN (SELECT count(*) FROM registrations w"            \
-  "   WHERE w.event_id = r.event_id AND w.state = 'WAITLISTED'"                             \
-  "     AND w.waitlist_number <= r.waitlist_number) ELSE 0 END,"                            \
+#define COOPNET_REGISTRATION_COLUMNS                                                 \
+  "r.event_id, r.id, r.state, r.document, r.revision, r.create_time, r.update_time," \
+  " CASE WHEN r.state = 'WAITLISTED' THEN (SELECT count(*) FROM registrations w"     \
+  "   WHERE w.event_id = r.event_id AND w.state = 'WAITLISTED'"                      \
+  "     AND w.waitlist_number <= r.waitlist_number) ELSE 0 END,"                     \
   " p.given_names, p.family_names, p.emails, p.job_titles, p.languages, p.check_ins, r.reason"
 
 // The participants of `r`, in order, as arrays.
-#define COOPNET_REGISTRATION_PARTICIPANTS                                                   \
-  " CROSS JOIN LATERAL (SELECT"                                                             \
-  "   array_agg(q.given_name ORDER BY q.position) AS given_names,"                          \
-  "   array_agg(q.family_name ORDER BY q.position) AS family_names,"                        \
-  "   array_agg(coalesce(q.email, '') ORDER BY q.position) AS emails,"                      \
-  "   array_agg(q.job_title ORDER BY q.position) AS job_titles,"                            \
-  "   array_agg(q.preferred_language ORDER BY q.position) AS languages,"                    \
-  "   array_agg(coalesce((extract(epoch FROM q.check_in_time) * 1000000)::bigint, 0)"       \
-  "             ORDER BY q.position) AS check_ins"                                          \
+#define COOPNET_REGISTRATION_PARTICIPANTS                                             \
+  " CROSS JOIN LATERAL (SELECT"                                                       \
+  "   array_agg(q.given_name ORDER BY q.position) AS given_names,"                    \
+  "   array_agg(q.family_name ORDER BY q.position) AS family_names,"                  \
+  "   array_agg(coalesce(q.email, '') ORDER BY q.position) AS emails,"                \
+  "   array_agg(q.job_title ORDER BY q.position) AS job_titles,"                      \
+  "   array_agg(q.preferred_language ORDER BY q.position) AS languages,"              \
+  "   array_agg(coalesce((extract(epoch FROM q.check_in_time) * 1000000)::bigint, 0)" \
+  "             ORDER BY q.position) AS check_ins"                                    \
   "   FROM participants q WHERE q.event_id = r.event_id AND q.registration_id = r.id) p"
 
 // `events/{event}/registrations/{id}`.

@@ -31,8 +31,7 @@ absl::Time ToTime(const Timestamp& t) {
 
 bool ValidTimestamp(const Timestamp& t) {
   return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() < 1000000000;
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 && t.nanos() < 1000000000;
 }
 
 // Question and option ids: what answers and CSV columns refer to.
@@ -108,8 +107,8 @@ void CheckQuestion(validate::Violations& v, const Question& q, const std::string
     return;
   }
   if (q.options_size() < 2 || q.options_size() > kMaxOptions) {
-    v.Add(options, absl::StrCat("must offer 2 to ", kMaxOptions, " choices, got ",
-                                q.options_size()));
+    v.Add(options,
+          absl::StrCat("must offer 2 to ", kMaxOptions, " choices, got ", q.options_size()));
   }
   std::set<std::string> ids;
   for (int o = 0; o < q.options_size(); ++o) {
@@ -122,8 +121,8 @@ void CheckQuestion(validate::Violations& v, const Question& q, const std::string
     } else if (!ids.insert(id).second) {
       v.Add(absl::StrCat(option, ".id"), absl::StrCat("repeats ", validate::Quoted(id)));
     }
-    validate::CheckLocalizedText(v, q.options(o).label(), absl::StrCat(option, ".label"),
-                                 kMaxLabel, /*required=*/true);
+    validate::CheckLocalizedText(v, q.options(o).label(), absl::StrCat(option, ".label"), kMaxLabel,
+                                 /*required=*/true);
   }
 }
 
@@ -144,10 +143,13 @@ void CheckQuestions(validate::Violations& v, const RegistrationPolicy& policy,
 
 // The fields UpdateRegistrationPolicy writes.
 const std::set<std::string>& WritablePolicyFields() {
-  static const auto* fields = new std::set<std::string>{
-      "capacity",   "quotas",         "open_time",      "close_time",
-      "approval_required", "waitlist_enabled", "waitlist_limit", "max_group_size",
-      "questions",  "privacy_notice_version", "retention_period"};
+  static const auto* fields =
+      new std::set<std::string>{"capacity",          "quotas",
+                                "open_time",         "close_time",
+                                "approval_required", "waitlist_enabled",
+                                "waitlist_limit",    "max_group_size",
+                                "questions",         "privacy_notice_version",
+                                "retention_period"};
   return *fields;
 }
 
@@ -220,9 +222,9 @@ void CheckAnswerValue(validate::Violations& v, const Question& q, const Answer& 
       break;
     case Question::SINGLE_CHOICE:
       if (!IsOption(q, a.choice())) {
-        v.Add(absl::StrCat(entry, ".choice"), absl::StrCat(validate::Quoted(a.choice()),
-                                                           " is not a choice of question ",
-                                                           validate::Quoted(q.id())));
+        v.Add(absl::StrCat(entry, ".choice"),
+              absl::StrCat(validate::Quoted(a.choice()), " is not a choice of question ",
+                           validate::Quoted(q.id())));
       }
       break;
     case Question::MULTIPLE_CHOICE: {
@@ -267,8 +269,8 @@ absl::Status ValidatePolicy(const RegistrationPolicy& policy, absl::string_view 
   auto f = [&](absl::string_view name) { return absl::StrCat(p, ".", name); };
   validate::Violations v;
   if (policy.capacity() < 0) {
-    v.Add(f("capacity"), absl::StrCat("must not be negative (0 means no limit), got ",
-                                      policy.capacity()));
+    v.Add(f("capacity"),
+          absl::StrCat("must not be negative (0 means no limit), got ", policy.capacity()));
   }
   CheckQuotas(v, policy, p);
   for (const auto& [name, time] :
@@ -280,13 +282,13 @@ absl::Status ValidatePolicy(const RegistrationPolicy& policy, absl::string_view 
     v.Add(f("close_time"), "must be after open_time");
   }
   if (policy.waitlist_limit() < 0) {
-    v.Add(f("waitlist_limit"), absl::StrCat("must not be negative (0 means no limit), got ",
-                                            policy.waitlist_limit()));
+    v.Add(f("waitlist_limit"),
+          absl::StrCat("must not be negative (0 means no limit), got ", policy.waitlist_limit()));
   }
   if (policy.max_group_size() < 0 || policy.max_group_size() > kLargestMaxGroupSize) {
-    v.Add(f("max_group_size"), absl::StrCat("must be 1 to ", kLargestMaxGroupSize,
-                                            " (0 means ", kDefaultMaxGroupSize, "), got ",
-                                            policy.max_group_size()));
+    v.Add(f("max_group_size"),
+          absl::StrCat("must be 1 to ", kLargestMaxGroupSize, " (0 means ", kDefaultMaxGroupSize,
+                       "), got ", policy.max_group_size()));
   }
   CheckQuestions(v, policy, p);
   v.Check(validate::Utf8Text(f("privacy_notice_version"), policy.privacy_notice_version(), 0,
@@ -361,8 +363,8 @@ int PoolOf(const RegistrationPolicy& policy, OrganisationKind kind) {
   return 0;
 }
 
-absl::StatusOr<Admission> Admit(const RegistrationPolicy& policy, Ledger& ledger, int pool, int size,
-                                bool approved) {
+absl::StatusOr<Admission> Admit(const RegistrationPolicy& policy, Ledger& ledger, int pool,
+                                int size, bool approved) {
   Admission admission;
   if (policy.approval_required() && !approved) {
     admission.state = Registration::PENDING_APPROVAL;
@@ -373,10 +375,9 @@ absl::StatusOr<Admission> Admit(const RegistrationPolicy& policy, Ledger& ledger
     admission.state = Registration::CONFIRMED;
     return admission;
   }
-  const bool waitlist_room =
-      policy.waitlist_enabled() &&
-      (policy.waitlist_limit() == 0 ||
-       ledger.waitlisted_participants + size <= policy.waitlist_limit());
+  const bool waitlist_room = policy.waitlist_enabled() &&
+                             (policy.waitlist_limit() == 0 ||
+                              ledger.waitlisted_participants + size <= policy.waitlist_limit());
   if (!waitlist_room) {
     const std::string group = size == 1 ? "1 participant" : absl::StrCat("a group of ", size);
     return status::Error(
@@ -555,8 +556,8 @@ absl::Status CheckOpen(const RegistrationPolicy& policy, const EventFacts& event
     case events::v1::Event::PUBLISHED:
       break;
     case events::v1::Event::CANCELLED:
-      return FailedPrecondition("EVENT_CANCELLED",
-                                absl::StrCat(event.name, " was cancelled: it takes no registrations"));
+      return FailedPrecondition(
+          "EVENT_CANCELLED", absl::StrCat(event.name, " was cancelled: it takes no registrations"));
     case events::v1::Event::COMPLETED:
       return FailedPrecondition("EVENT_ENDED",
                                 absl::StrCat(event.name, " has ended: it takes no registrations"));
@@ -570,14 +571,13 @@ absl::Status CheckOpen(const RegistrationPolicy& policy, const EventFacts& event
                          absl::StrCat("registration for ", event.name, " opens at ",
                                       LocalTime(ToTime(policy.open_time()), event.time_zone)));
   }
-  const absl::Time close =
-      policy.has_close_time() ? ToTime(policy.close_time()) : event.start_time;
+  const absl::Time close = policy.has_close_time() ? ToTime(policy.close_time()) : event.start_time;
   if (now >= close) {
-    return status::Error(absl::StatusCode::kFailedPrecondition, "REGISTRATION_CLOSED",
-                         absl::StrCat("registration for ", event.name, " closed at ",
-                                      LocalTime(close, event.time_zone)),
-                         {{"close_time", absl::FormatTime(absl::RFC3339_sec, close,
-                                                          absl::UTCTimeZone())}});
+    return status::Error(
+        absl::StatusCode::kFailedPrecondition, "REGISTRATION_CLOSED",
+        absl::StrCat("registration for ", event.name, " closed at ",
+                     LocalTime(close, event.time_zone)),
+        {{"close_time", absl::FormatTime(absl::RFC3339_sec, close, absl::UTCTimeZone())}});
   }
   return absl::OkStatus();
 }
@@ -610,14 +610,14 @@ absl::Status CheckTransition(Registration::State from, Action action) {
     case Action::kApprove:
     case Action::kReject:
       if (from == Registration::PENDING_APPROVAL) return absl::OkStatus();
-      return status::Error(absl::StatusCode::kFailedPrecondition, "REGISTRATION_STATE",
-                           absl::StrCat("the registration is ", state,
-                                        ", not waiting for approval"));
+      return status::Error(
+          absl::StatusCode::kFailedPrecondition, "REGISTRATION_STATE",
+          absl::StrCat("the registration is ", state, ", not waiting for approval"));
     case Action::kCheckIn:
       if (from == Registration::CONFIRMED) return absl::OkStatus();
-      return status::Error(absl::StatusCode::kFailedPrecondition, "REGISTRATION_STATE",
-                           absl::StrCat("the registration is ", state,
-                                        ": only CONFIRMED participants check in"));
+      return status::Error(
+          absl::StatusCode::kFailedPrecondition, "REGISTRATION_STATE",
+          absl::StrCat("the registration is ", state, ": only CONFIRMED participants check in"));
   }
   return absl::OkStatus();
 }
@@ -641,11 +641,10 @@ absl::StatusOr<std::vector<int>> ParticipantsToCheckIn(
     const auto found = std::find_if(people.begin(), people.end(),
                                     [&](const v1::Participant& p) { return p.id() == ids[i]; });
     if (found == people.end()) {
-      v.Add(absl::StrCat("participant_ids[", i, "]"),
-            absl::StrCat(validate::Quoted(ids[i]), " is not a participant of ",
-                         registration.name()));
-    } else if (std::find(indexes.begin(), indexes.end(), found - people.begin()) ==
-               indexes.end()) {
+      v.Add(
+          absl::StrCat("participant_ids[", i, "]"),
+          absl::StrCat(validate::Quoted(ids[i]), " is not a participant of ", registration.name()));
+    } else if (std::find(indexes.begin(), indexes.end(), found - people.begin()) == indexes.end()) {
       indexes.push_back(static_cast<int>(found - people.begin()));
     }
   }

@@ -111,8 +111,8 @@ struct Admission {
 // pool has the seats, else WAITLISTED when the waitlist is on and has room. Updates
 // `ledger` accordingly. FAILED_PRECONDITION (EVENT_FULL) changing nothing when neither
 // seats nor the waitlist have room.
-absl::StatusOr<Admission> Admit(const RegistrationPolicy& policy, Ledger& ledger, int pool, int size,
-                                bool approved);
+absl::StatusOr<Admission> Admit(const RegistrationPolicy& policy, Ledger& ledger, int pool,
+                                int size, bool approved);
 
 // Gives back what a registration in `state` held: its seats (CONFIRMED) or its place in
 // line (WAITLISTED); nothing for the other states.
@@ -135,8 +135,9 @@ std::vector<std::string> Promote(Ledger& ledger, const std::vector<WaitingGroup>
 // `confirmed_by_kind` maps an organisation kind to its confirmed participants.
 // FAILED_PRECONDITION (SEATS_BELOW_CONFIRMED), naming policy.capacity or
 // policy.quotas[i], when a pool would hold fewer seats than its confirmed participants.
-absl::StatusOr<Ledger> Reseat(const RegistrationPolicy& policy, const Ledger& before,
-                              const std::vector<std::pair<OrganisationKind, int>>& confirmed_by_kind);
+absl::StatusOr<Ledger> Reseat(
+    const RegistrationPolicy& policy, const Ledger& before,
+    const std::vector<std::pair<OrganisationKind, int>>& confirmed_by_kind);
 
 // Seats taken and free, for the policy's `seats` and the statistics.
 v1::SeatSummary SummaryOf(const RegistrationPolicy& policy, const Ledger& ledger);

@@ -39,8 +39,14 @@ std::string ReasonOf(const absl::Status& s) {
 RegistrationPolicy ForumPolicy() {
   return Parse<RegistrationPolicy>(R"pb(
     capacity: 160
-    quotas { organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ] seats: 80 }
-    quotas { organisation_kinds: [ NGO ] seats: 80 }
+    quotas {
+      organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
+      seats: 80
+    }
+    quotas {
+      organisation_kinds: [ NGO ]
+      seats: 80
+    }
     waitlist_enabled: true
   )pb");
 }
@@ -192,8 +198,8 @@ TEST(Promote, PromotesTheOldestThatFitAndNeverMoreThanTheFreeSeats) {
   ledger.waitlisted_participants = 8;
   ledger.waitlisted_registrations = 4;
   // Three seats free: the group of four is skipped, the two and the one behind it fit.
-  const std::vector<WaitingGroup> line = {{"four", 0, 4}, {"two", 0, 2}, {"one", 0, 1},
-                                          {"another", 0, 1}};
+  const std::vector<WaitingGroup> line = {
+      {"four", 0, 4}, {"two", 0, 2}, {"one", 0, 1}, {"another", 0, 1}};
   EXPECT_THAT(Promote(ledger, line), ElementsAre("two", "one"));
   EXPECT_THAT(ledger.confirmed, ElementsAre(10));
   EXPECT_EQ(ledger.waitlisted_participants, 5);
@@ -231,9 +237,10 @@ TEST(Reseat, CountsConfirmedParticipantsIntoTheNewQuotas) {
   const RegistrationPolicy open = SmallMeeting(160);
   Ledger ledger = EmptyLedger(open);
   ledger.confirmed = {30};
-  absl::StatusOr<Ledger> reseated =
-      Reseat(ForumPolicy(), ledger,
-             {{Organisation::NGO, 20}, {Organisation::MUNICIPALITY, 6}, {Organisation::REGIONAL_AUTHORITY, 4}});
+  absl::StatusOr<Ledger> reseated = Reseat(ForumPolicy(), ledger,
+                                           {{Organisation::NGO, 20},
+                                            {Organisation::MUNICIPALITY, 6},
+                                            {Organisation::REGIONAL_AUTHORITY, 4}});
   ASSERT_TRUE(reseated.ok()) << reseated.status();
   EXPECT_THAT(reseated->confirmed, ElementsAre(0, 10, 20));
 
@@ -262,7 +269,12 @@ TEST(SummaryOf, SaysWhatIsTakenAndWhatIsLeft) {
 TEST(ValidatePolicy, AcceptsTheForumsPolicy) {
   RegistrationPolicy policy = ForumPolicy();
   *policy.add_questions() = Parse<v1::Question>(R"pb(
-    id: "dietary-needs" kind: TEXT label { translations { key: "pl" value: "Dieta" } default_language: "pl" }
+    id: "dietary-needs"
+    kind: TEXT
+    label {
+      translations { key: "pl" value: "Dieta" }
+      default_language: "pl"
+    }
   )pb");
   EXPECT_TRUE(ValidatePolicy(policy).ok()) << ValidatePolicy(policy);
 }
@@ -270,15 +282,40 @@ TEST(ValidatePolicy, AcceptsTheForumsPolicy) {
 TEST(ValidatePolicy, NamesEveryBrokenRule) {
   RegistrationPolicy policy = Parse<RegistrationPolicy>(R"pb(
     capacity: 100
-    quotas { organisation_kinds: [ NGO ] seats: 80 }
-    quotas { organisation_kinds: [ NGO, KIND_UNSPECIFIED ] seats: 30 }
+    quotas {
+      organisation_kinds: [ NGO ]
+      seats: 80
+    }
+    quotas {
+      organisation_kinds: [ NGO, KIND_UNSPECIFIED ]
+      seats: 30
+    }
     waitlist_limit: -1
     max_group_size: 500
-    questions { id: "Dietary Needs" kind: SINGLE_CHOICE
-                label { translations { key: "da" value: "Kost" } default_language: "da" }
-                options { id: "vegan" label { translations { key: "da" value: "Vegansk" } default_language: "da" } } }
-    questions { id: "x" kind: YES_NO label { translations { key: "da" value: "Ja?" } default_language: "da" }
-                options { id: "a" } }
+    questions {
+      id: "Dietary Needs"
+      kind: SINGLE_CHOICE
+      label {
+        translations { key: "da" value: "Kost" }
+        default_language: "da"
+      }
+      options {
+        id: "vegan"
+        label {
+          translations { key: "da" value: "Vegansk" }
+          default_language: "da"
+        }
+      }
+    }
+    questions {
+      id: "x"
+      kind: YES_NO
+      label {
+        translations { key: "da" value: "Ja?" }
+        default_language: "da"
+      }
+      options { id: "a" }
+    }
     questions { id: "x" kind: TEXT }
     retention_period { seconds: 60 }
     open_time { seconds: 2000 }
@@ -286,16 +323,17 @@ TEST(ValidatePolicy, NamesEveryBrokenRule) {
   )pb");
   const absl::Status s = ValidatePolicy(policy);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(FieldsOf(s),
-              ::testing::IsSupersetOf(
-                  {"policy.quotas[1].organisation_kinds[0]", "policy.quotas[1].organisation_kinds[1]",
-                   "policy.quotas", "policy.waitlist_limit", "policy.max_group_size",
-                   "policy.questions[0].id", "policy.questions[0].options",
-                   "policy.questions[1].options", "policy.questions[2].id",
-                   "policy.questions[2].label",
-                   "policy.retention_period", "policy.close_time"}));
+  EXPECT_THAT(
+      FieldsOf(s),
+      ::testing::IsSupersetOf(
+          {"policy.quotas[1].organisation_kinds[0]", "policy.quotas[1].organisation_kinds[1]",
+           "policy.quotas", "policy.waitlist_limit", "policy.max_group_size",
+           "policy.questions[0].id", "policy.questions[0].options", "policy.questions[1].options",
+           "policy.questions[2].id", "policy.questions[2].label", "policy.retention_period",
+           "policy.close_time"}));
   EXPECT_THAT(std::string(s.message()), HasSubstr("NGO is already in quotas[0]"));
-  EXPECT_THAT(std::string(s.message()), HasSubstr("reserve 110 seats, more than the capacity of 100"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("reserve 110 seats, more than the capacity of 100"));
 }
 
 TEST(ApplyPolicyMask, ReplacesOnlyTheNamedFields) {
@@ -355,9 +393,8 @@ TEST(ValidateRegistration, NamesTheBadEmailAndTheRepeatedOne) {
   Registration r = Group(3);
   r.mutable_participants(1)->set_email("anna(at)biser.pl");
   r.mutable_participants(2)->set_email("ANNA0@biser.pl");
-  EXPECT_THAT(FieldsOf(ValidateRegistration(r)),
-              ElementsAre("registration.participants[1].email",
-                          "registration.participants[2].email"));
+  EXPECT_THAT(FieldsOf(ValidateRegistration(r)), ElementsAre("registration.participants[1].email",
+                                                             "registration.participants[2].email"));
 }
 
 TEST(ValidateRegistration, NeedsADirectoryEntryOrANameAndCountry) {
@@ -374,18 +411,67 @@ RegistrationPolicy PolicyWithQuestions() {
   return Parse<RegistrationPolicy>(R"pb(
     max_group_size: 2
     privacy_notice_version: "2022-09"
-    questions { id: "dietary-needs" kind: TEXT required: true
-                label { translations { key: "da" value: "Kost" } default_language: "da" } }
-    questions { id: "workshop" kind: SINGLE_CHOICE
-                label { translations { key: "da" value: "Workshop" } default_language: "da" }
-                options { id: "green" label { translations { key: "da" value: "Grøn omstilling" } default_language: "da" } }
-                options { id: "social" label { translations { key: "da" value: "Social bæredygtighed" } default_language: "da" } } }
-    questions { id: "topics" kind: MULTIPLE_CHOICE
-                label { translations { key: "da" value: "Emner" } default_language: "da" }
-                options { id: "eu" label { translations { key: "da" value: "EU" } default_language: "da" } }
-                options { id: "nordic" label { translations { key: "da" value: "Norden" } default_language: "da" } } }
-    questions { id: "country" kind: COUNTRY
-                label { translations { key: "da" value: "Land" } default_language: "da" } }
+    questions {
+      id: "dietary-needs"
+      kind: TEXT
+      required: true
+      label {
+        translations { key: "da" value: "Kost" }
+        default_language: "da"
+      }
+    }
+    questions {
+      id: "workshop"
+      kind: SINGLE_CHOICE
+      label {
+        translations { key: "da" value: "Workshop" }
+        default_language: "da"
+      }
+      options {
+        id: "green"
+        label {
+          translations { key: "da" value: "Grøn omstilling" }
+          default_language: "da"
+        }
+      }
+      options {
+        id: "social"
+        label {
+          translations { key: "da" value: "Social bæredygtighed" }
+          default_language: "da"
+        }
+      }
+    }
+    questions {
+      id: "topics"
+      kind: MULTIPLE_CHOICE
+      label {
+        translations { key: "da" value: "Emner" }
+        default_language: "da"
+      }
+      options {
+        id: "eu"
+        label {
+          translations { key: "da" value: "EU" }
+          default_language: "da"
+        }
+      }
+      options {
+        id: "nordic"
+        label {
+          translations { key: "da" value: "Norden" }
+          default_language: "da"
+        }
+      }
+    }
+    questions {
+      id: "country"
+      kind: COUNTRY
+      label {
+        translations { key: "da" value: "Land" }
+        default_language: "da"
+      }
+    }
   )pb");
 }
 
@@ -394,7 +480,8 @@ TEST(CheckAgainstPolicy, AcceptsAnswersOfEveryKind) {
   r.mutable_consent()->set_notice_version("2022-09");
   *r.add_answers() = Parse<v1::Answer>(R"pb(question: "dietary-needs" text: "vegetar")pb");
   *r.add_answers() = Parse<v1::Answer>(R"pb(question: "workshop" choice: "green")pb");
-  *r.add_answers() = Parse<v1::Answer>(R"pb(question: "topics" choices { options: [ "eu", "nordic" ] })pb");
+  *r.add_answers() = Parse<v1::Answer>(R"pb(question: "topics"
+                                            choices { options: [ "eu", "nordic" ] })pb");
   *r.add_answers() = Parse<v1::Answer>(R"pb(question: "country" country: "DK")pb");
   EXPECT_TRUE(CheckAgainstPolicy(PolicyWithQuestions(), r).ok())
       << CheckAgainstPolicy(PolicyWithQuestions(), r);
@@ -434,9 +521,8 @@ EventFacts PublishedMeeting() {
 TEST(CheckOpen, SaysWhenRegistrationClosedInTheEventsTimeZone) {
   RegistrationPolicy policy;
   // "Tilmelding senest mandag den 10. oktober."
-  *policy.mutable_close_time() = TimeUtil::SecondsToTimestamp(
-      absl::ToUnixSeconds(absl::FromCivil(absl::CivilMinute(2022, 10, 10, 23, 59),
-                                          absl::FixedTimeZone(2 * 3600))));
+  *policy.mutable_close_time() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(
+      absl::FromCivil(absl::CivilMinute(2022, 10, 10, 23, 59), absl::FixedTimeZone(2 * 3600))));
   const EventFacts event = PublishedMeeting();
   EXPECT_TRUE(CheckOpen(policy, event, event.start_time - absl::Hours(80)).ok());
   const absl::Status closed = CheckOpen(policy, event, event.start_time - absl::Hours(24));

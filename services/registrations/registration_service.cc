@@ -3,8 +3,8 @@
 #include <atomic>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/principal/principal.h"
 #include "common/request/request.h"
 #include "common/resource/resource.h"
@@ -34,8 +34,8 @@ absl::StatusOr<std::string> ParseSingleton(absl::string_view field, absl::string
                                            absl::string_view singleton) {
   absl::string_view parent = name;
   if (!absl::ConsumeSuffix(&parent, absl::StrCat("/", singleton))) {
-    return status::InvalidField(field, absl::StrCat("must be events/{event}/", singleton,
-                                                    ", got ", validate::Quoted(name)));
+    return status::InvalidField(field, absl::StrCat("must be events/{event}/", singleton, ", got ",
+                                                    validate::Quoted(name)));
   }
   return resource::ParseName(field, parent, kEvents);
 }
@@ -245,17 +245,17 @@ RegistrationService::RegistrationService(server::Server& server, RegistrationSto
       desk_(desk),
       directory_(directory),
       relay_(relay),
-      watchers_(server, std::move(watch), DecodeChange,
-                [this](const server::Call& call, const v1::RegistrationChange& change) {
-                  if (principal::IsAdmin(call.principal) ||
-                      call.principal.kind() == Principal::SERVICE) {
-                    return true;
-                  }
-                  // Changes carry participants' personal data: organisers only.
-                  absl::StatusOr<EventFacts> event =
-                      directory_.Event(EventOf(change), absl::Now() + absl::Seconds(2));
-                  return event.ok() && IsOrganiser(call.principal, event->organisers);
-                }),
+      watchers_(
+          server, std::move(watch), DecodeChange,
+          [this](const server::Call& call, const v1::RegistrationChange& change) {
+            if (principal::IsAdmin(call.principal) || call.principal.kind() == Principal::SERVICE) {
+              return true;
+            }
+            // Changes carry participants' personal data: organisers only.
+            absl::StatusOr<EventFacts> event =
+                directory_.Event(EventOf(change), absl::Now() + absl::Seconds(2));
+            return event.ok() && IsOrganiser(call.principal, event->organisers);
+          }),
       exports_(kExportThreads, kQueuedExportSteps) {}
 
 RegistrationService::~RegistrationService() = default;
@@ -265,8 +265,9 @@ RegistrationService::~RegistrationService() = default;
 grpc::ServerUnaryReactor* RegistrationService::GetRegistrationPolicy(
     grpc::CallbackServerContext* context, const v1::GetRegistrationPolicyRequest* request,
     RegistrationPolicy* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return GetPolicy(call, *request, *response); });
+  return server_.Unary(context, [=, this](const server::Call& call) {
+    return GetPolicy(call, *request, *response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistrationService::UpdateRegistrationPolicy(
@@ -379,9 +380,9 @@ absl::StatusOr<EventFacts> RegistrationService::OrganisedEvent(const server::Cal
   if (IsOrganiser(call.principal, event.organisers)) return event;
   // A draft is known to its organisers only.
   if (event.state == events::v1::Event::DRAFT) return EventNotFound(name);
-  return status::Error(absl::StatusCode::kPermissionDenied, "NOT_ORGANISER",
-                       absl::StrCat("only the organisers of ", name,
-                                    " may see and manage its registrations"));
+  return status::Error(
+      absl::StatusCode::kPermissionDenied, "NOT_ORGANISER",
+      absl::StrCat("only the organisers of ", name, " may see and manage its registrations"));
 }
 
 absl::Status RegistrationService::RequireRegistrationAccess(const server::Call& call,
@@ -411,7 +412,8 @@ absl::StatusOr<Registration> RegistrationService::Edit(absl::string_view field,
                                                        absl::string_view etag,
                                                        std::optional<request::RequestKey> key,
                                                        const RegistrationEdit& edit) {
-  COOPNET_ASSIGN_OR_RETURN(auto ids, resource::ParseChildName(field, name, kEvents, kRegistrations));
+  COOPNET_ASSIGN_OR_RETURN(auto ids,
+                           resource::ParseChildName(field, name, kEvents, kRegistrations));
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
   COOPNET_ASSIGN_OR_RETURN(Registration edited,
                            store_.EditRegistration(ids.first, ids.second, revision, key, edit));
@@ -443,7 +445,8 @@ absl::Status RegistrationService::UpdatePolicy(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(std::string event_id,
                            ParseSingleton("policy.name", patch.name(), "registrationPolicy"));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("policy.etag", patch.etag()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           RevisionOf("policy.etag", patch.etag()));
   // The fields the mask names, checked before anything else, so bad input changes nothing.
   COOPNET_ASSIGN_OR_RETURN(RegistrationPolicy patched,
                            ApplyPolicyMask(RegistrationPolicy(), patch, request.update_mask()));
@@ -488,10 +491,9 @@ absl::Status RegistrationService::Create(const server::Call& call,
   application.registration = request.registration();
   Registration& registration = application.registration;
   if (!registration.organisation().empty()) {
-    COOPNET_ASSIGN_OR_RETURN(
-        OrganisationFacts organisation,
-        directory_.Organisation("registration.organisation", registration.organisation(),
-                                call.deadline));
+    COOPNET_ASSIGN_OR_RETURN(OrganisationFacts organisation,
+                             directory_.Organisation("registration.organisation",
+                                                     registration.organisation(), call.deadline));
     registration.set_organisation_name(organisation.display_name);
     registration.set_organisation_country(organisation.country);
     registration.set_organisation_kind(organisation.kind);
@@ -519,7 +521,8 @@ absl::Status RegistrationService::List(const server::Call& call,
                                        const v1::ListRegistrationsRequest& request,
                                        v1::ListRegistrationsResponse& response) {
   RegistrationQuery query;
-  COOPNET_ASSIGN_OR_RETURN(query.event_id, resource::ParseName("parent", request.parent(), kEvents));
+  COOPNET_ASSIGN_OR_RETURN(query.event_id,
+                           resource::ParseName("parent", request.parent(), kEvents));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   COOPNET_RETURN_IF_ERROR(ValidateStates(request.states(), "states", query.states));
   if (!request.organisation().empty()) {
@@ -550,24 +553,23 @@ absl::Status RegistrationService::Cancel(const server::Call& call,
       auto ids, resource::ParseChildName("name", request.name(), kEvents, kRegistrations));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("reason", request.reason(), 0, kMaxReason));
-  COOPNET_RETURN_IF_ERROR(RequireRegistrationAccess(
-      call, ids.first, request.name(), request.manage_token(), type::v1::SCOPE_WRITE));
+  COOPNET_RETURN_IF_ERROR(RequireRegistrationAccess(call, ids.first, request.name(),
+                                                    request.manage_token(), type::v1::SCOPE_WRITE));
   COOPNET_ASSIGN_OR_RETURN(
-      response,
-      Edit("name", request.name(), request.etag(),
-           request::RequestKeyOf(call.principal, "CancelRegistration", request.request_id(),
-                                 request),
-           [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
-             Registration& r = stored.registration;
-             COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kCancel));
-             // Cancelling again keeps the first reason: that is what was told.
-             if (r.state() == Registration::CANCELLED) return absl::OkStatus();
-             Release(stored.ledger, r.state(), stored.pool, r.participants_size());
-             r.set_state(Registration::CANCELLED);
-             r.set_reason(request.reason());
-             stored.waitlist_number = 0;
-             return absl::OkStatus();
-           }));
+      response, Edit("name", request.name(), request.etag(),
+                     request::RequestKeyOf(call.principal, "CancelRegistration",
+                                           request.request_id(), request),
+                     [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
+                       Registration& r = stored.registration;
+                       COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kCancel));
+                       // Cancelling again keeps the first reason: that is what was told.
+                       if (r.state() == Registration::CANCELLED) return absl::OkStatus();
+                       Release(stored.ledger, r.state(), stored.pool, r.participants_size());
+                       r.set_state(Registration::CANCELLED);
+                       r.set_reason(request.reason());
+                       stored.waitlist_number = 0;
+                       return absl::OkStatus();
+                     }));
   return absl::OkStatus();
 }
 
@@ -605,17 +607,16 @@ absl::Status RegistrationService::Reject(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("reason", request.reason(), 0, kMaxReason));
   COOPNET_RETURN_IF_ERROR(OrganisedEvent(call, ids.first, type::v1::SCOPE_WRITE).status());
   COOPNET_ASSIGN_OR_RETURN(
-      response,
-      Edit("name", request.name(), request.etag(),
-           request::RequestKeyOf(call.principal, "RejectRegistration", request.request_id(),
-                                 request),
-           [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
-             Registration& r = stored.registration;
-             COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kReject));
-             r.set_state(Registration::REJECTED);
-             r.set_reason(request.reason());
-             return absl::OkStatus();
-           }));
+      response, Edit("name", request.name(), request.etag(),
+                     request::RequestKeyOf(call.principal, "RejectRegistration",
+                                           request.request_id(), request),
+                     [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
+                       Registration& r = stored.registration;
+                       COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kReject));
+                       r.set_state(Registration::REJECTED);
+                       r.set_reason(request.reason());
+                       return absl::OkStatus();
+                     }));
   return absl::OkStatus();
 }
 
@@ -628,21 +629,21 @@ absl::Status RegistrationService::CheckIn(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(OrganisedEvent(call, ids.first, type::v1::SCOPE_WRITE).status());
   const google::protobuf::Timestamp now = ToTimestamp(NowMicros());
   COOPNET_ASSIGN_OR_RETURN(
-      response,
-      Edit("name", request.name(), "",
-           request::RequestKeyOf(call.principal, "CheckInParticipants", request.request_id(),
-                                 request),
-           [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
-             Registration& r = stored.registration;
-             COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kCheckIn));
-             COOPNET_ASSIGN_OR_RETURN(std::vector<int> arriving,
-                                      ParticipantsToCheckIn(r, request.participant_ids()));
-             for (int i : arriving) {
-               v1::Participant& person = *r.mutable_participants(i);
-               if (!person.has_check_in_time()) *person.mutable_check_in_time() = now;
-             }
-             return absl::OkStatus();
-           }));
+      response, Edit("name", request.name(), "",
+                     request::RequestKeyOf(call.principal, "CheckInParticipants",
+                                           request.request_id(), request),
+                     [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
+                       Registration& r = stored.registration;
+                       COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kCheckIn));
+                       COOPNET_ASSIGN_OR_RETURN(
+                           std::vector<int> arriving,
+                           ParticipantsToCheckIn(r, request.participant_ids()));
+                       for (int i : arriving) {
+                         v1::Participant& person = *r.mutable_participants(i);
+                         if (!person.has_check_in_time()) *person.mutable_check_in_time() = now;
+                       }
+                       return absl::OkStatus();
+                     }));
   return absl::OkStatus();
 }
 

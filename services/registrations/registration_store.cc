@@ -19,9 +19,9 @@ namespace {
 
 using organisations::v1::Organisation;
 
-#define COOPNET_LEDGER_COLUMNS                                                               \
-  "policy, revision, organisers, event_cancelled, pool_seats, pool_confirmed,"               \
-  " waitlisted_participants, waitlisted_registrations, next_waitlist_number, create_time,"   \
+#define COOPNET_LEDGER_COLUMNS                                                             \
+  "policy, revision, organisers, event_cancelled, pool_seats, pool_confirmed,"             \
+  " waitlisted_participants, waitlisted_registrations, next_waitlist_number, create_time," \
   " update_time"
 constexpr int kLedgerColumns = 11;
 
@@ -53,7 +53,8 @@ const pg::Statement kWriteSeats{
 // them in the same order and so never deadlock.
 // The row's version (PostgreSQL's xmin, which every update of the row changes) comes
 // last: snapshots of the ledger are good until it changes.
-const pg::Statement kLockLedgers{"SELECT event_id, " COOPNET_LEDGER_COLUMNS ", xmin::text"
+const pg::Statement kLockLedgers{"SELECT event_id, " COOPNET_LEDGER_COLUMNS
+                                 ", xmin::text"
                                  " FROM event_ledgers WHERE event_id = ANY($1::text[])"
                                  " ORDER BY event_id FOR UPDATE"};
 
@@ -69,60 +70,59 @@ const pg::Statement kTakenEmails{
 // their participants ($13..$21) and its domain events ($22 stream, $23 types, $24
 // payloads). Bytes travel as hex text. (The outbox rows are those outbox::Append writes,
 // in one statement for the whole batch.)
-#define COOPNET_ADMITTED_ROWS                                                  \
+#define COOPNET_ADMITTED_ROWS                                                                \
   " new_registrations AS ("                                                                  \
-  "  INSERT INTO registrations (event_id, id, state, pool, participant_count,"              \
-  "    waitlist_number, organisation, organisation_key, organisation_kind,"                 \
-  "    organisation_country, document, create_time, update_time)"                           \
+  "  INSERT INTO registrations (event_id, id, state, pool, participant_count,"               \
+  "    waitlist_number, organisation, organisation_key, organisation_kind,"                  \
+  "    organisation_country, document, create_time, update_time)"                            \
   "  SELECT a.event_id, a.id, a.state, a.pool, a.size, nullif(a.number, 0), a.organisation," \
-  "    a.organisation_key, a.kind, a.country, decode(a.document, 'hex'), $1, $1"            \
-  "  FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::bigint[],"  \
-  "    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])"                      \
-  "    AS a(event_id, id, state, pool, size, number, organisation, organisation_key, kind," \
-  "      country, document)),"                                                    \
-  " new_participants AS ("                                                                  \
-  "  INSERT INTO participants (event_id, registration_id, position, given_name,"            \
-  "    family_name, email, email_key, job_title, preferred_language, live)"                 \
+  "    a.organisation_key, a.kind, a.country, decode(a.document, 'hex'), $1, $1"             \
+  "  FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::bigint[],"    \
+  "    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])"                       \
+  "    AS a(event_id, id, state, pool, size, number, organisation, organisation_key, kind,"  \
+  "      country, document)),"                                                               \
+  " new_participants AS ("                                                                   \
+  "  INSERT INTO participants (event_id, registration_id, position, given_name,"             \
+  "    family_name, email, email_key, job_title, preferred_language, live)"                  \
   "  SELECT p.event_id, p.registration_id, p.position, p.given_name, p.family_name,"         \
-  "    p.email, p.email_key, p.job_title, p.preferred_language, true"                       \
-  "  FROM unnest($13::text[], $14::text[], $15::int[], $16::text[], $17::text[],"           \
-  "    $18::text[], $19::text[], $20::text[], $21::text[])"                                 \
-  "    AS p(event_id, registration_id, position, given_name, family_name, email,"           \
-  "      email_key, job_title, preferred_language)),"                             \
-  " announced AS ("                                                                         \
-  "  INSERT INTO outbox (stream, type, payload)"                                            \
-  "  SELECT $22, o.type, decode(o.payload, 'hex')"                                          \
-  "  FROM unnest($23::text[], $24::text[]) WITH ORDINALITY AS o(type, payload, n)"          \
+  "    p.email, p.email_key, p.job_title, p.preferred_language, true"                        \
+  "  FROM unnest($13::text[], $14::text[], $15::int[], $16::text[], $17::text[],"            \
+  "    $18::text[], $19::text[], $20::text[], $21::text[])"                                  \
+  "    AS p(event_id, registration_id, position, given_name, family_name, email,"            \
+  "      email_key, job_title, preferred_language)),"                                        \
+  " announced AS ("                                                                          \
+  "  INSERT INTO outbox (stream, type, payload)"                                             \
+  "  SELECT $22, o.type, decode(o.payload, 'hex')"                                           \
+  "  FROM unnest($23::text[], $24::text[]) WITH ORDINALITY AS o(type, payload, n)"           \
   "  ORDER BY o.n)"
 
 // The ledgers after a batch ($25 events, $26 confirmed seats as array literals, $27..$29
 // the waitlist counts), each row's new version returned.
-#define COOPNET_UPDATE_LEDGERS(condition)                                                   \
-  " UPDATE event_ledgers l SET pool_confirmed = u.confirmed::int[],"                       \
-  "  waitlisted_participants = u.waitlisted_participants,"                                  \
-  "  waitlisted_registrations = u.waitlisted_registrations,"                                \
-  "  next_waitlist_number = u.next_waitlist_number"                                         \
+#define COOPNET_UPDATE_LEDGERS(condition)                                                      \
+  " UPDATE event_ledgers l SET pool_confirmed = u.confirmed::int[],"                           \
+  "  waitlisted_participants = u.waitlisted_participants,"                                     \
+  "  waitlisted_registrations = u.waitlisted_registrations,"                                   \
+  "  next_waitlist_number = u.next_waitlist_number"                                            \
   " FROM unnest($25::text[], $26::text[], $27::int[], $28::int[], $29::bigint[], $30::text[])" \
-  "   AS u(event_id, confirmed, waitlisted_participants, waitlisted_registrations,"         \
-  "     next_waitlist_number, version)"                                                    \
-  " WHERE l.event_id = u.event_id" condition                                                \
-  " RETURNING l.event_id, l.xmin::text AS version"
+  "   AS u(event_id, confirmed, waitlisted_participants, waitlisted_registrations,"            \
+  "     next_waitlist_number, version)"                                                        \
+  " WHERE l.event_id = u.event_id" condition " RETURNING l.event_id, l.xmin::text AS version"
 
 // A batch's rows and its ledgers after it, under the ledgers' locks, in one round trip.
-const pg::Statement kInsertAdmitted{"WITH" COOPNET_ADMITTED_ROWS
-                                        COOPNET_UPDATE_LEDGERS("")};
+const pg::Statement kInsertAdmitted{"WITH" COOPNET_ADMITTED_ROWS COOPNET_UPDATE_LEDGERS("")};
 
 // The same for a batch decided on snapshots of its ledgers ($30 their versions), in
 // autocommit: each ledger row changes only if it is still at its snapshot's version, and
 // unless every one of them does the statement fails (serialization_failure) and nothing
 // is written. The ledgers' new versions.
-const pg::Statement kAdmitOnVersions{
-    "WITH ledgers AS (" COOPNET_UPDATE_LEDGERS(" AND l.xmin = u.version::xid") "),"
-    COOPNET_ADMITTED_ROWS
-    // Without FROM, so that the check runs even when no ledger row changed.
-    " SELECT registrations_require_unchanged("
-    "   (SELECT count(*) FROM ledgers) = cardinality($25::text[])),"
-    "  (SELECT array_agg(event_id) FROM ledgers), (SELECT array_agg(version) FROM ledgers)"};
+const pg::Statement kAdmitOnVersions{"WITH ledgers AS (" COOPNET_UPDATE_LEDGERS(
+    " AND l.xmin = u.version::xid") ")," COOPNET_ADMITTED_ROWS
+                                    // Without FROM, so that the check runs even when no ledger row
+                                    // changed.
+                                    " SELECT registrations_require_unchanged("
+                                    "   (SELECT count(*) FROM ledgers) = cardinality($25::text[])),"
+                                    "  (SELECT array_agg(event_id) FROM ledgers), (SELECT "
+                                    "array_agg(version) FROM ledgers)"};
 
 const pg::Statement kSelectRegistration{"SELECT " COOPNET_REGISTRATION_COLUMNS
                                         " FROM registrations r" COOPNET_REGISTRATION_PARTICIPANTS
@@ -220,8 +220,7 @@ const pg::Statement kEmptyLedger{
     " waitlisted_participants = 0, waitlisted_registrations = 0"
     " WHERE event_id = $1"};
 
-const pg::Statement kMoveEnd{
-    "UPDATE event_ledgers SET event_end_time = $2 WHERE event_id = $1"};
+const pg::Statement kMoveEnd{"UPDATE event_ledgers SET event_end_time = $2 WHERE event_id = $1"};
 
 const pg::Statement kLiveRegistrations{
     "SELECT id FROM registrations"
@@ -297,10 +296,10 @@ absl::Status WriteSeats(pg::Transaction& tx, absl::string_view event_id, const L
 }
 
 // The PolicyRecord stored values say, before it is read back.
-absl::Status Announce(pg::Transaction& tx, absl::string_view stream,
-                      const std::vector<Registration>& registrations,
-                      const std::function<std::unique_ptr<google::protobuf::Message>(
-                          const Registration&)>& domain_event) {
+absl::Status Announce(
+    pg::Transaction& tx, absl::string_view stream, const std::vector<Registration>& registrations,
+    const std::function<std::unique_ptr<google::protobuf::Message>(const Registration&)>&
+        domain_event) {
   for (const Registration& registration : registrations) {
     if (std::unique_ptr<google::protobuf::Message> message = domain_event(registration)) {
       COOPNET_RETURN_IF_ERROR(outbox::Append(tx, stream, *message));
@@ -359,8 +358,8 @@ absl::Status PromoteWaiting(pg::Transaction& tx, absl::string_view stream,
 }
 
 // What a repeated request returns: the response the first one recorded.
-absl::StatusOr<std::optional<Registration>> Repeated(pg::Transaction& tx,
-                                                     const std::optional<request::RequestKey>& key) {
+absl::StatusOr<std::optional<Registration>> Repeated(
+    pg::Transaction& tx, const std::optional<request::RequestKey>& key) {
   COOPNET_ASSIGN_OR_RETURN(std::optional<std::string> earlier, request::ClaimRequest(tx, key));
   if (!earlier) return std::nullopt;
   Registration registration;
@@ -381,12 +380,12 @@ std::string OrganisationKey(const Registration& r) {
 // arrays for kInsertAdmitted.
 struct AdmittedRows {
   absl::Time created;
-  std::vector<std::string> events, ids, states, organisations, organisation_keys, kinds,
-      countries, documents;
+  std::vector<std::string> events, ids, states, organisations, organisation_keys, kinds, countries,
+      documents;
   std::vector<int32_t> pools, sizes;
   std::vector<int64_t> numbers;
-  std::vector<std::string> person_events, person_registrations, given_names, family_names,
-      emails, email_keys, job_titles, languages;
+  std::vector<std::string> person_events, person_registrations, given_names, family_names, emails,
+      email_keys, job_titles, languages;
   std::vector<int32_t> positions;
   std::vector<std::string> types, payloads;
 
@@ -444,7 +443,8 @@ absl::StatusOr<Registration> Decide(const Application& application, const Policy
   *pool = PoolOf(record.policy, r.organisation_kind());
   COOPNET_ASSIGN_OR_RETURN(Admission admission, Admit(record.policy, ledger, *pool,
                                                       r.participants_size(), /*approved=*/false));
-  for (const v1::Participant& person : r.participants()) taken_emails.insert(EmailKey(person.email()));
+  for (const v1::Participant& person : r.participants())
+    taken_emails.insert(EmailKey(person.email()));
   *number = admission.waitlist_number;
   Registration made = r;
   made.clear_manage_token();
@@ -508,9 +508,8 @@ absl::Status DecideAll(pg::Transaction* tx, absl::Span<const Application* const>
     BatchEvent& batch_event = event->second;
     int pool = 0;
     int64_t number = 0;
-    absl::StatusOr<Registration> made =
-        Decide(application, batch_event.record, batch_event.ledger, batch_event.taken_emails, now,
-               &pool, &number);
+    absl::StatusOr<Registration> made = Decide(application, batch_event.record, batch_event.ledger,
+                                               batch_event.taken_emails, now, &pool, &number);
     if (!made.ok()) {
       results[i] = made.status();
       if (keyed) COOPNET_RETURN_IF_ERROR(tx->ExecScript("ROLLBACK TO SAVEPOINT application"));
@@ -549,9 +548,8 @@ absl::StatusOr<pg::Result> WriteAdmitted(pg::Session& session, const pg::Stateme
                       rows.kinds, rows.countries, rows.documents, rows.person_events,
                       rows.person_registrations, rows.positions, rows.given_names,
                       rows.family_names, rows.emails, rows.email_keys, rows.job_titles,
-                      rows.languages, stream, rows.types, rows.payloads, ledger_events,
-                      confirmed, waitlisted_participants, waitlisted_registrations, next_numbers,
-                      versions);
+                      rows.languages, stream, rows.types, rows.payloads, ledger_events, confirmed,
+                      waitlisted_participants, waitlisted_registrations, next_numbers, versions);
 }
 
 }  // namespace
@@ -599,8 +597,9 @@ absl::StatusOr<PolicyRecord> RegistrationStore::UpdatePolicy(
     const absl::Time now = NowMicros();
     if (!exists) {
       const std::vector<int> seats = PoolSeats(after);
-      COOPNET_RETURN_IF_ERROR(tx.Exec(kInsertLedger, event_id, pg::Bytes(document.SerializeAsString()),
-                                      event.organisers, event.end_time, retention, Ints(seats),
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kInsertLedger, event_id,
+                                      pg::Bytes(document.SerializeAsString()), event.organisers,
+                                      event.end_time, retention, Ints(seats),
                                       std::vector<int32_t>(seats.size(), 0), now)
                                   .status());
     } else {
@@ -737,9 +736,9 @@ absl::StatusOr<Registration> RegistrationStore::GetRegistration(absl::string_vie
 
 absl::StatusOr<std::vector<Registration>> RegistrationStore::ListRegistrations(
     const RegistrationQuery& q) {
-  COOPNET_ASSIGN_OR_RETURN(pg::Result r,
-                           pool_.Exec(kListRegistrations, q.event_id, q.after_id, q.states,
-                                      q.organisation, static_cast<int32_t>(q.limit)));
+  COOPNET_ASSIGN_OR_RETURN(
+      pg::Result r, pool_.Exec(kListRegistrations, q.event_id, q.after_id, q.states, q.organisation,
+                               static_cast<int32_t>(q.limit)));
   return ReadRegistrations(r);
 }
 
@@ -779,8 +778,8 @@ absl::StatusOr<Registration> RegistrationStore::EditRegistration(
     }
     const absl::Time now = NowMicros();
     COOPNET_RETURN_IF_ERROR(tx.Exec(kUpdateRegistration, event_id, id,
-                                    Registration::State_Name(after.state()),
-                                    stored.waitlist_number, after.reason(),
+                                    Registration::State_Name(after.state()), stored.waitlist_number,
+                                    after.reason(),
                                     pg::Bytes(DocumentOf(after).SerializeAsString()), now)
                                 .status());
     if (IsLive(after.state()) != IsLive(before.registration.state())) {

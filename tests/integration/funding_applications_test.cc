@@ -37,7 +37,6 @@ Principal KeyOf(const std::string& organisation) {
                            {type::v1::SCOPE_READ, type::v1::SCOPE_WRITE});
 }
 
-
 std::optional<google::rpc::ErrorInfo> InfoOf(const grpc::Status& s) {
   return status::GetErrorInfo(status::FromGrpc(s));
 }

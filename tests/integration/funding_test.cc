@@ -33,8 +33,6 @@ Principal KeyOf(const std::string& organisation, std::vector<type::v1::Scope> sc
   return principal::ApiKey(organisation, organisation + "/apiKeys/k", scopes);
 }
 
-
-
 // `call` moved so that it opens `opens_in` from now and closes 30 days after.
 Call At(Call call, absl::Duration opens_in) {
   const absl::Time open = absl::Now() + opens_in;

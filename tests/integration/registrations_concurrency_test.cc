@@ -329,7 +329,8 @@ TEST_F(RegistrationsConcurrencyTest, TheLedgerRowHoldsWithoutTheDesk) {
   policy.set_waitlist_enabled(true);
   stack_.SetPolicy(event_, policy);
   Process& process = stack_.process();
-  absl::StatusOr<EventFacts> event = process.directory->Event(event_, absl::Now() + absl::Seconds(5));
+  absl::StatusOr<EventFacts> event =
+      process.directory->Event(event_, absl::Now() + absl::Seconds(5));
   ASSERT_TRUE(event.ok()) << event.status();
   const std::string event_id = event_.substr(event_.find('/') + 1);
   std::vector<std::thread> replicas;

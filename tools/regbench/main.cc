@@ -160,9 +160,9 @@ absl::StatusOr<double> Pgbench(const std::string& pgbench, const std::string& ds
   if (fd < 0) return absl::InternalError("cannot write the pgbench script");
   close(fd);
   std::ofstream(path) << script;
-  const std::string command = absl::StrCat(
-      pgbench, " -n -M prepared -c ", clients, " -j 2 -T ",
-      std::max<int64_t>(1, absl::ToInt64Seconds(duration)), " -f ", path, " '", dsn, "' 2>&1");
+  const std::string command = absl::StrCat(pgbench, " -n -M prepared -c ", clients, " -j 2 -T ",
+                                           std::max<int64_t>(1, absl::ToInt64Seconds(duration)),
+                                           " -f ", path, " '", dsn, "' 2>&1");
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   char buffer[512];
@@ -252,13 +252,13 @@ absl::Status CreateDatabases(const std::string& server) {
   COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> baseline,
                            pg::Pool::Create({.dsn = DatabaseDsn(server, "pgbench"), .size = 1}));
   return baseline->Run([](pg::Session& session) {
-    return session.ExecScript(absl::StrCat(
-        "CREATE TABLE seats (event_id int PRIMARY KEY, capacity int NOT NULL,"
-        " taken int NOT NULL DEFAULT 0);"
-        "CREATE TABLE registrations (id bigserial PRIMARY KEY, event_id int NOT NULL,"
-        " email text NOT NULL, create_time timestamptz NOT NULL DEFAULT now());"
-        "INSERT INTO seats SELECT g, ",
-        kUnfillable, ", 0 FROM generate_series(0, 50) AS g;"));
+    return session.ExecScript(
+        absl::StrCat("CREATE TABLE seats (event_id int PRIMARY KEY, capacity int NOT NULL,"
+                     " taken int NOT NULL DEFAULT 0);"
+                     "CREATE TABLE registrations (id bigserial PRIMARY KEY, event_id int NOT NULL,"
+                     " email text NOT NULL, create_time timestamptz NOT NULL DEFAULT now());"
+                     "INSERT INTO seats SELECT g, ",
+                     kUnfillable, ", 0 FROM generate_series(0, 50) AS g;"));
   });
 }
 
@@ -270,8 +270,8 @@ int Main(int argc, char** argv) {
       loader.String("redis_address", "", "Redis host:port; empty starts one of its own");
   const absl::Duration& duration =
       loader.Duration("duration", absl::Seconds(5), "how long each run lasts");
-  const int64_t& rounds = loader.Int(
-      "rounds", 3, "runs of pgbench and of the service, in turns, per scenario");
+  const int64_t& rounds =
+      loader.Int("rounds", 3, "runs of pgbench and of the service, in turns, per scenario");
   const int64_t& callers = loader.Int("concurrency", 16, "calls in flight in each run");
   const int64_t& spread = loader.Int("events", 50, "events the spread run registers for");
   const int64_t& pool_size = loader.Int(
@@ -320,17 +320,16 @@ int Main(int argc, char** argv) {
   const std::string baseline = DatabaseDsn(server, "pgbench");
 
   // A short warm-up fills the caches (events, prepared statements) before measuring.
-  Register(stack, 2, absl::Seconds(1), [&](std::mt19937& random) {
-    return events[random() % events.size()];
-  });
+  Register(stack, 2, absl::Seconds(1),
+           [&](std::mt19937& random) { return events[random() % events.size()]; });
   absl::Status s = Compare(
       absl::StrCat("spread_", spread, "_events"), stack, pgbench, baseline,
-      PgbenchScript(absl::StrCat("random(1, ", spread, ")")), concurrency,
-      static_cast<int>(rounds), duration,
-      [&](std::mt19937& random) { return events[random() % events.size()]; }, 0.5);
+      PgbenchScript(absl::StrCat("random(1, ", spread, ")")), concurrency, static_cast<int>(rounds),
+      duration, [&](std::mt19937& random) { return events[random() % events.size()]; }, 0.5);
   if (s.ok()) {
-    s = Compare("hot_event", stack, pgbench, baseline, PgbenchScript("0"), concurrency,
-                static_cast<int>(rounds), duration, [&](std::mt19937&) { return hot; }, 1.0);
+    s = Compare(
+        "hot_event", stack, pgbench, baseline, PgbenchScript("0"), concurrency,
+        static_cast<int>(rounds), duration, [&](std::mt19937&) { return hot; }, 1.0);
   }
   if (!s.ok()) Die("pgbench", s);
 
