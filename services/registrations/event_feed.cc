@@ -116,6 +116,12 @@ absl::StatusOr<int> EventFeed::HandleEntries(const std::vector<outbox::StreamEnt
   return handled;
 }
 
+absl::Status EventFeed::Refresh(const events::v1::Event& event) {
+  directory_.ForgetEvent(event.name());
+  // Who organises it may have changed, and with it who sees its participants.
+  return store_.UpdateOrganisers(IdOf(event.name()), FactsOf(event).organisers);
+}
+
 absl::Status EventFeed::Handle(const outbox::StreamEntry& entry) {
   namespace ev = events::v1;
   if (entry.type == ev::EventCancelled::descriptor()->full_name()) {
@@ -141,14 +147,14 @@ absl::Status EventFeed::Handle(const outbox::StreamEntry& entry) {
     COOPNET_ASSIGN_OR_RETURN(
         bool recorded, store_.RescheduleEvent(entry.outbox_id, notice, FactsOf(event).end_time));
     if (recorded) relay_.Wake();
-  } else if (entry.type == ev::EventUpdated::descriptor()->full_name() ||
-             entry.type == ev::EventPublished::descriptor()->full_name()) {
-    // Both carry the event first (field 1): who organises it may have changed.
-    ev::EventUpdated changed;
-    if (!changed.ParseFromString(entry.payload)) return absl::OkStatus();
-    directory_.ForgetEvent(changed.event().name());
-    return store_.UpdateOrganisers(IdOf(changed.event().name()),
-                                   FactsOf(changed.event()).organisers);
+  } else if (entry.type == ev::EventUpdated::descriptor()->full_name()) {
+    ev::EventUpdated updated;
+    if (!updated.ParseFromString(entry.payload)) return absl::OkStatus();
+    return Refresh(updated.event());
+  } else if (entry.type == ev::EventPublished::descriptor()->full_name()) {
+    ev::EventPublished published;
+    if (!published.ParseFromString(entry.payload)) return absl::OkStatus();
+    return Refresh(published.event());
   }
   return absl::OkStatus();
 }

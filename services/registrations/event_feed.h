@@ -22,6 +22,7 @@
 #include "common/outbox/relay.h"
 #include "common/outbox/stream.h"
 #include "common/redis/client.h"
+#include "coopnet/events/v1/events.pb.h"
 #include "services/registrations/background_loop.h"
 #include "services/registrations/directory.h"
 #include "services/registrations/registration_store.h"
@@ -67,6 +68,8 @@ class EventFeed {
   // Handles the entries of an XREADGROUP or XAUTOCLAIM reply and acknowledges them.
   absl::StatusOr<int> HandleEntries(const std::vector<outbox::StreamEntry>& entries);
   absl::Status Handle(const outbox::StreamEntry& entry);
+  // The event was published or changed: what is kept of it goes.
+  absl::Status Refresh(const events::v1::Event& event);
 
   const FeedOptions options_;
   RegistrationStore& store_;

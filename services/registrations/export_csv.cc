@@ -84,11 +84,9 @@ std::string Time(const google::protobuf::Timestamp& t) {
 }  // namespace
 
 std::string CsvField(absl::string_view text) {
-  std::string field(text);
-  if (!field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' ||
-                         field[0] == '\t')) {
-    field.insert(0, "'");
-  }
+  const bool formula = !text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' ||
+                                         text[0] == '@' || text[0] == '\t');
+  const std::string field = formula ? absl::StrCat("'", text) : std::string(text);
   if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
   return absl::StrCat("\"", absl::StrReplaceAll(field, {{"\"", "\"\""}}), "\"");
 }

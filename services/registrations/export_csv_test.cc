@@ -18,32 +18,32 @@ Message Parse(const std::string& text) {
 v1::RegistrationPolicy Policy() {
   return Parse<v1::RegistrationPolicy>(R"pb(
     questions {
-      id: "dietary-needs"
+      id: "accommodation"
       kind: TEXT
       label {
-        translations { key: "da" value: "Kost" }
-        translations { key: "en" value: "Dietary needs" }
+        translations { key: "da" value: "Overnatning" }
+        translations { key: "en" value: "Accommodation" }
         default_language: "da"
       }
     }
     questions {
-      id: "topics"
+      id: "themes"
       kind: MULTIPLE_CHOICE
       label {
-        translations { key: "da" value: "Emner" }
+        translations { key: "da" value: "Temaer" }
         default_language: "da"
       }
       options {
-        id: "green"
+        id: "climate"
         label {
-          translations { key: "da" value: "Grøn omstilling" }
+          translations { key: "da" value: "Klima" }
           default_language: "da"
         }
       }
       options {
-        id: "social"
+        id: "youth"
         label {
-          translations { key: "da" value: "Social bæredygtighed" }
+          translations { key: "da" value: "Unge" }
           default_language: "da"
         }
       }
@@ -76,7 +76,8 @@ TEST(CsvField, KeepsSpreadsheetsFromRunningFormulas) {
 
 TEST(CsvHeader, LabelsTheQuestionsInTheAskedLanguage) {
   const std::string english = CsvHeader(Policy(), "en");
-  EXPECT_TRUE(absl::EndsWith(english, ",create_time,Dietary needs,Emner,Parkering\r\n")) << english;
+  EXPECT_TRUE(absl::EndsWith(english, ",create_time,Accommodation,Temaer,Parkering\r\n"))
+      << english;
   EXPECT_EQ(english.rfind("registration,state,waitlist_position,", 0), 0u);
 }
 
@@ -96,8 +97,8 @@ TEST(CsvRows, OneRowPerParticipantWithTheAnswersRepeated) {
     }
     participants { id: "2" given_name: "Mette" family_name: "Holm" email: "mette@groen.dk" }
     answers {
-      question: "topics"
-      choices { options: [ "green", "social" ] }
+      question: "themes"
+      choices { options: [ "climate", "youth" ] }
     }
     answers { question: "parking" yes: false }
     create_time { seconds: 1665000000 }
@@ -106,10 +107,10 @@ TEST(CsvRows, OneRowPerParticipantWithTheAnswersRepeated) {
   EXPECT_EQ(rows,
             "events/e/registrations/r,CONFIRMED,,,\"Foreningen Grøn, Hverdag\",ASSOCIATION,DK,1,"
             "Søren,Ærø,soren@groen.dk,,,2022-10-13T14:30:00Z,2022-10-05T20:00:00Z,,"
-            "Grøn omstilling; Social bæredygtighed,no\r\n"
+            "Klima; Unge,no\r\n"
             "events/e/registrations/r,CONFIRMED,,,\"Foreningen Grøn, Hverdag\",ASSOCIATION,DK,2,"
             "Mette,Holm,mette@groen.dk,,,,2022-10-05T20:00:00Z,,"
-            "Grøn omstilling; Social bæredygtighed,no\r\n");
+            "Klima; Unge,no\r\n");
 }
 
 }  // namespace

@@ -40,7 +40,9 @@ struct Options {
   absl::Duration retention_interval = absl::Hours(1);
   // How CreateRegistration calls are batched into transactions.
   DeskOptions desk = {};
-  outbox::RelayOptions relay = {};
+  // New registrations wake the relay at most every few milliseconds (see
+  // RegistrationService), so it also looks often by itself.
+  outbox::RelayOptions relay = {.poll_interval = absl::Milliseconds(100)};
 };
 
 // What RegisterServices builds, in the order it is built: destroyed in reverse, so that

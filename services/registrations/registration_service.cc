@@ -28,6 +28,10 @@ constexpr size_t kChunkBytes = 64 * 1024;
 constexpr int kExportPage = 200;
 constexpr int kExportThreads = 2;
 constexpr int kQueuedExportSteps = 32;
+// How often registrations wake the outbox relay at most. Each wake costs the relay a
+// transaction; at hundreds of registrations a second one per registration would cost
+// more than the registrations, while every few milliseconds it moves them in batches.
+constexpr absl::Duration kRelayWakeInterval = absl::Milliseconds(10);
 
 // The event id of `<collection>/<id>/<singleton>` (`events/{id}/registrationPolicy`).
 absl::StatusOr<std::string> ParseSingleton(absl::string_view field, absl::string_view name,
@@ -385,6 +389,13 @@ absl::StatusOr<EventFacts> RegistrationService::OrganisedEvent(const server::Cal
       absl::StrCat("only the organisers of ", name, " may see and manage its registrations"));
 }
 
+void RegistrationService::WakeRelaySoon() {
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  int64_t last = last_relay_wake_us_.load(std::memory_order_relaxed);
+  if (now - last < absl::ToInt64Microseconds(kRelayWakeInterval)) return;
+  if (last_relay_wake_us_.compare_exchange_strong(last, now)) relay_.Wake();
+}
+
 absl::Status RegistrationService::RequireRegistrationAccess(const server::Call& call,
                                                             absl::string_view event_id,
                                                             absl::string_view name,
@@ -407,16 +418,25 @@ absl::Status RegistrationService::RequireRegistrationAccess(const server::Call& 
   return RegistrationNotFound(name);
 }
 
-absl::StatusOr<Registration> RegistrationService::Edit(absl::string_view field,
-                                                       absl::string_view name,
-                                                       absl::string_view etag,
-                                                       std::optional<request::RequestKey> key,
-                                                       const RegistrationEdit& edit) {
+absl::StatusOr<Registration> RegistrationService::Edit(
+    const server::Call& call, absl::string_view method, absl::string_view name,
+    absl::string_view etag, absl::string_view request_id, const google::protobuf::Message& request,
+    std::optional<absl::string_view> manage_token, const RegistrationEdit& edit) {
   COOPNET_ASSIGN_OR_RETURN(auto ids,
-                           resource::ParseChildName(field, name, kEvents, kRegistrations));
+                           resource::ParseChildName("name", name, kEvents, kRegistrations));
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request_id));
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
-  COOPNET_ASSIGN_OR_RETURN(Registration edited,
-                           store_.EditRegistration(ids.first, ids.second, revision, key, edit));
+  if (manage_token) {
+    COOPNET_RETURN_IF_ERROR(
+        RequireRegistrationAccess(call, ids.first, name, *manage_token, type::v1::SCOPE_WRITE));
+  } else {
+    COOPNET_RETURN_IF_ERROR(OrganisedEvent(call, ids.first, type::v1::SCOPE_WRITE).status());
+  }
+  COOPNET_ASSIGN_OR_RETURN(
+      Registration edited,
+      store_.EditRegistration(ids.first, ids.second, revision,
+                              request::RequestKeyOf(call.principal, method, request_id, request),
+                              edit));
   relay_.Wake();
   return edited;
 }
@@ -501,7 +521,7 @@ absl::Status RegistrationService::Create(const server::Call& call,
   application.key =
       request::RequestKeyOf(call.principal, "CreateRegistration", request.request_id(), request);
   COOPNET_ASSIGN_OR_RETURN(response, desk_.Register(application));
-  relay_.Wake();
+  WakeRelaySoon();
   response.set_manage_token(ManageToken(server_.signer(), response.name()));
   return absl::OkStatus();
 }
@@ -549,16 +569,10 @@ absl::Status RegistrationService::List(const server::Call& call,
 absl::Status RegistrationService::Cancel(const server::Call& call,
                                          const v1::CancelRegistrationRequest& request,
                                          Registration& response) {
-  COOPNET_ASSIGN_OR_RETURN(
-      auto ids, resource::ParseChildName("name", request.name(), kEvents, kRegistrations));
-  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("reason", request.reason(), 0, kMaxReason));
-  COOPNET_RETURN_IF_ERROR(RequireRegistrationAccess(call, ids.first, request.name(),
-                                                    request.manage_token(), type::v1::SCOPE_WRITE));
   COOPNET_ASSIGN_OR_RETURN(
-      response, Edit("name", request.name(), request.etag(),
-                     request::RequestKeyOf(call.principal, "CancelRegistration",
-                                           request.request_id(), request),
+      response, Edit(call, "CancelRegistration", request.name(), request.etag(),
+                     request.request_id(), request, request.manage_token(),
                      [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
                        Registration& r = stored.registration;
                        COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kCancel));
@@ -577,14 +591,9 @@ absl::Status RegistrationService::Approve(const server::Call& call,
                                           const v1::ApproveRegistrationRequest& request,
                                           Registration& response) {
   COOPNET_ASSIGN_OR_RETURN(
-      auto ids, resource::ParseChildName("name", request.name(), kEvents, kRegistrations));
-  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
-  COOPNET_RETURN_IF_ERROR(OrganisedEvent(call, ids.first, type::v1::SCOPE_WRITE).status());
-  COOPNET_ASSIGN_OR_RETURN(
       response,
-      Edit("name", request.name(), request.etag(),
-           request::RequestKeyOf(call.principal, "ApproveRegistration", request.request_id(),
-                                 request),
+      Edit(call, "ApproveRegistration", request.name(), request.etag(), request.request_id(),
+           request, std::nullopt,
            [&](const RegistrationPolicy& policy, StoredRegistration& stored) -> absl::Status {
              Registration& r = stored.registration;
              COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kApprove));
@@ -601,15 +610,10 @@ absl::Status RegistrationService::Approve(const server::Call& call,
 absl::Status RegistrationService::Reject(const server::Call& call,
                                          const v1::RejectRegistrationRequest& request,
                                          Registration& response) {
-  COOPNET_ASSIGN_OR_RETURN(
-      auto ids, resource::ParseChildName("name", request.name(), kEvents, kRegistrations));
-  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("reason", request.reason(), 0, kMaxReason));
-  COOPNET_RETURN_IF_ERROR(OrganisedEvent(call, ids.first, type::v1::SCOPE_WRITE).status());
   COOPNET_ASSIGN_OR_RETURN(
-      response, Edit("name", request.name(), request.etag(),
-                     request::RequestKeyOf(call.principal, "RejectRegistration",
-                                           request.request_id(), request),
+      response, Edit(call, "RejectRegistration", request.name(), request.etag(),
+                     request.request_id(), request, std::nullopt,
                      [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
                        Registration& r = stored.registration;
                        COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kReject));
@@ -623,15 +627,10 @@ absl::Status RegistrationService::Reject(const server::Call& call,
 absl::Status RegistrationService::CheckIn(const server::Call& call,
                                           const v1::CheckInParticipantsRequest& request,
                                           Registration& response) {
-  COOPNET_ASSIGN_OR_RETURN(
-      auto ids, resource::ParseChildName("name", request.name(), kEvents, kRegistrations));
-  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
-  COOPNET_RETURN_IF_ERROR(OrganisedEvent(call, ids.first, type::v1::SCOPE_WRITE).status());
   const google::protobuf::Timestamp now = ToTimestamp(NowMicros());
   COOPNET_ASSIGN_OR_RETURN(
-      response, Edit("name", request.name(), "",
-                     request::RequestKeyOf(call.principal, "CheckInParticipants",
-                                           request.request_id(), request),
+      response, Edit(call, "CheckInParticipants", request.name(), "", request.request_id(), request,
+                     std::nullopt,
                      [&](const RegistrationPolicy&, StoredRegistration& stored) -> absl::Status {
                        Registration& r = stored.registration;
                        COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kCheckIn));

@@ -3,6 +3,7 @@
 #ifndef COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_SERVICE_H_
 #define COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_SERVICE_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -113,10 +114,20 @@ class RegistrationService final : public v1::RegistrationService::CallbackServic
   absl::Status RequireRegistrationAccess(const server::Call& call, absl::string_view event_id,
                                          absl::string_view name, absl::string_view manage_token,
                                          type::v1::Scope scope);
-  // Runs `edit` on the registration `name` (see RegistrationStore::EditRegistration).
-  absl::StatusOr<Registration> Edit(absl::string_view field, absl::string_view name,
-                                    absl::string_view etag, std::optional<request::RequestKey> key,
+  // One change of the registration `name`: the name, etag and request id checked, the
+  // caller authorised (with `manage_token` the registration's holder or, as without it,
+  // the event's organiser with the write scope), then `edit` run (see
+  // RegistrationStore::EditRegistration), remembered for retries under `method`.
+  absl::StatusOr<Registration> Edit(const server::Call& call, absl::string_view method,
+                                    absl::string_view name, absl::string_view etag,
+                                    absl::string_view request_id,
+                                    const google::protobuf::Message& request,
+                                    std::optional<absl::string_view> manage_token,
                                     const RegistrationEdit& edit);
+
+  // Wakes the relay for the domain events of new registrations, at most every few
+  // milliseconds; those a wake misses go with the next, or at the relay's poll.
+  void WakeRelaySoon();
 
   server::Server& server_;
   RegistrationStore& store_;
@@ -124,6 +135,7 @@ class RegistrationService final : public v1::RegistrationService::CallbackServic
   RegistrationDesk& desk_;
   Directory& directory_;
   outbox::Relay& relay_;
+  std::atomic<int64_t> last_relay_wake_us_{0};
   outbox::Watchers<v1::RegistrationChange> watchers_;
   // Exports read pages of registrations here, paced by how fast the caller takes the
   // file; destroyed first, so that no export outlives the rest.

@@ -19,11 +19,12 @@ namespace {
 
 using organisations::v1::Organisation;
 
+// The policy and seat ledger of an event, as ReadPolicy reads them.
 #define COOPNET_LEDGER_COLUMNS                                                             \
-  "policy, revision, organisers, event_cancelled, pool_seats, pool_confirmed,"             \
+  "policy, revision, event_cancelled, pool_seats, pool_confirmed,"                         \
   " waitlisted_participants, waitlisted_registrations, next_waitlist_number, create_time," \
   " update_time"
-constexpr int kLedgerColumns = 11;
+constexpr int kLedgerColumns = 10;
 
 const pg::Statement kSelectLedger{"SELECT " COOPNET_LEDGER_COLUMNS
                                   " FROM event_ledgers WHERE event_id = $1"};
@@ -114,15 +115,14 @@ const pg::Statement kInsertAdmitted{"WITH" COOPNET_ADMITTED_ROWS COOPNET_UPDATE_
 // The same for a batch decided on snapshots of its ledgers ($30 their versions), in
 // autocommit: each ledger row changes only if it is still at its snapshot's version, and
 // unless every one of them does the statement fails (serialization_failure) and nothing
-// is written. The ledgers' new versions.
-const pg::Statement kAdmitOnVersions{"WITH ledgers AS (" COOPNET_UPDATE_LEDGERS(
-    " AND l.xmin = u.version::xid") ")," COOPNET_ADMITTED_ROWS
-                                    // Without FROM, so that the check runs even when no ledger row
-                                    // changed.
-                                    " SELECT registrations_require_unchanged("
-                                    "   (SELECT count(*) FROM ledgers) = cardinality($25::text[])),"
-                                    "  (SELECT array_agg(event_id) FROM ledgers), (SELECT "
-                                    "array_agg(version) FROM ledgers)"};
+// is written. The last SELECT has no FROM, so that the check runs even when no ledger row
+// changed. The ledgers' new versions, as arrays.
+const pg::Statement kAdmitOnVersions{absl::StrCat(
+    "WITH ledgers AS (", COOPNET_UPDATE_LEDGERS(" AND l.xmin = u.version::xid"), "),",
+    COOPNET_ADMITTED_ROWS,
+    " SELECT registrations_require_unchanged("
+    "   (SELECT count(*) FROM ledgers) = cardinality($25::text[])),"
+    "  (SELECT array_agg(event_id) FROM ledgers), (SELECT array_agg(version) FROM ledgers)")};
 
 const pg::Statement kSelectRegistration{"SELECT " COOPNET_REGISTRATION_COLUMNS
                                         " FROM registrations r" COOPNET_REGISTRATION_PARTICIPANTS
@@ -266,17 +266,16 @@ absl::StatusOr<PolicyRecord> ReadPolicy(const pg::Result& r, int row, int column
   record.policy.set_name(absl::StrCat("events/", event_id, "/registrationPolicy"));
   record.revision = r.GetInt64(row, column + 1);
   record.policy.set_etag(resource::Etag(record.revision));
-  record.organisers = r.GetStringArray(row, column + 2);
-  record.event_cancelled = r.GetBool(row, column + 3);
-  for (int32_t seats : r.GetInt32Array(row, column + 4)) record.ledger.seats.push_back(seats);
-  for (int32_t confirmed : r.GetInt32Array(row, column + 5)) {
+  record.event_cancelled = r.GetBool(row, column + 2);
+  for (int32_t seats : r.GetInt32Array(row, column + 3)) record.ledger.seats.push_back(seats);
+  for (int32_t confirmed : r.GetInt32Array(row, column + 4)) {
     record.ledger.confirmed.push_back(confirmed);
   }
-  record.ledger.waitlisted_participants = r.GetInt32(row, column + 6);
-  record.ledger.waitlisted_registrations = r.GetInt32(row, column + 7);
-  record.ledger.next_waitlist_number = r.GetInt64(row, column + 8);
-  *record.policy.mutable_create_time() = ToTimestamp(r.GetTime(row, column + 9));
-  *record.policy.mutable_update_time() = ToTimestamp(r.GetTime(row, column + 10));
+  record.ledger.waitlisted_participants = r.GetInt32(row, column + 5);
+  record.ledger.waitlisted_registrations = r.GetInt32(row, column + 6);
+  record.ledger.next_waitlist_number = r.GetInt64(row, column + 7);
+  *record.policy.mutable_create_time() = ToTimestamp(r.GetTime(row, column + 8));
+  *record.policy.mutable_update_time() = ToTimestamp(r.GetTime(row, column + 9));
   *record.policy.mutable_seats() = SummaryOf(record.policy, record.ledger);
   return record;
 }
@@ -295,7 +294,8 @@ absl::Status WriteSeats(pg::Transaction& tx, absl::string_view event_id, const L
       .status();
 }
 
-// The PolicyRecord stored values say, before it is read back.
+// Records in `tx` the domain event `domain_event` makes of each of `registrations`, if
+// any.
 absl::Status Announce(
     pg::Transaction& tx, absl::string_view stream, const std::vector<Registration>& registrations,
     const std::function<std::unique_ptr<google::protobuf::Message>(const Registration&)>&
@@ -812,42 +812,46 @@ absl::StatusOr<Registration> RegistrationStore::EditRegistration(
 
 absl::StatusOr<v1::EventStatistics> RegistrationStore::Statistics(absl::string_view event_id) {
   v1::EventStatistics statistics;
-  COOPNET_RETURN_IF_ERROR(pool_.Run([&](pg::Session& session) -> absl::Status {
-    statistics.Clear();
-    COOPNET_ASSIGN_OR_RETURN(pg::Result ledger, session.Exec(kSelectLedger, event_id));
-    if (ledger.rows() == 0) return PolicyNotFound(event_id);
-    COOPNET_ASSIGN_OR_RETURN(const PolicyRecord record, ReadPolicy(ledger, 0, 0, event_id));
-    *statistics.mutable_seats() = record.policy.seats();
-    COOPNET_ASSIGN_OR_RETURN(pg::Result states, session.Exec(kStateCounts, event_id));
-    for (int row = 0; row < states.rows(); ++row) {
-      auto& count = *statistics.add_states();
-      Registration::State state = Registration::STATE_UNSPECIFIED;
-      Registration::State_Parse(states.GetString(row, 0), &state);
-      count.set_state(state);
-      count.set_registrations(states.GetInt32(row, 1));
-      count.set_participants(states.GetInt32(row, 2));
-    }
-    COOPNET_ASSIGN_OR_RETURN(pg::Result kinds, session.Exec(kKindCounts, event_id));
-    for (int row = 0; row < kinds.rows(); ++row) {
-      auto& count = *statistics.add_organisation_kinds();
-      OrganisationKind kind = Organisation::KIND_UNSPECIFIED;
-      Organisation::Kind_Parse(kinds.GetString(row, 0), &kind);
-      count.set_organisation_kind(kind);
-      count.set_participants(kinds.GetInt32(row, 1));
-      count.set_organisations(kinds.GetInt32(row, 2));
-      count.set_checked_in(kinds.GetInt32(row, 3));
-      statistics.set_checked_in(statistics.checked_in() + count.checked_in());
-    }
-    COOPNET_ASSIGN_OR_RETURN(pg::Result countries, session.Exec(kCountryCounts, event_id));
-    for (int row = 0; row < countries.rows(); ++row) {
-      auto& count = *statistics.add_countries();
-      count.set_country(countries.GetString(row, 0));
-      count.set_participants(countries.GetInt32(row, 1));
-      count.set_organisations(countries.GetInt32(row, 2));
-      count.set_checked_in(countries.GetInt32(row, 3));
-    }
-    return absl::OkStatus();
-  }));
+  // One snapshot for every count, so that they add up.
+  const pg::TxOptions consistent = {.isolation = pg::Isolation::kRepeatableRead, .read_only = true};
+  COOPNET_RETURN_IF_ERROR(pool_.InTransaction(
+      [&](pg::Transaction& session) -> absl::Status {
+        statistics.Clear();
+        COOPNET_ASSIGN_OR_RETURN(pg::Result ledger, session.Exec(kSelectLedger, event_id));
+        if (ledger.rows() == 0) return PolicyNotFound(event_id);
+        COOPNET_ASSIGN_OR_RETURN(const PolicyRecord record, ReadPolicy(ledger, 0, 0, event_id));
+        *statistics.mutable_seats() = record.policy.seats();
+        COOPNET_ASSIGN_OR_RETURN(pg::Result states, session.Exec(kStateCounts, event_id));
+        for (int row = 0; row < states.rows(); ++row) {
+          auto& count = *statistics.add_states();
+          Registration::State state = Registration::STATE_UNSPECIFIED;
+          Registration::State_Parse(states.GetString(row, 0), &state);
+          count.set_state(state);
+          count.set_registrations(states.GetInt32(row, 1));
+          count.set_participants(states.GetInt32(row, 2));
+        }
+        COOPNET_ASSIGN_OR_RETURN(pg::Result kinds, session.Exec(kKindCounts, event_id));
+        for (int row = 0; row < kinds.rows(); ++row) {
+          auto& count = *statistics.add_organisation_kinds();
+          OrganisationKind kind = Organisation::KIND_UNSPECIFIED;
+          Organisation::Kind_Parse(kinds.GetString(row, 0), &kind);
+          count.set_organisation_kind(kind);
+          count.set_participants(kinds.GetInt32(row, 1));
+          count.set_organisations(kinds.GetInt32(row, 2));
+          count.set_checked_in(kinds.GetInt32(row, 3));
+          statistics.set_checked_in(statistics.checked_in() + count.checked_in());
+        }
+        COOPNET_ASSIGN_OR_RETURN(pg::Result countries, session.Exec(kCountryCounts, event_id));
+        for (int row = 0; row < countries.rows(); ++row) {
+          auto& count = *statistics.add_countries();
+          count.set_country(countries.GetString(row, 0));
+          count.set_participants(countries.GetInt32(row, 1));
+          count.set_organisations(countries.GetInt32(row, 2));
+          count.set_checked_in(countries.GetInt32(row, 3));
+        }
+        return absl::OkStatus();
+      },
+      consistent));
   statistics.set_name(absl::StrCat("events/", event_id, "/registrationStatistics"));
   return statistics;
 }

@@ -3,8 +3,10 @@
 // it besides personal_data_store.cc.
 //
 // Every change of seats locks the event's ledger row (event_ledgers) first and writes it
-// back in the same transaction, so no interleaving of requests overbooks an event; the
-// decisions themselves are the pure rules of registration_rules.h.
+// back in the same transaction, or (AdmitOnSnapshots) writes it in one statement only if
+// the row is still as the decision read it; either way no interleaving of requests
+// overbooks an event, and a CHECK on the row refuses any write that would. The decisions
+// themselves are the pure rules of registration_rules.h.
 #ifndef COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_STORE_H_
 #define COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_STORE_H_
 
@@ -37,8 +39,7 @@ struct PolicyRecord {
   RegistrationPolicy policy;
   Ledger ledger;
   int64_t revision = 0;
-  // `organisations/{id}` of the organiser and co-organisers, as last heard.
-  std::vector<std::string> organisers;
+  // The events service cancelled the event.
   bool event_cancelled = false;
 };
 
