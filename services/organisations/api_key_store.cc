@@ -167,18 +167,13 @@ absl::StatusOr<ApiKey> ApiKeyStore::Revoke(absl::string_view organisation_id,
                                            const std::optional<request::RequestKey>& key) {
   ApiKey revoked;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    COOPNET_ASSIGN_OR_RETURN(std::optional<std::string> earlier, request::ClaimRequest(tx, key));
-    if (earlier) {
-      if (!revoked.ParseFromString(*earlier)) {
-        return absl::InternalError("stored response unreadable");
-      }
+    return request::Idempotent(tx, key, revoked, [&]() -> absl::Status {
+      const absl::Time now = absl::Now();
+      COOPNET_ASSIGN_OR_RETURN(pg::Result r, tx.Exec(kRevoke, organisation_id, key_id, now));
+      if (r.rows() == 0) return KeyNotFound(organisation_id, key_id);
+      revoked = ReadApiKeys(r, now).front();
       return absl::OkStatus();
-    }
-    const absl::Time now = absl::Now();
-    COOPNET_ASSIGN_OR_RETURN(pg::Result r, tx.Exec(kRevoke, organisation_id, key_id, now));
-    if (r.rows() == 0) return KeyNotFound(organisation_id, key_id);
-    revoked = ReadApiKeys(r, now).front();
-    return request::RecordResponse(tx, key, revoked);
+    });
   }));
   return revoked;
 }

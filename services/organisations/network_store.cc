@@ -200,25 +200,20 @@ absl::StatusOr<Network> NetworkStore::Create(const Network& n,
                                              const std::optional<request::RequestKey>& key) {
   Network created;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    COOPNET_ASSIGN_OR_RETURN(std::optional<std::string> earlier, request::ClaimRequest(tx, key));
-    if (earlier) {
-      if (!created.ParseFromString(*earlier)) {
-        return absl::InternalError("stored response unreadable");
-      }
+    return request::Idempotent(tx, key, created, [&]() -> absl::Status {
+      const std::string coordinator = IdOf(n.coordinator());
+      COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, coordinator, "network.coordinator"));
+      const std::string id = resource::NewId();
+      const absl::Time now = absl::Now();
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kInsert, id, ToJson(n.title()), ToJson(n.description()),
+                                      coordinator, Strings(n.countries()),
+                                      Strings(n.nuts_regions()), Strings(n.themes()),
+                                      Network::Admission_Name(n.admission()), now)
+                                  .status());
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kPromoteCoordinator, id, coordinator, now).status());
+      COOPNET_ASSIGN_OR_RETURN(created, LockNetwork(tx, kSelectById, id));
       return absl::OkStatus();
-    }
-    const std::string coordinator = IdOf(n.coordinator());
-    COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, coordinator, "network.coordinator"));
-    const std::string id = resource::NewId();
-    const absl::Time now = absl::Now();
-    COOPNET_RETURN_IF_ERROR(tx.Exec(kInsert, id, ToJson(n.title()), ToJson(n.description()),
-                                    coordinator, Strings(n.countries()), Strings(n.nuts_regions()),
-                                    Strings(n.themes()), Network::Admission_Name(n.admission()),
-                                    now)
-                                .status());
-    COOPNET_RETURN_IF_ERROR(tx.Exec(kPromoteCoordinator, id, coordinator, now).status());
-    COOPNET_ASSIGN_OR_RETURN(created, LockNetwork(tx, kSelectById, id));
-    return request::RecordResponse(tx, key, created);
+    });
   }));
   return created;
 }
@@ -285,31 +280,26 @@ absl::StatusOr<Membership> NetworkStore::AddMember(absl::string_view network_id,
                                                    const std::optional<request::RequestKey>& key) {
   Membership added;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    COOPNET_ASSIGN_OR_RETURN(std::optional<std::string> earlier, request::ClaimRequest(tx, key));
-    if (earlier) {
-      if (!added.ParseFromString(*earlier)) {
-        return absl::InternalError("stored response unreadable");
+    return request::Idempotent(tx, key, added, [&]() -> absl::Status {
+      COOPNET_ASSIGN_OR_RETURN(Network network, LockNetwork(tx, kSelectForShare, network_id));
+      COOPNET_RETURN_IF_ERROR(authorise(network));
+      const std::string organisation = IdOf(membership.organisation());
+      COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, organisation, "membership.organisation"));
+      COOPNET_ASSIGN_OR_RETURN(pg::Result inserted,
+                               tx.Exec(kInsertMember, network_id, organisation,
+                                       Membership::Role_Name(membership.role()), absl::Now()));
+      if (inserted.rows() == 0) {
+        COOPNET_ASSIGN_OR_RETURN(pg::Result role, tx.Exec(kMemberRole, network_id, organisation));
+        const std::string held = role.rows() > 0 ? role.GetString(0, 0) : "a member";
+        return status::Error(
+            absl::StatusCode::kAlreadyExists, "ALREADY_MEMBER",
+            absl::StrCat(membership.organisation(), " is already a member of ", network.name(),
+                         " (", held, ")"),
+            {{"membership", absl::StrCat(network.name(), "/members/", organisation)}});
       }
+      added = ReadMemberships(inserted).front();
       return absl::OkStatus();
-    }
-    COOPNET_ASSIGN_OR_RETURN(Network network, LockNetwork(tx, kSelectForShare, network_id));
-    COOPNET_RETURN_IF_ERROR(authorise(network));
-    const std::string organisation = IdOf(membership.organisation());
-    COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, organisation, "membership.organisation"));
-    COOPNET_ASSIGN_OR_RETURN(pg::Result inserted,
-                             tx.Exec(kInsertMember, network_id, organisation,
-                                     Membership::Role_Name(membership.role()), absl::Now()));
-    if (inserted.rows() == 0) {
-      COOPNET_ASSIGN_OR_RETURN(pg::Result role, tx.Exec(kMemberRole, network_id, organisation));
-      const std::string held = role.rows() > 0 ? role.GetString(0, 0) : "a member";
-      return status::Error(
-          absl::StatusCode::kAlreadyExists, "ALREADY_MEMBER",
-          absl::StrCat(membership.organisation(), " is already a member of ", network.name(), " (",
-                       held, ")"),
-          {{"membership", absl::StrCat(network.name(), "/members/", organisation)}});
-    }
-    added = ReadMemberships(inserted).front();
-    return request::RecordResponse(tx, key, added);
+    });
   }));
   return added;
 }

@@ -169,33 +169,20 @@ absl::StatusOr<PartnerRequest> PartnerRequestStore::Create(
     const std::optional<request::RequestKey>& key) {
   PartnerRequest created;
   absl::Status s = pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    if (key) {
-      COOPNET_ASSIGN_OR_RETURN(
-          std::optional<std::string> earlier,
-          pg::ClaimRequest(tx, key->scope, key->request_id, key->request_hash));
-      if (earlier) {
-        if (!created.ParseFromString(*earlier)) {
-          return absl::InternalError("stored response unreadable");
-        }
-        return absl::OkStatus();
-      }
-    }
-    const PartnerRequestName name{std::string(organisation_id), resource::NewId()};
-    COOPNET_RETURN_IF_ERROR(
-        tx.Exec(kInsert, name.id, name.organisation_id, ToJson(request.title()),
-                ToJson(request.description()),
-                std::vector<std::string>(request.themes().begin(), request.themes().end()),
-                std::vector<std::string>(request.countries().begin(), request.countries().end()),
-                KindNames(request), request.call(), Deadline(request),
-                PartnerRequest::State_Name(request.state()), absl::Now())
-            .status());
-    COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelect, name.id, name.organisation_id));
-    COOPNET_ASSIGN_OR_RETURN(created, ReadPartnerRequest(row, 0));
-    if (key) {
+    return request::Idempotent(tx, key, created, [&]() -> absl::Status {
+      const PartnerRequestName name{std::string(organisation_id), resource::NewId()};
       COOPNET_RETURN_IF_ERROR(
-          pg::RecordResponse(tx, key->scope, key->request_id, created.SerializeAsString()));
-    }
-    return absl::OkStatus();
+          tx.Exec(kInsert, name.id, name.organisation_id, ToJson(request.title()),
+                  ToJson(request.description()),
+                  std::vector<std::string>(request.themes().begin(), request.themes().end()),
+                  std::vector<std::string>(request.countries().begin(), request.countries().end()),
+                  KindNames(request), request.call(), Deadline(request),
+                  PartnerRequest::State_Name(request.state()), absl::Now())
+              .status());
+      COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelect, name.id, name.organisation_id));
+      COOPNET_ASSIGN_OR_RETURN(created, ReadPartnerRequest(row, 0));
+      return absl::OkStatus();
+    });
   });
   if (pg::ConstraintOf(s) == "partner_requests_organisation_id_fkey") {
     return OrganisationNotFound(organisation_id);

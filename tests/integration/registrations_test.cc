@@ -13,6 +13,7 @@
 #include "common/status/status.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/registrations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
@@ -20,6 +21,9 @@
 
 namespace coopnet::registrations {
 namespace {
+
+using testing::FieldsOf;
+using testing::ReasonOf;
 
 using google::protobuf::util::TimeUtil;
 using principal::Principal;
@@ -32,19 +36,6 @@ Principal KeyOf(const std::string& organisation) {
   return principal::ApiKey(
       organisation, organisation + "/apiKeys/k",
       {type::v1::SCOPE_READ, type::v1::SCOPE_WRITE, type::v1::SCOPE_REGISTRATIONS});
-}
-
-std::vector<std::string> FieldsOf(const grpc::Status& s) {
-  std::vector<std::string> fields;
-  if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
-    for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-  }
-  return fields;
-}
-
-std::string ReasonOf(const grpc::Status& s) {
-  auto info = status::GetErrorInfo(status::FromGrpc(s));
-  return info ? info->reason() : "";
 }
 
 template <typename Message>
