@@ -28,16 +28,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/principal/principal.h"
-#include "common/status/status.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
-#include "google/protobuf/util/json_util.h"
-#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tools/cli/call.h"
 
 namespace {
 
+using coopnet::cli::FromBuffer;
+using coopnet::cli::ToBuffer;
 using google::protobuf::DescriptorPool;
 using google::protobuf::Message;
 using google::protobuf::MessageFactory;
@@ -52,35 +51,8 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 }
 
-grpc::ByteBuffer ToBuffer(const Message& message) {
-  std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-bool FromBuffer(const grpc::ByteBuffer& buffer, Message& message) {
-  grpc::Slice slice;
-  if (!buffer.TrySingleSlice(&slice).ok() && !buffer.DumpToSingleSlice(&slice).ok()) return false;
-  return message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
-}
-
-std::string Json(const Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = false;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
-}
-
 int PrintError(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
-    std::cerr << Json(details);
-  } else {
-    std::cerr << coopnet::status::CodeName(static_cast<absl::StatusCode>(status.error_code()))
-              << ": " << status.error_message() << "\n";
-  }
+  std::cerr << coopnet::cli::DescribeError(status);
   return 1;
 }
 
@@ -167,62 +139,14 @@ int ListCommand(const std::string& address) {
   return 0;
 }
 
-coopnet::principal::Principal Caller() {
-  const char* caller = std::getenv("COOPNET_CALLER");
-  if (caller == nullptr || std::string(caller) == "admin") return coopnet::principal::Admin();
-  if (std::string(caller) == "anonymous") return coopnet::principal::Anonymous("cli");
-  return coopnet::principal::ApiKey(
-      caller, "", {coopnet::type::v1::SCOPE_READ, coopnet::type::v1::SCOPE_WRITE});
-}
-
-int CallCommand(const std::string& address, std::string method_name, const std::string& json) {
-  if (absl::StartsWith(method_name, "/")) method_name.erase(0, 1);
-  const size_t slash = method_name.find('/');
-  const auto* service =
-      slash == std::string::npos
-          ? nullptr
-          : DescriptorPool::generated_pool()->FindServiceByName(method_name.substr(0, slash));
-  const auto* method =
-      service == nullptr ? nullptr : service->FindMethodByName(method_name.substr(slash + 1));
-  if (method == nullptr) {
-    std::cerr << "unknown method " << method_name << " (expected package.Service/Method)\n";
+int CallCommand(const std::string& address, const std::string& method, const std::string& json) {
+  const coopnet::cli::CallResult result = coopnet::cli::CallJson(*Connect(address), method, json);
+  if (!result.sent) {
+    std::cerr << result.status.error_message() << "\n";
     return 2;
   }
-  std::unique_ptr<Message> request(
-      MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
-  std::unique_ptr<Message> response(
-      MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
-  if (auto s = google::protobuf::util::JsonStringToMessage(json, request.get()); !s.ok()) {
-    std::cerr << "request is not valid JSON for " << method->input_type()->full_name() << ": "
-              << s.message() << "\n";
-    return 2;
-  }
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  if (const char* key = std::getenv("COOPNET_API_KEY"); key != nullptr && *key != '\0') {
-    context.AddMetadata("authorization", std::string("Bearer ") + key);
-  } else if (const char* secret = std::getenv("COOPNET_PRINCIPAL_SECRET")) {
-    coopnet::principal::Signer(secret).Attach(Caller(), context);
-  } else {
-    std::cerr << "set COOPNET_API_KEY (through the gateway) or COOPNET_PRINCIPAL_SECRET (straight"
-                 " to a service) to call\n";
-    return 2;
-  }
-  if (const char* traceparent = std::getenv("COOPNET_TRACEPARENT")) {
-    context.AddMetadata("traceparent", traceparent);
-  }
-  grpc::ByteBuffer reply;
-  auto channel = Connect(address);
-  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-      channel.get(),
-      grpc::internal::RpcMethod(
-          absl::StrCat("/", service->full_name(), "/", method->name()).c_str(),
-          grpc::internal::RpcMethod::NORMAL_RPC),
-      &context, ToBuffer(*request), &reply);
-  if (!status.ok()) return PrintError(status);
-  if (!FromBuffer(reply, *response))
-    return PrintError(grpc::Status(grpc::StatusCode::INTERNAL, "bad reply"));
-  std::cout << Json(*response);
+  if (!result.status.ok()) return PrintError(result.status);
+  std::cout << result.json;
   return 0;
 }
 

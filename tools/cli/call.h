@@ -1,0 +1,39 @@
+// Calling any of coopnet's gRPC methods by name with a proto3 JSON request, through the
+// descriptors linked into the program: what `coopnet call` and the demo loader share.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+
+namespace coopnet::cli {
+
+struct CallResult {
+  grpc::Status status;
+  std::string json;  // the answer as proto3 JSON, when status is OK
+  bool sent = true;  // false when refused here: unknown method, bad JSON, no caller
+};
+
+// Names the caller on `context`: COOPNET_API_KEY, when set, as `authorization: Bearer`
+// (the gateway checks it); otherwise a principal signed with COOPNET_PRINCIPAL_SECRET,
+// an administrator or COOPNET_CALLER=anonymous | organisations/{id}. Returns false,
+// saying why on stderr, when neither is set. COOPNET_TRACEPARENT, when set, is sent too.
+bool AttachCaller(grpc::ClientContext& context);
+
+// Calls `method` ("package.Service/Method") with `json_request`. An unknown method or a
+// request that is not valid JSON for it is INVALID_ARGUMENT without a call being made.
+CallResult CallJson(grpc::Channel& channel, const std::string& method,
+                    const std::string& json_request, absl::Duration timeout = absl::Seconds(10));
+
+// A message as gRPC's bytes, and back (false when the bytes do not parse as `message`).
+grpc::ByteBuffer ToBuffer(const google::protobuf::Message& message);
+bool FromBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message& message);
+
+// The status as the JSON of its google.rpc.Status details, or "CODE: message".
+std::string DescribeError(const grpc::Status& status);
+
+}  // namespace coopnet::cli
