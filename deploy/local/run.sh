@@ -80,14 +80,33 @@ start_service events 50052 9102
 start_service registrations 50053 9103
 start_service funding 50054 9104
 
-# The gateway last, in front of every service started above (COOPNET_ADMIN_KEY, when set,
-# is the operators' key).
+# The operators' key: COOPNET_ADMIN_KEY when set, otherwise one made once and kept in
+# .local/admin_key (printed below).
+admin_key_file="$local_dir/admin_key"
+if [ -z "${COOPNET_ADMIN_KEY:-}" ]; then
+  [ -s "$admin_key_file" ] || (umask 077 && echo "cnk_admin_$(openssl rand -hex 24)" >"$admin_key_file")
+  COOPNET_ADMIN_KEY=$(cat "$admin_key_file")
+fi
+export COOPNET_ADMIN_KEY
+
+# The gateway last, in front of every service started above.
 COOPNET_BACKENDS=$(IFS=,; echo "${backends[*]}") COOPNET_GRPC_ADDRESS=127.0.0.1:50050 \
   COOPNET_HTTP_ADDRESS=127.0.0.1:8080 COOPNET_METRICS_ADDRESS=127.0.0.1:9100 \
   "$root/build/services/gateway/gateway" 2>>"$local_dir/gateway.log" &
 pids+=($!)
 "$cli" wait 127.0.0.1:50050 60 >/dev/null ||
   { echo "gateway did not become healthy: see $local_dir/gateway.log" >&2; exit 1; }
+
+# The demo: the organisations, networks, events, programmes, calls and awards of the users'
+# world, loaded through the gateway into a new .local/ (COOPNET_DEMO=false skips it; a load
+# that failed half-way is finished by the next start: its steps carry request ids).
+if [ "${COOPNET_DEMO:-true}" != false ] && [ ! -f "$local_dir/demo.loaded" ]; then
+  COOPNET_API_KEY=$COOPNET_ADMIN_KEY "$root/build/tools/demo/coopnet-demo" 127.0.0.1:50050 \
+    >"$local_dir/demo.log" 2>&1 ||
+    { echo "the demo did not load: see $local_dir/demo.log" >&2; exit 1; }
+  touch "$local_dir/demo.loaded"
+  echo "demo loaded: what it made is listed in $local_dir/demo.log"
+fi
 
 cat <<INFO
 
@@ -100,10 +119,14 @@ coopnet is running.
   funding        gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
   PostgreSQL     127.0.0.1:$pg_port (user postgres)   Redis 127.0.0.1:$redis_port
   logs           $local_dir/*.log
+  admin key      $COOPNET_ADMIN_KEY   (Authorization: Bearer ...)
 
 Try:
   $cli list 127.0.0.1:50050
   curl http://127.0.0.1:8080/v1/organisations
+  curl http://127.0.0.1:8080/v1/events
+  COOPNET_API_KEY=$COOPNET_ADMIN_KEY $cli call 127.0.0.1:50050 \
+    coopnet.funding.v1.FundingService/ListCalls '{}'
   $cli list 127.0.0.1:50051
   COOPNET_PRINCIPAL_SECRET=\$(cat $secret_file) \\
     $cli call 127.0.0.1:50051 coopnet.organisations.v1.OrganisationService/ListOrganisations '{}'
