@@ -1,0 +1,558 @@
+#!/usr/bin/python3
+"""The whole stack as the users' portals and integrators meet it.
+
+The four services and the gateway run as their binaries on a PostgreSQL database each and
+a Redis of this test's own; the demo loader fills them through the gateway; then, over
+HTTP/JSON (as a regional authority's portal) and gRPC (as an integrator, with the
+command-line client):
+
+- the Copenhagen meeting: names and organisation registered before the deadline, refused
+  after it with the time it closed;
+- the Norwegian network's series of three meetings, seen by its members only, and its
+  calendar;
+- the Polish forum's statistics against its target of 160 participants, with seats kept
+  for local governments and for NGOs;
+- the Erasmus+ study visit linked to its grant, and the Polish grant exported as 360Giving;
+- every mutating method called with organisation A's key against organisation B's
+  resources: refused, and nothing of B's changes.
+
+Arguments: gateway organisations events registrations funding coopnet coopnet-demo
+servers.sh. Needs COOPNET_TEST_PG_DSN (tests/run.sh sets it).
+"""
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zoneinfo
+
+(GATEWAY, ORGANISATIONS, EVENTS, REGISTRATIONS, FUNDING, CLI, DEMO,
+ SERVERS) = sys.argv[1:9]
+PG_DSN = os.environ["COOPNET_TEST_PG_DSN"]
+SECRET = "portal-e2e-secret-0123456789-0123456789"
+ADMIN_KEY = "cnk_admin_portal_e2e_0123456789abcdef0123456789"
+PORTAL = "https://www.regionorebrolan.se"
+
+work = tempfile.mkdtemp(prefix="coopnet-portal-")
+processes = []
+databases = []
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+def free_port():
+    return subprocess.check_output([SERVERS, "free-port"], text=True).strip()
+
+
+def psql(database, sql):
+    subprocess.run(["psql", f"{PG_DSN} dbname={database}", "-qAtc", sql], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def start(name, binary, args, env):
+    log = open(os.path.join(work, f"{name}.log"), "w")
+    full_env = dict(os.environ, **env)
+    processes.append((name, subprocess.Popen([binary] + args, env=full_env, stdout=log,
+                                             stderr=log)))
+
+
+def wait_serving(address):
+    subprocess.run([CLI, "wait", address, "60"], check=True, stdout=subprocess.DEVNULL)
+
+
+# --- the stack -----------------------------------------------------------------------------
+
+def start_stack():
+    redis_port = free_port()
+    subprocess.run([SERVERS, "redis-start", os.path.join(work, "redis"), redis_port], check=True,
+                   stdout=subprocess.DEVNULL)
+    common = {"COOPNET_REDIS_ADDRESS": f"127.0.0.1:{redis_port}",
+              "COOPNET_PRINCIPAL_SECRET": SECRET, "COOPNET_DRAIN_TIMEOUT": "2s",
+              "COOPNET_METRICS_ADDRESS": "127.0.0.1:0", "COOPNET_MIGRATE_AT_START": "true"}
+    ports = {}
+    for service in ("organisations", "events", "registrations", "funding"):
+        database = f"e2e_portal_{service}_{os.getpid()}"
+        psql("postgres", f"CREATE DATABASE {database}")
+        databases.append(database)
+        ports[service] = free_port()
+    peers = {"COOPNET_ORGANISATIONS_ADDRESS": f"127.0.0.1:{ports['organisations']}",
+             "COOPNET_EVENTS_ADDRESS": f"127.0.0.1:{ports['events']}"}
+    binaries = {"organisations": ORGANISATIONS, "events": EVENTS,
+                "registrations": REGISTRATIONS, "funding": FUNDING}
+    for service, binary in binaries.items():
+        start(service, binary, ["serve"], dict(
+            common, **peers, COOPNET_PG_DSN=f"{PG_DSN} dbname=e2e_portal_{service}_{os.getpid()}",
+            COOPNET_GRPC_ADDRESS=f"127.0.0.1:{ports[service]}"))
+    for service in binaries:
+        wait_serving(f"127.0.0.1:{ports[service]}")
+    grpc_port, http_port = free_port(), free_port()
+    backends = ",".join(f"coopnet.{s}.v1=127.0.0.1:{p}" for s, p in ports.items())
+    start("gateway", GATEWAY, [], dict(
+        common, COOPNET_BACKENDS=backends, COOPNET_GRPC_ADDRESS=f"127.0.0.1:{grpc_port}",
+        COOPNET_HTTP_ADDRESS=f"127.0.0.1:{http_port}", COOPNET_ADMIN_KEY=ADMIN_KEY,
+        COOPNET_CORS_ORIGINS=PORTAL, COOPNET_KEY_RATE="0", COOPNET_ANONYMOUS_RATE="0"))
+    wait_serving(f"127.0.0.1:{grpc_port}")
+    return f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}"
+
+
+def stop_stack():
+    for _, process in processes:
+        process.kill()
+        process.wait()
+    subprocess.run([SERVERS, "redis-stop", os.path.join(work, "redis")],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for database in databases:
+        subprocess.run(["psql", f"{PG_DSN} dbname=postgres", "-qc",
+                        f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+GRPC, HTTP = None, None
+
+
+def http(method, path, body=None, key=None, headers=None):
+    """Returns (HTTP status, response headers, JSON answer or text)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(HTTP + path, data=data, method=method)
+    request.add_header("Origin", PORTAL)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            status, answer_headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer_headers, raw = error.code, error.headers, error.read()
+    text = raw.decode()
+    if answer_headers.get("Content-Type", "").startswith("application/json"):
+        return status, answer_headers, json.loads(text) if text else {}
+    return status, answer_headers, text
+
+
+def ok(method, path, body=None, key=ADMIN_KEY):
+    status, _, answer = http(method, path, body, key)
+    check(status == 200, f"{method} {path}: HTTP {status} {answer}")
+    return answer
+
+
+def grpc(method, request, key):
+    """Calls through the gateway over gRPC: (True, answer) or (False, google.rpc.Status)."""
+    result = subprocess.run([CLI, "call", GRPC, method, json.dumps(request)], text=True,
+                            capture_output=True, env=dict(os.environ, COOPNET_API_KEY=key))
+    if result.returncode == 0:
+        return True, json.loads(result.stdout)
+    try:
+        return False, json.loads(result.stderr)
+    except json.JSONDecodeError:
+        return False, {"message": result.stderr}
+
+
+def make_key(organisation, label, scopes=("SCOPE_READ", "SCOPE_WRITE")):
+    answer = ok("POST", f"/v1/{organisation}/apiKeys",
+                {"displayName": label, "scopes": list(scopes)})
+    return answer["key"]
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+def load_demo():
+    result = subprocess.run([DEMO, GRPC], text=True, capture_output=True,
+                            env=dict(os.environ, COOPNET_API_KEY=ADMIN_KEY))
+    check(result.returncode == 0, f"the demo did not load: {result.stderr}")
+    made = dict(line.split("\t") for line in result.stdout.splitlines())
+    again = subprocess.run([DEMO, GRPC], text=True, capture_output=True,
+                           env=dict(os.environ, COOPNET_API_KEY=ADMIN_KEY))
+    check(again.returncode == 0, f"the demo did not load a second time: {again.stderr}")
+    check(dict(line.split("\t") for line in again.stdout.splitlines()) == made,
+          "loading the demo again made new things instead of returning the first ones")
+    organisations = ok("GET", "/v1/organisations?pageSize=100")["organisations"]
+    check(len(organisations) == len([k for k, v in made.items() if v.startswith("organisations/")]),
+          "a second load made more organisations")
+    return made
+
+
+def copenhagen(made):
+    meeting = made["copenhagen_meeting"]
+    print("Copenhagen: register names and organisation over HTTP before the deadline")
+    body = {
+        "organisationName": "Dansk Kvindesamfund Amager", "organisationCountry": "DK",
+        "organisationKind": "ASSOCIATION",
+        "participants": [{"givenName": "Birgitte", "familyName": "Nørgaard",
+                          "email": "birgitte.norgaard@example.org", "preferredLanguage": "da"},
+                         {"givenName": "Søren", "familyName": "Ågård",
+                          "email": "soren.agard@example.org"}],
+        "answers": [{"question": "experience", "yes": False}]}
+    status, headers, first = http("POST", f"/v1/{meeting}/registrations", body)
+    check(status == 200, f"registration refused: {status} {first}")
+    check(first["state"] == "CONFIRMED", f"not confirmed: {first}")
+    check(first["manageToken"].startswith("cnr_"), "no manage token for the registrant")
+    check(headers.get("Access-Control-Allow-Origin") == PORTAL, "the portal's origin is not allowed")
+    token = urllib.parse.quote(first["manageToken"])
+    status, _, seen = http("GET", f"/v1/{first['name']}?manageToken={token}")
+    check(status == 200 and seen["participants"][1]["familyName"] == "Ågård",
+          f"the registrant cannot see the registration with the token: {status} {seen}")
+    check("manageToken" not in seen, "the manage token is shown twice")
+    status, _, _ = http("GET", f"/v1/{first['name']}")
+    check(status in (403, 404), f"without the token a stranger sees the registration: {status}")
+    status, _, again = http("POST", f"/v1/{meeting}/registrations", body)
+    check(status == 409 and again["code"] == 6,
+          f"the same e-mail registered twice: {status} {again}")
+
+    print("Copenhagen: the organiser closes registration; the next one is refused")
+    kofoeds_key = make_key(made["kofoeds"], "Kofoeds Skole website",
+                           ("SCOPE_READ", "SCOPE_WRITE", "SCOPE_REGISTRATIONS"))
+    policy = ok("GET", f"/v1/{meeting}/registrationPolicy", key=kofoeds_key)
+    # The demo's three registrations hold four seats; this one two more.
+    check(policy["seats"]["confirmed"] == 6, f"seats taken: {policy['seats']}")
+    closed = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - \
+        datetime.timedelta(minutes=1)
+    closed_at = closed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ok("PATCH", f"/v1/{meeting}/registrationPolicy?updateMask=closeTime",
+       {"name": f"{meeting}/registrationPolicy", "closeTime": closed_at}, key=kofoeds_key)
+    late = {"organisationName": "Foreningen Nordlys", "organisationCountry": "DK",
+            "participants": [{"givenName": "Ida", "familyName": "Juhl",
+                              "email": "ida.juhl@example.org"}],
+            "answers": [{"question": "experience", "yes": True}]}
+    status, _, refused = http("POST", f"/v1/{meeting}/registrations", late)
+    check(status == 400 and refused["code"] == 9, f"a late registration was not refused: {status} "
+          f"{refused}")
+    in_copenhagen = closed.astimezone(zoneinfo.ZoneInfo("Europe/Copenhagen"))
+    check(in_copenhagen.strftime("closed at %Y-%m-%d %H:%M (Europe/Copenhagen)") in
+          refused["message"], f"the refusal does not say when it closed: {refused['message']}")
+    ok_grpc, answer = grpc("coopnet.registrations.v1.RegistrationService/CreateRegistration",
+                           {"parent": meeting, "registration": late}, kofoeds_key)
+    check(not ok_grpc and answer.get("code") == 9,
+          f"over gRPC a late registration was not refused: {answer}")
+
+
+def hordaland(made):
+    print("Norway: the network's series of three meetings, for its members")
+    series = made["hordaland_series"]
+    bergen_key = make_key(made["bergen"], "Bergen kommune intranet")
+    path = f"/v1/events?series={urllib.parse.quote(series)}"
+    meetings = ok("GET", path, key=bergen_key).get("events", [])
+    check(len(meetings) == 3, f"a member sees {len(meetings)} meetings of the series, not 3")
+    starts = [m["startTime"] for m in meetings]
+    check(starts == sorted(starts), f"the meetings are not in order: {starts}")
+    check(all(m["series"] == series and m["visibility"] == "NETWORK" for m in meetings),
+          "a meeting is not in the network's series")
+    status, _, anonymous = http("GET", path)
+    check(status == 200 and not anonymous.get("events"),
+          f"anonymous callers see the network's meetings: {anonymous}")
+    status, headers, calendar = http("GET", f"/v1/events:calendar?filter.series={urllib.parse.quote(series)}",
+                                     key=bergen_key, headers={"Accept": "text/calendar"})
+    check(status == 200 and headers.get("Content-Type", "").startswith("text/calendar"),
+          f"no calendar: {status} {headers.get('Content-Type')}")
+    check(calendar.count("BEGIN:VEVENT") == 3, "the calendar does not hold the three meetings")
+    check("Europe/Oslo" in calendar, "the calendar loses the meetings' time zone")
+    ok_grpc, answer = grpc("coopnet.events.v1.EventService/ListEvents", {"series": series},
+                           bergen_key)
+    check(ok_grpc and len(answer.get("events", [])) == 3,
+          f"over gRPC the series has {len(answer.get('events', []))} meetings")
+
+
+def participants(prefix, count):
+    return [{"givenName": "Uczestnik", "familyName": f"{prefix} {i}",
+             "email": f"{prefix.lower()}.{i}@example.org"} for i in range(count)]
+
+
+def register_group(forum, name, kind, people, key=None):
+    status, _, answer = http("POST", f"/v1/{forum}/registrations", {
+        "organisationName": name, "organisationCountry": "PL", "organisationKind": kind,
+        "participants": people}, key)
+    check(status == 200, f"{name}: {status} {answer}")
+    return answer
+
+
+def polish_forum(made):
+    print("Poland: the forum fills up to its target of 160, local governments and NGOs alike")
+    forum = made["forum"]
+    urzad_key = make_key(made["urzad"], "Urząd Marszałkowski portal")
+
+    def seats_by_kind():
+        statistics = ok("GET", f"/v1/{forum}/registrationStatistics", key=urzad_key)
+        confirmed = {}
+        for kind in statistics.get("organisationKinds", []):
+            confirmed[kind["organisationKind"]] = kind.get("participants", 0)
+        return statistics, confirmed
+
+    _, confirmed = seats_by_kind()
+    public = confirmed.get("MUNICIPALITY", 0) + confirmed.get("REGIONAL_AUTHORITY", 0)
+    civic = confirmed.get("NGO", 0) + confirmed.get("ASSOCIATION", 0) + confirmed.get(
+        "FOUNDATION", 0)
+    for side, kind, have in (("Gmina", "MUNICIPALITY", public), ("Fundacja", "FOUNDATION", civic)):
+        left, group = 80 - have, 0
+        while left > 0:
+            size = min(10, left)
+            answer = register_group(forum, f"{side} {group}", kind,
+                                    participants(f"{side}{group}", size))
+            check(answer["state"] == "CONFIRMED", f"{side} {group} is {answer['state']}")
+            left -= size
+            group += 1
+    late = register_group(forum, "Gmina Kowalewo Pomorskie", "MUNICIPALITY",
+                          participants("Kowalewo", 1))
+    check(late["state"] == "WAITLISTED", f"a registration past the 80 seats is {late['state']}")
+    statistics, confirmed = seats_by_kind()
+    states = {s["state"]: s.get("participants", 0) for s in statistics.get("states", [])}
+    check(states.get("CONFIRMED") == 160, f"confirmed participants {states} are not the target 160")
+    check(states.get("WAITLISTED") == 1, f"waitlisted {states}")
+    check(confirmed.get("MUNICIPALITY", 0) + confirmed.get("REGIONAL_AUTHORITY", 0) == 80 and
+          confirmed.get("NGO", 0) + confirmed.get("ASSOCIATION", 0) +
+          confirmed.get("FOUNDATION", 0) == 80, f"per kind: {confirmed}")
+    countries = {c["country"]: c.get("participants", 0) for c in statistics.get("countries", [])}
+    check(countries.get("PL") == 160, f"per country: {countries}")
+    status, headers, csv = http("GET", f"/v1/{forum}/registrations:export", key=urzad_key)
+    check(status == 200 and headers.get("Content-Type", "").startswith("text/csv"),
+          f"no CSV export: {status}")
+    check(len(csv.strip().splitlines()) == 1 + 161, "the export is not one row per participant")
+
+
+def study_visit(made):
+    print("The Erasmus+ study visit and its grant; the Polish grant as 360Giving")
+    visit = ok("GET", f"/v1/{made['study_visit']}")
+    check(visit.get("award") == made["study_visit_grant"], f"the visit's grant: {visit.get('award')}")
+    award = ok("GET", f"/v1/{visit['award']}")
+    check(award["programme"] == made["erasmus"], "the grant is not Erasmus+")
+    programme = ok("GET", f"/v1/{award['programme']}")
+    check(programme["title"]["translations"]["en"] == "Erasmus+", "the programme is not Erasmus+")
+    check(award["amount"] == {"currencyCode": "EUR", "units": "24000"}, f"amount {award['amount']}")
+    # A page of the 360Giving document, with the token of the next page beside it.
+    export = ok("GET", "/v1/awards:export", key=None)
+    check(export["contentType"] == "application/json", f"export: {export['contentType']}")
+    grants = json.loads(export["json"])["grants"]
+    check(len(grants) == 2, f"{len(grants)} grants exported, not the demo's 2")
+    text = json.dumps(grants, ensure_ascii=False)
+    polish = next((g for g in grants if "INTER-EKiP" in g["title"]), None)
+    check(polish is not None, f"the Polish grant is not in the 360Giving export: {text}")
+    check(polish["amountAwarded"] == 85200 and polish["currency"] == "PLN" and
+          polish["awardDate"] == "2014-03-14", f"the Polish grant: {polish}")
+    check(polish["recipientOrganization"][0]["id"] == "PL-KRS-0000312586",
+          f"recipient: {polish['recipientOrganization']}")
+    matches = ok("GET", f"/v1/{made['kofoeds']}:matchCalls")
+    calls = [m["call"]["name"] for m in matches.get("matches", [])]
+    check(made["mobility"] in calls, f"the open Erasmus+ call is not matched for Kofoeds: {calls}")
+
+
+# --- BOLA: organisation A's key against organisation B's resources --------------------------
+
+def bola(made):
+    print("Every mutating method with Voss herad's key against other organisations' resources")
+    voss_key = make_key(made["voss"], "Voss herad")
+    kofoeds, mfa, urzad = made["kofoeds"], made["mfa"], made["urzad"]
+    meeting = made["copenhagen_meeting"]
+    registration = made["groen_cph"]
+    kofoeds_key_name = ok("POST", f"/v1/{kofoeds}/apiKeys", {"displayName": "Kofoeds booking",
+                                                            "scopes": ["SCOPE_READ"]})["apiKey"]["name"]
+    partner_request = ok("POST", f"/v1/{kofoeds}/partnerRequests", {
+        "title": {"translations": {"en": "Partners for a youth exchange"}, "defaultLanguage": "en"},
+        "themes": ["social-inclusion"], "countries": ["FI", "SE"], "kinds": ["NGO"]})["name"]
+    members = ok("GET", f"/v1/{made['hordaland_network']}/members")["memberships"]
+    bergen_membership = next(m["name"] for m in members if m["organisation"] == made["bergen"])
+    draft_event = ok("POST", "/v1/events", {
+        "title": {"translations": {"da": "Netværksmøde"}, "defaultLanguage": "da"},
+        "kind": "NETWORK_MEETING", "organiser": kofoeds, "timeZone": "Europe/Copenhagen",
+        "startTime": "2031-03-06T15:00:00Z", "endTime": "2031-03-06T17:00:00Z",
+        "attendanceMode": "ONLINE", "onlineUrl": "https://ngo-netvaerk.dk/moede"})["name"]
+    draft_call = ok("POST", "/v1/calls", {
+        "programme": made["swpz"], "identifier": "WSPW-2031",
+        "title": {"translations": {"pl": "Konkurs 2031"}, "defaultLanguage": "pl"},
+        "kind": "GRANT", "openTime": "2031-01-01T00:00:00Z", "deadline": "2031-02-01T00:00:00Z",
+        "timeZone": "Europe/Warsaw", "totalBudget": {"currencyCode": "PLN", "units": "100000"}}
+    )["name"]
+    application = ok("POST", "/v1/applications", {
+        "call": made["mobility"], "title": "Grøn hverdag i Norden",
+        "participants": [{"organisation": kofoeds, "role": "LEAD"},
+                         {"organisation": made["groen"], "role": "PARTNER"}]})["name"]
+
+    title = {"translations": {"en": "Taken over"}, "defaultLanguage": "en"}
+    O, N, K, P = ("coopnet.organisations.v1.OrganisationService/",
+                  "coopnet.organisations.v1.NetworkService/",
+                  "coopnet.organisations.v1.ApiKeyService/",
+                  "coopnet.organisations.v1.PartnerRequestService/")
+    E, R, F = ("coopnet.events.v1.EventService/", "coopnet.registrations.v1.RegistrationService/",
+               "coopnet.funding.v1.FundingService/")
+    matrix = [
+        (O + "UpdateOrganisation", {"organisation": {"name": kofoeds, "displayName": "Voss"},
+                                    "updateMask": "displayName"}),
+        (O + "DeleteOrganisation", {"name": kofoeds}),
+        (K + "CreateApiKey", {"parent": kofoeds, "apiKey": {"displayName": "mine",
+                                                            "scopes": ["SCOPE_WRITE"]}}),
+        (K + "RevokeApiKey", {"name": kofoeds_key_name}),
+        (N + "CreateNetwork", {"network": {"title": title, "coordinator": kofoeds,
+                                           "countries": ["DK"], "admission": "OPEN"}}),
+        (N + "UpdateNetwork", {"network": {"name": made["ngo_network"], "title": title},
+                               "updateMask": "title"}),
+        (N + "DeleteNetwork", {"name": made["ngo_network"]}),
+        (N + "AddMember", {"parent": made["hordaland_network"],
+                           "membership": {"organisation": made["voss"], "role": "MEMBER"}}),
+        (N + "RemoveMember", {"name": bergen_membership}),
+        (P + "CreatePartnerRequest", {"parent": kofoeds, "partnerRequest": {
+            "title": title, "themes": ["culture"], "countries": ["NO"]}}),
+        (P + "UpdatePartnerRequest", {"partnerRequest": {"name": partner_request, "title": title},
+                                      "updateMask": "title"}),
+        (P + "DeletePartnerRequest", {"name": partner_request}),
+        (E + "CreateEvent", {"event": {"title": title, "kind": "WORKSHOP", "organiser": kofoeds,
+                                       "timeZone": "Europe/Oslo",
+                                       "startTime": "2031-05-05T08:00:00Z",
+                                       "endTime": "2031-05-05T10:00:00Z",
+                                       "attendanceMode": "ONLINE",
+                                       "onlineUrl": "https://voss.herad.no/mote"}}),
+        (E + "UpdateEvent", {"event": {"name": meeting, "title": title}, "updateMask": "title"}),
+        (E + "DeleteEvent", {"name": draft_event}),
+        (E + "PublishEvent", {"name": draft_event}),
+        (E + "CancelEvent", {"name": meeting, "reason": "Voss says so"}),
+        (E + "RescheduleEvent", {"name": meeting, "startTime": "2031-05-05T08:00:00Z",
+                                 "endTime": "2031-05-05T10:00:00Z"}),
+        (E + "CreateSeries", {"series": {"title": title, "organiser": kofoeds,
+                                         "network": made["ngo_network"]}}),
+        (E + "UpdateSeries", {"series": {"name": made["hordaland_series"], "title": title},
+                              "updateMask": "title"}),
+        (E + "DeleteSeries", {"name": made["hordaland_series"]}),
+        (R + "UpdateRegistrationPolicy", {"policy": {"name": f"{meeting}/registrationPolicy",
+                                                     "capacity": 1000},
+                                          "updateMask": "capacity"}),
+        (R + "CancelRegistration", {"name": registration}),
+        (R + "ApproveRegistration", {"name": registration}),
+        (R + "RejectRegistration", {"name": registration, "reason": "full"}),
+        (R + "CheckInParticipants", {"name": registration}),
+        (F + "CreateProgramme", {"programme": {"funder": mfa, "title": title,
+                                               "level": "NATIONAL"}}),
+        (F + "UpdateProgramme", {"programme": {"name": made["swpz"], "title": title},
+                                 "updateMask": "title"}),
+        (F + "CreateCall", {"call": {"programme": made["swpz"], "identifier": "VOSS-1",
+                                     "title": title, "kind": "GRANT",
+                                     "openTime": "2031-01-01T00:00:00Z",
+                                     "deadline": "2031-02-01T00:00:00Z",
+                                     "timeZone": "Europe/Warsaw",
+                                     "totalBudget": {"currencyCode": "PLN", "units": "1"}}}),
+        (F + "UpdateCall", {"call": {"name": made["mobility"], "title": title},
+                            "updateMask": "title"}),
+        (F + "PublishCall", {"name": draft_call}),
+        (F + "CreateApplication", {"application": {
+            "call": made["mobility"], "title": "Voss as Kofoeds",
+            "participants": [{"organisation": kofoeds, "role": "LEAD"},
+                             {"organisation": made["voss"], "role": "PARTNER"}]}}),
+        (F + "UpdateApplication", {"application": {"name": application, "title": "Mine now"},
+                                   "updateMask": "title"}),
+        (F + "SubmitApplication", {"name": application}),
+        (F + "WithdrawApplication", {"name": application}),
+        (F + "ReviewApplication", {"name": application}),
+        (F + "DecideApplication", {"name": application, "decision": "REJECT"}),
+        (F + "CreateAward", {"award": {"recipient": made["voss"], "programme": made["swpz"],
+                                       "title": "Voss", "amount": {"currencyCode": "PLN",
+                                                                   "units": "1000000"},
+                                       "awardDate": {"year": 2026, "month": 1, "day": 1}}}),
+        (F + "UpdateAward", {"award": {"name": made["interekip"], "title": "Voss"},
+                             "updateMask": "title"}),
+        # Reads of what only B may see.
+        (R + "ListRegistrations", {"parent": meeting}),
+        (R + "GetRegistration", {"name": registration}),
+        (R + "GetEventStatistics", {"name": f"{meeting}/registrationStatistics"}),
+        (K + "ListApiKeys", {"parent": kofoeds}),
+        (F + "GetApplication", {"name": application}),
+    ]
+    # Open to anybody by design: a new organisation of one's own, a registration for a
+    # public event (anonymous portals do it).
+    public_by_design = {O + "CreateOrganisation", R + "CreateRegistration"}
+
+    # Every mutating method of the public API is in the matrix (a new one must be added).
+    catalog = ok("GET", "/openapi.json", key=None)
+    mutating = set()
+    for operations in catalog["paths"].values():
+        for verb, operation in operations.items():
+            if verb in ("post", "patch", "put", "delete"):
+                service, method = operation["operationId"].split("_", 1)
+                mutating.add(method)
+    covered = {m.rsplit("/", 1)[1] for m, _ in matrix} | {
+        m.rsplit("/", 1)[1] for m in public_by_design}
+
+    snapshot_paths = [
+        f"/v1/{kofoeds}", f"/v1/{kofoeds}/apiKeys", f"/v1/{kofoeds}/partnerRequests",
+        f"/v1/{partner_request}", "/v1/networks", f"/v1/{made['ngo_network']}",
+        f"/v1/{made['hordaland_network']}/members", f"/v1/{meeting}", f"/v1/{draft_event}",
+        f"/v1/events?organiser={kofoeds}", "/v1/series", f"/v1/{made['hordaland_series']}",
+        f"/v1/{meeting}/registrationPolicy", f"/v1/{meeting}/registrations",
+        f"/v1/{registration}", "/v1/programmes", f"/v1/{made['swpz']}",
+        f"/v1/calls?pageSize=100", f"/v1/{made['mobility']}", f"/v1/{draft_call}",
+        "/v1/applications", f"/v1/{application}", "/v1/awards", f"/v1/{made['interekip']}",
+    ]
+
+    def snapshot():
+        return {path: ok("GET", path) for path in snapshot_paths}
+
+    # Personal data requests are scoped to the caller's own events: for Voss, none.
+    scoped = [(R + "ExportPersonalData", {"email": "mette.lund@example.org"}, "registrations"),
+              (R + "ErasePersonalData", {"email": "mette.lund@example.org"}, "registrations")]
+    covered |= {m.rsplit("/", 1)[1] for m, _, _ in scoped}
+    check(not mutating - covered, f"mutating methods missing from the matrix: {mutating - covered}")
+
+    granted, mette = grpc(R + "ExportPersonalData", {"email": "mette.lund@example.org"}, ADMIN_KEY)
+    check(granted and len(mette.get("registrations", [])) == 1,
+          f"the administrator does not find the demo's participant: {mette}")
+    before = snapshot()
+    for method, request, found in scoped:
+        granted, answer = grpc(method, request, voss_key)
+        check(granted and not answer.get(found), f"{method} for another's participant: {answer}")
+    allowed = []
+    for method, request in matrix:
+        granted, answer = grpc(method, request, voss_key)
+        code = answer.get("code") if not granted else 0
+        if granted or code not in (5, 7):  # NOT_FOUND, PERMISSION_DENIED
+            allowed.append(f"{method}: {'OK' if granted else answer}")
+    check(not allowed, "organisation A reached B's resources:\n  " + "\n  ".join(allowed))
+    # The same over HTTP for a sample of routes.
+    for verb, path, body in (("PATCH", f"/v1/{meeting}?updateMask=title", {"title": title}),
+                             ("POST", f"/v1/{meeting}:cancel", {"reason": "x"}),
+                             ("DELETE", f"/v1/{made['ngo_network']}", None),
+                             ("GET", f"/v1/{meeting}/registrations:export", None),
+                             ("POST", f"/v1/{application}:submit", {})):
+        status, _, answer = http(verb, path, body, voss_key)
+        check(status in (403, 404), f"HTTP {verb} {path} with A's key: {status} {answer}")
+    after = snapshot()
+    changed = [path for path in snapshot_paths if before[path] != after[path]]
+    check(not changed, f"B's resources changed: {changed}")
+    print(f"  {len(matrix)} methods refused; {len(snapshot_paths)} views of B unchanged")
+
+
+def main():
+    global GRPC, HTTP
+    try:
+        GRPC, HTTP = start_stack()
+        made = load_demo()
+        copenhagen(made)
+        hordaland(made)
+        polish_forum(made)
+        study_visit(made)
+        bola(made)
+        print("portal e2e: passed")
+        return 0
+    except (AssertionError, subprocess.CalledProcessError) as error:
+        print(f"FAIL: {error}", file=sys.stderr)
+        for name, _ in processes:
+            with open(os.path.join(work, f"{name}.log")) as log:
+                lines = log.readlines()[-8:]
+            print(f"--- {name}.log\n{''.join(lines)}", file=sys.stderr)
+        return 1
+    finally:
+        stop_stack()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
