@@ -16,6 +16,9 @@ ensure_packages() {
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$package")
   done
+  # The interop tests' clients come from npm: Debian's npm package, unless a Node.js
+  # installation that carries its own npm is there already.
+  command -v npm >/dev/null || missing+=(nodejs npm)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "coopnet needs: sudo apt-get install ${missing[*]}" >&2
