@@ -17,9 +17,15 @@ ServiceChannel::ServiceChannel(ChannelOptions options, principal::Signer signer)
 }
 
 void ServiceChannel::Prepare(grpc::ClientContext& context, absl::Time call_deadline) const {
+  PrepareOnBehalfOf(context, principal::Service(options_.caller), call_deadline);
+}
+
+void ServiceChannel::PrepareOnBehalfOf(grpc::ClientContext& context,
+                                       const principal::Principal& caller,
+                                       absl::Time call_deadline) const {
   const absl::Time deadline = std::min(absl::Now() + options_.deadline, call_deadline);
   context.set_deadline(absl::ToChronoTime(deadline));
-  signer_.Attach(principal::Service(options_.caller), context);
+  signer_.Attach(caller, context);
 }
 
 absl::Status ServiceChannel::Failure(const grpc::Status& status, absl::string_view method) const {

@@ -52,6 +52,11 @@ class ServiceChannel {
   void Prepare(grpc::ClientContext& context,
                absl::Time call_deadline = absl::InfiniteFuture()) const;
 
+  // The same, signed as `caller` (the verified principal of the call we serve) instead
+  // of as ourselves: the peer then applies its own rules about what that caller may see.
+  void PrepareOnBehalfOf(grpc::ClientContext& context, const principal::Principal& caller,
+                         absl::Time call_deadline = absl::InfiniteFuture()) const;
+
   // What a failed call to the peer means for our caller. When the peer could not answer
   // (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNIMPLEMENTED, CANCELLED,
   // ABORTED), UNAVAILABLE with reason DEPENDENCY_UNAVAILABLE naming the peer and

@@ -33,6 +33,7 @@ EventFacts FactsOf(const events::v1::Event& event) {
   facts.organisers.push_back(event.organiser());
   facts.organisers.insert(facts.organisers.end(), event.co_organisers().begin(),
                           event.co_organisers().end());
+  facts.visibility = event.visibility();
   return facts;
 }
 
@@ -78,10 +79,29 @@ absl::StatusOr<EventFacts> Directory::Event(absl::string_view name, absl::Time d
   kept.set_time_zone(event.time_zone());
   kept.set_organiser(event.organiser());
   *kept.mutable_co_organisers() = event.co_organisers();
+  kept.set_visibility(event.visibility());
   cache_.Fill(lookup, kept.SerializeAsString(), kEventTtl);
   EventFacts facts = FactsOf(kept);
   recent_events_.Keep(key, facts);
   return facts;
+}
+
+absl::Status Directory::RequireVisible(absl::string_view name, const principal::Principal& caller,
+                                       absl::Time deadline) {
+  grpc::ClientContext context;
+  events_channel_.PrepareOnBehalfOf(context, caller, deadline);
+  events::v1::GetEventRequest request;
+  request.set_name(std::string(name));
+  events::v1::Event event;
+  const grpc::Status answer = events_->GetEvent(&context, request, &event);
+  if (answer.ok()) return absl::OkStatus();
+  const absl::Status s = events_channel_.Failure(answer, "GetEvent");
+  if (s.code() == absl::StatusCode::kNotFound || s.code() == absl::StatusCode::kPermissionDenied) {
+    return status::Error(absl::StatusCode::kNotFound, "EVENT_NOT_FOUND",
+                         absl::StrCat(name, " does not exist"));
+  }
+  if (s.code() == absl::StatusCode::kUnavailable) return s;
+  return Unexpected(s, "GetEvent");
 }
 
 void Directory::ForgetEvent(absl::string_view name) {

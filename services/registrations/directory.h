@@ -59,6 +59,12 @@ class Directory {
   // `deadline` at the latest.
   absl::StatusOr<EventFacts> Event(absl::string_view name, absl::Time deadline);
 
+  // OK when `caller` may see the event `name`, as the events service judges it (asked
+  // on the caller's behalf, never cached: membership of a network changes); NOT_FOUND
+  // (EVENT_NOT_FOUND) otherwise, as for an event that does not exist.
+  absl::Status RequireVisible(absl::string_view name, const principal::Principal& caller,
+                              absl::Time deadline);
+
   // Drops what is kept of the event `name`: it changed.
   void ForgetEvent(absl::string_view name);
 

@@ -53,6 +53,8 @@ struct EventFacts {
   std::string time_zone;
   // `organisations/{id}` of the organiser, then of every co-organiser.
   std::vector<std::string> organisers;
+  // NETWORK: only the members of the event's network may see it, and so register.
+  events::v1::Event::Visibility visibility = events::v1::Event::VISIBILITY_UNSPECIFIED;
 };
 
 // ---- Policy. ----

@@ -89,23 +89,22 @@ absl::Status RegistrationNotFound(absl::string_view name) {
 }  // namespace
 
 std::optional<v1::RegistrationChange> DecodeChange(const outbox::StreamEntry& entry) {
+  // Each domain event travels as its own message; the change carries it in the oneof
+  // member of that type.
   v1::RegistrationChange change;
-  bool parsed = false;
-  if (entry.type == v1::RegistrationConfirmed::descriptor()->full_name()) {
-    parsed = change.mutable_confirmed()->ParseFromString(entry.payload);
-  } else if (entry.type == v1::RegistrationWaitlisted::descriptor()->full_name()) {
-    parsed = change.mutable_waitlisted()->ParseFromString(entry.payload);
-  } else if (entry.type == v1::RegistrationPromoted::descriptor()->full_name()) {
-    parsed = change.mutable_promoted()->ParseFromString(entry.payload);
-  } else if (entry.type == v1::RegistrationCancelled::descriptor()->full_name()) {
-    parsed = change.mutable_cancelled()->ParseFromString(entry.payload);
-  } else if (entry.type == v1::EventRescheduledNotice::descriptor()->full_name()) {
-    parsed = change.mutable_rescheduled()->ParseFromString(entry.payload);
+  const google::protobuf::OneofDescriptor* kinds =
+      v1::RegistrationChange::descriptor()->FindOneofByName("change");
+  for (int i = 0; i < kinds->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* kind = kinds->field(i);
+    if (kind->message_type()->full_name() != entry.type) continue;
+    if (!change.GetReflection()->MutableMessage(&change, kind)->ParseFromString(entry.payload)) {
+      return std::nullopt;
+    }
+    change.set_cursor(entry.id);
+    change.set_change_id(entry.outbox_id);
+    return change;
   }
-  if (!parsed) return std::nullopt;
-  change.set_cursor(entry.id);
-  change.set_change_id(entry.outbox_id);
-  return change;
+  return std::nullopt;
 }
 
 namespace {
@@ -125,6 +124,12 @@ std::string EventOf(const v1::RegistrationChange& change) {
       break;
     case v1::RegistrationChange::kCancelled:
       registration = &change.cancelled().registration();
+      break;
+    case v1::RegistrationChange::kPendingApproval:
+      registration = &change.pending_approval().registration();
+      break;
+    case v1::RegistrationChange::kRejected:
+      registration = &change.rejected().registration();
       break;
     case v1::RegistrationChange::kRescheduled:
       return change.rescheduled().event();
@@ -504,9 +509,13 @@ absl::Status RegistrationService::Create(const server::Call& call,
   Application application;
   application.event_id = event_id;
   COOPNET_ASSIGN_OR_RETURN(application.event, directory_.Event(request.parent(), call.deadline));
-  if (application.event.state == events::v1::Event::DRAFT &&
-      !IsOrganiser(call.principal, application.event.organisers)) {
-    return EventNotFound(request.parent());
+  if (!IsOrganiser(call.principal, application.event.organisers)) {
+    if (application.event.state == events::v1::Event::DRAFT) return EventNotFound(request.parent());
+    // A network's meeting is for its members: who else cannot see it cannot register.
+    if (application.event.visibility == events::v1::Event::NETWORK) {
+      COOPNET_RETURN_IF_ERROR(
+          directory_.RequireVisible(request.parent(), call.principal, call.deadline));
+    }
   }
   application.registration = request.registration();
   Registration& registration = application.registration;

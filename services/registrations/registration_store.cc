@@ -315,10 +315,13 @@ std::unique_ptr<google::protobuf::Message> About(const Registration& registratio
   return message;
 }
 
-// The domain event announcing that a registration reached `state` (none for a pending
-// or rejected one).
+// The domain event announcing that a registration reached its state.
 std::unique_ptr<google::protobuf::Message> Reached(const Registration& registration) {
   switch (registration.state()) {
+    case Registration::PENDING_APPROVAL:
+      return About<v1::RegistrationPendingApproval>(registration);
+    case Registration::REJECTED:
+      return About<v1::RegistrationRejected>(registration);
     case Registration::CONFIRMED:
       return About<v1::RegistrationConfirmed>(registration);
     case Registration::WAITLISTED:

@@ -118,13 +118,18 @@ std::string RegistrationsStack::CreateOrganisation(
   return created.name();
 }
 
-std::string RegistrationsStack::PublishMeeting(const std::string& organiser, int days_ahead) {
+std::string RegistrationsStack::PublishMeeting(const std::string& organiser, int days_ahead,
+                                               const std::string& network) {
   using google::protobuf::util::TimeUtil;
   events::v1::Event meeting = seeds::CopenhagenInfoMeeting(organiser);
   const absl::Time start = absl::Now() + absl::Hours(24 * days_ahead);
   *meeting.mutable_start_time() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(start));
   *meeting.mutable_end_time() =
       TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(start + absl::Hours(2)));
+  if (!network.empty()) {
+    meeting.set_network(network);
+    meeting.set_visibility(events::v1::Event::NETWORK);
+  }
   events::v1::Event created;
   {
     grpc::ClientContext context;

@@ -59,8 +59,10 @@ class RegistrationsStack {
   // on failure. The organisation's name:
   std::string CreateOrganisation(const organisations::v1::Organisation& organisation);
   // The Copenhagen info meeting organised by `organiser`, moved to start `days_ahead`
-  // from now, created and published; its name.
-  std::string PublishMeeting(const std::string& organiser, int days_ahead = 30);
+  // from now, created and published; its name. With a `network`, a meeting for that
+  // network's members only (NETWORK visibility).
+  std::string PublishMeeting(const std::string& organiser, int days_ahead = 30,
+                             const std::string& network = "");
   // The policy of `event` set to `policy` (every writable field).
   registrations::v1::RegistrationPolicy SetPolicy(
       const std::string& event, const registrations::v1::RegistrationPolicy& policy);

@@ -149,11 +149,11 @@ class RegistrationsTest : public ::testing::Test {
   }
 
   RegistrationPolicy Policy(const Principal& caller = principal::Anonymous(),
-                            grpc::Status* status = nullptr) {
+                            grpc::Status* status = nullptr, const std::string& event = "") {
     grpc::ClientContext context;
     RegistrationsStack::Sign(context, caller);
     v1::GetRegistrationPolicyRequest request;
-    request.set_name(event_ + "/registrationPolicy");
+    request.set_name((event.empty() ? event_ : event) + "/registrationPolicy");
     RegistrationPolicy policy;
     const grpc::Status s = stub_->GetRegistrationPolicy(&context, request, &policy);
     if (status != nullptr) *status = s;
@@ -586,6 +586,26 @@ TEST_F(RegistrationsTest, TheOrganiserApprovesRejectsAndChecksIn) {
   EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(again), "REGISTRATION_STATE");
 
+  // Each step reached the organiser's systems as a domain event: four waiting for
+  // approval, two confirmed, one in line, one rejected with its reason.
+  testing::Watcher<v1::RegistrationChange> watcher(KeyOf(kofoed_), [&](grpc::ClientContext* c) {
+    v1::WatchRegistrationsRequest request;
+    request.set_cursor("0");
+    return stub_->WatchRegistrations(c, request);
+  });
+  const std::vector<v1::RegistrationChange> changes = watcher.Await(8);
+  std::vector<v1::RegistrationChange::ChangeCase> kinds;
+  for (const v1::RegistrationChange& change : changes) kinds.push_back(change.change_case());
+  using Change = v1::RegistrationChange;
+  EXPECT_THAT(kinds,
+              ElementsAre(Change::kPendingApproval, Change::kPendingApproval,
+                          Change::kPendingApproval, Change::kPendingApproval, Change::kConfirmed,
+                          Change::kConfirmed, Change::kWaitlisted, Change::kRejected));
+  ASSERT_EQ(changes.size(), 8u);
+  EXPECT_EQ(changes[0].pending_approval().registration().name(), pair.name());
+  EXPECT_EQ(changes[7].rejected().registration().name(), unwanted.name());
+  EXPECT_EQ(changes[7].rejected().registration().reason(), "Mødet er for medlemmer af netværket");
+
   // At the door: the second of the pair first, then everyone; the first arrival stays.
   auto check_in = [&](const std::string& name, std::vector<std::string> ids, Registration* out) {
     grpc::ClientContext context;
@@ -608,6 +628,52 @@ TEST_F(RegistrationsTest, TheOrganiserApprovesRejectsAndChecksIn) {
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(FieldsOf(check_in(pair.name(), {"7"}, &arrived)), ElementsAre("participant_ids[0]"));
   EXPECT_EQ(Statistics(KeyOf(kofoed_)).checked_in(), 2);
+}
+
+TEST_F(RegistrationsTest, ANetworkMeetingTakesRegistrationsFromItsMembersOnly) {
+  // The NGO network's meeting: Kofoeds Skole coordinates, BISER is a member.
+  std::string network;
+  {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, principal::Admin());
+    org::CreateNetworkRequest request;
+    *request.mutable_network() = testing::seeds::NgoNetvaerk(kofoed_);
+    org::Network created;
+    ASSERT_TRUE(
+        stack_.organisations().NetworkStub()->CreateNetwork(&context, request, &created).ok());
+    network = created.name();
+  }
+  {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, principal::Admin());
+    org::AddMemberRequest request;
+    request.set_parent(network);
+    request.mutable_membership()->set_organisation(biser_);
+    request.mutable_membership()->set_role(org::Membership::MEMBER);
+    org::Membership added;
+    ASSERT_TRUE(stack_.organisations().NetworkStub()->AddMember(&context, request, &added).ok());
+  }
+  const std::string meeting = stack_.PublishMeeting(kofoed_, 30, network);
+  stack_.SetPolicy(meeting, Parse<RegistrationPolicy>("capacity: 10"));
+
+  // Outsiders cannot see it, so it is not there for them; nothing is registered.
+  const grpc::Status anonymous =
+      Register(People({"x@groen.dk"}), nullptr, principal::Anonymous(), "", meeting);
+  EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(anonymous), "EVENT_NOT_FOUND");
+  const grpc::Status outsider =
+      Register(PeopleOf(marshal_, {"y@umwkp.pl"}), nullptr, KeyOf(marshal_), "", meeting);
+  EXPECT_EQ(outsider.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Policy(principal::Admin(), nullptr, meeting).seats().confirmed(), 0);
+
+  // A member registers; so does the coordinator, its organiser.
+  Registration member;
+  ASSERT_TRUE(
+      Register(PeopleOf(biser_, {"ewa@biser.pl"}), &member, KeyOf(biser_), "", meeting).ok());
+  EXPECT_EQ(member.state(), Registration::CONFIRMED);
+  ASSERT_TRUE(
+      Register(PeopleOf(kofoed_, {"anne@kofoeds.dk"}), nullptr, KeyOf(kofoed_), "", meeting).ok());
+  EXPECT_EQ(Policy(principal::Admin(), nullptr, meeting).seats().confirmed(), 2);
 }
 
 TEST_F(RegistrationsTest, StatisticsCountWhatAFundersReportNeeds) {
