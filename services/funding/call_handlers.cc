@@ -240,31 +240,36 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
   q.themes.assign(r.themes().begin(), r.themes().end());
   COOPNET_ASSIGN_OR_RETURN(std::vector<Call> candidates, store_.MatchCandidates(q));
 
+  // Every candidate is ranked; only the page's calls are judged in words.
   const std::vector<std::string> themes(r.themes().begin(), r.themes().end());
-  std::vector<RankedCall> ranked;
+  struct Ranked {
+    MatchRank rank;
+    size_t candidate;
+  };
+  std::vector<Ranked> ranked;
   ranked.reserve(candidates.size());
   absl::Time next_change = now + kMatchTtl;
-  for (const Call& candidate : candidates) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Call& candidate = candidates[i];
     const absl::Time opens = ToTime(candidate.open_time());
     next_change = std::min(next_change, opens > now ? opens : ToTime(candidate.deadline()));
-    ranked.push_back(JudgeCall(candidate, consortium, themes, now));
+    ranked.push_back({RankCall(candidate, consortium, themes, now), i});
   }
-  std::sort(ranked.begin(), ranked.end(),
-            [](const RankedCall& a, const RankedCall& b) { return RanksBefore(a.rank, b.rank); });
   auto first = ranked.begin();
   if (position) {
-    first = std::upper_bound(
-        ranked.begin(), ranked.end(), *position,
-        [](const MatchRank& p, const RankedCall& c) { return RanksBefore(p, c.rank); });
+    first = std::partition(ranked.begin(), ranked.end(),
+                           [&](const Ranked& c) { return !RanksBefore(*position, c.rank); });
   }
   const auto last = ranked.end() - first > page_size ? first + page_size : ranked.end();
+  std::partial_sort(first, last, ranked.end(),
+                    [](const Ranked& a, const Ranked& b) { return RanksBefore(a.rank, b.rank); });
 
   std::vector<std::string> ids;
   for (auto it = first; it != last; ++it) ids.push_back(IdOf(it->rank.name));
   COOPNET_ASSIGN_OR_RETURN(std::vector<Call> calls, store_.GetCalls(ids));
   for (auto it = first; it != last; ++it) {
     v1::CallMatch& match = *response.add_matches();
-    match = std::move(it->match);
+    match = std::move(JudgeCall(candidates[it->candidate], consortium, themes, now).match);
     for (Call& c : calls) {
       if (c.name() == it->rank.name) *match.mutable_call() = std::move(c);
     }

@@ -20,13 +20,31 @@ namespace {
 using KindList = google::protobuf::RepeatedField<int>;
 using StringList = google::protobuf::RepeatedPtrField<std::string>;
 
-Reason Judged(absl::string_view criterion, bool met, std::string explanation) {
-  Reason r;
-  r.set_criterion(std::string(criterion));
-  r.set_met(met);
-  r.set_explanation(std::move(explanation));
-  return r;
-}
+// The verdict on each criterion a call sets. Its explanation is written only when
+// `explain`: ranking thousands of calls needs the unmet count, not the words.
+class Verdicts {
+ public:
+  explicit Verdicts(bool explain) : explain_(explain) {}
+
+  // `explanation` is a callable returning the std::string that says why.
+  template <typename Explanation>
+  void Add(absl::string_view criterion, bool met, Explanation explanation) {
+    if (!met) ++unmet_;
+    if (!explain_) return;
+    Reason& r = reasons_.emplace_back();
+    r.set_criterion(std::string(criterion));
+    r.set_met(met);
+    r.set_explanation(explanation());
+  }
+
+  int unmet() const { return unmet_; }
+  std::vector<Reason>& reasons() { return reasons_; }
+
+ private:
+  const bool explain_;
+  int unmet_ = 0;
+  std::vector<Reason> reasons_;
+};
 
 std::string Called(const Organisation& o) {
   return o.display_name().empty() ? o.name() : o.display_name();
@@ -110,123 +128,123 @@ bool SharesLanguage(const StringList& wanted, const std::vector<std::string>& sp
   return false;
 }
 
-void JudgeLead(const v1::Eligibility& e, const Organisation& lead, std::vector<Reason>& out) {
+void JudgeLead(const v1::Eligibility& e, const Organisation& lead, Verdicts& out) {
   if (!e.countries().empty()) {
     const bool met = InCountries(e.countries(), lead.country());
-    out.push_back(
-        Judged("lead_country", met,
-               met ? absl::StrCat("the lead, ", Called(lead), ", is in ", lead.country(),
-                                  ", one of the call's countries")
-                   : absl::StrCat("the lead must be based in ", OneOf(Strings(e.countries())), "; ",
-                                  Called(lead), " is in ", lead.country())));
+    out.Add("lead_country", met, [&] {
+      return met ? absl::StrCat("the lead, ", Called(lead), ", is in ", lead.country(),
+                                ", one of the call's countries")
+                 : absl::StrCat("the lead must be based in ", OneOf(Strings(e.countries())), "; ",
+                                Called(lead), " is in ", lead.country());
+    });
   }
   if (!e.nuts_regions().empty()) {
     const bool met = InRegions(e.nuts_regions(), lead.nuts_region());
-    const std::string where = lead.nuts_region().empty()
-                                  ? "has no NUTS region in its profile"
-                                  : absl::StrCat("is in ", lead.nuts_region());
-    out.push_back(
-        Judged("lead_region", met,
-               absl::StrCat(met ? "the lead is in " : "the lead must be in ",
-                            OneOf(Strings(e.nuts_regions())), "; ", Called(lead), " ", where)));
+    out.Add("lead_region", met, [&] {
+      const std::string where = lead.nuts_region().empty()
+                                    ? "has no NUTS region in its profile"
+                                    : absl::StrCat("is in ", lead.nuts_region());
+      return absl::StrCat(met ? "the lead is in " : "the lead must be in ",
+                          OneOf(Strings(e.nuts_regions())), "; ", Called(lead), " ", where);
+    });
   }
   if (!e.lead_kinds().empty()) {
     const bool met = HasKind(e.lead_kinds(), lead.kind());
-    out.push_back(Judged(
-        "lead_kind", met,
-        absl::StrCat(met ? "the lead may be " : "the lead must be ", KindsPhrase(e.lead_kinds()),
-                     "; ", Called(lead), " is ", KindNoun(lead.kind()))));
+    out.Add("lead_kind", met, [&] {
+      return absl::StrCat(met ? "the lead may be " : "the lead must be ",
+                          KindsPhrase(e.lead_kinds()), "; ", Called(lead), " is ",
+                          KindNoun(lead.kind()));
+    });
   }
 }
 
-void JudgePartners(const v1::Eligibility& e, const Consortium& c, std::vector<Reason>& out) {
+void JudgePartners(const v1::Eligibility& e, const Consortium& c, Verdicts& out) {
   auto judge_each = [&](absl::string_view criterion, bool set, auto fits, auto describe,
-                        absl::string_view rule) {
+                        auto rule) {
     if (!set) return;
-    std::vector<std::string> misfits;
-    for (const Organisation& p : c.partners) {
-      if (!fits(p)) misfits.push_back(describe(p));
-    }
-    if (c.partners.empty()) {
-      out.push_back(Judged(criterion, true, absl::StrCat(rule, "; no partners named yet")));
-    } else if (misfits.empty()) {
-      out.push_back(Judged(criterion, true, absl::StrCat(rule, "; every partner is")));
-    } else {
-      out.push_back(Judged(criterion, false,
-                           absl::StrCat(rule, "; ", absl::StrJoin(misfits, " and "),
-                                        misfits.size() == 1 ? " is not" : " are not")));
-    }
+    const bool met = std::all_of(c.partners.begin(), c.partners.end(), fits);
+    out.Add(criterion, met, [&] {
+      if (c.partners.empty()) return absl::StrCat(rule(), "; no partners named yet");
+      if (met) return absl::StrCat(rule(), "; every partner is");
+      std::vector<std::string> misfits;
+      for (const Organisation& p : c.partners) {
+        if (!fits(p)) misfits.push_back(describe(p));
+      }
+      return absl::StrCat(rule(), "; ", absl::StrJoin(misfits, " and "),
+                          misfits.size() == 1 ? " is not" : " are not");
+    });
   };
   judge_each(
       "partner_countries", !e.countries().empty(),
       [&](const Organisation& p) { return InCountries(e.countries(), p.country()); },
       [](const Organisation& p) { return absl::StrCat(Called(p), " (", p.country(), ")"); },
-      absl::StrCat("partners must be based in ", OneOf(Strings(e.countries()))));
+      [&] { return absl::StrCat("partners must be based in ", OneOf(Strings(e.countries()))); });
   judge_each(
       "partner_kinds", !e.partner_kinds().empty(),
       [&](const Organisation& p) { return HasKind(e.partner_kinds(), p.kind()); },
       [](const Organisation& p) { return absl::StrCat(Called(p), " (", KindNoun(p.kind()), ")"); },
-      absl::StrCat("partners must be ", KindsPhrase(e.partner_kinds())));
+      [&] { return absl::StrCat("partners must be ", KindsPhrase(e.partner_kinds())); });
 }
 
-void JudgeSize(const v1::Eligibility& e, const Consortium& c, std::vector<Reason>& out) {
+void JudgeSize(const v1::Eligibility& e, const Consortium& c, Verdicts& out) {
   const int size = 1 + static_cast<int>(c.partners.size());
   if (e.min_consortium_size() > 1) {
     const int needed = e.min_consortium_size();
     const bool met = size >= needed;
-    out.push_back(
-        Judged("consortium_size", met,
-               met ? absl::StrCat("needs at least ", needed, " organisations; you have ", size)
-                   : absl::StrCat("needs at least ", needed, " organisations (the lead and ",
-                                  needed - 1, " partners); you have ", size)));
+    out.Add("consortium_size", met, [&] {
+      return met ? absl::StrCat("needs at least ", needed, " organisations; you have ", size)
+                 : absl::StrCat("needs at least ", needed, " organisations (the lead and ",
+                                needed - 1, " partners); you have ", size);
+    });
   }
   if (e.min_countries() > 1) {
     std::set<std::string> countries = {c.lead.country()};
     for (const Organisation& p : c.partners) countries.insert(p.country());
     const int have = static_cast<int>(countries.size());
-    out.push_back(Judged(
-        "consortium_countries", have >= e.min_countries(),
-        absl::StrCat("needs partners from at least ", e.min_countries(), " countries; you have ",
-                     have, " (", absl::StrJoin(countries, ", "), ")")));
+    out.Add("consortium_countries", have >= e.min_countries(), [&] {
+      return absl::StrCat("needs partners from at least ", e.min_countries(),
+                          " countries; you have ", have, " (", absl::StrJoin(countries, ", "), ")");
+    });
   }
 }
 
-// Shared themes, and the reason (when the call names themes).
-int JudgeThemes(const v1::Eligibility& e, const std::vector<std::string>& themes,
-                std::vector<Reason>& out) {
+// Shared themes, and the verdict (when the call names themes).
+int JudgeThemes(const v1::Eligibility& e, const std::vector<std::string>& themes, Verdicts& out) {
   if (e.themes().empty()) return 0;
-  std::vector<std::string> shared;
+  int shared = 0;
   for (const std::string& t : e.themes()) {
-    if (std::find(themes.begin(), themes.end(), t) != themes.end()) shared.push_back(t);
+    if (std::find(themes.begin(), themes.end(), t) != themes.end()) ++shared;
   }
-  const std::string funds = absl::StrCat("the call funds ", OneOf(Strings(e.themes())));
-  if (!shared.empty()) {
-    out.push_back(Judged("themes", true,
-                         absl::StrCat(funds, "; you work on ", absl::StrJoin(shared, " and "))));
-  } else {
-    out.push_back(Judged("themes", false,
-                         themes.empty() ? absl::StrCat(funds, "; you named no themes")
-                                        : absl::StrCat(funds, "; none of yours (",
-                                                       absl::StrJoin(themes, ", "), ")")));
-  }
-  return static_cast<int>(shared.size());
+  out.Add("themes", shared > 0, [&] {
+    const std::string funds = absl::StrCat("the call funds ", OneOf(Strings(e.themes())));
+    if (shared > 0) {
+      std::vector<std::string> yours;
+      for (const std::string& t : e.themes()) {
+        if (std::find(themes.begin(), themes.end(), t) != themes.end()) yours.push_back(t);
+      }
+      return absl::StrCat(funds, "; you work on ", absl::StrJoin(yours, " and "));
+    }
+    return themes.empty()
+               ? absl::StrCat(funds, "; you named no themes")
+               : absl::StrCat(funds, "; none of yours (", absl::StrJoin(themes, ", "), ")");
+  });
+  return shared;
 }
 
 void JudgeLanguages(const v1::Eligibility& e, const std::vector<std::string>& spoken,
-                    absl::string_view who, std::vector<Reason>& out) {
+                    absl::string_view who, Verdicts& out) {
   if (e.languages().empty()) return;
-  const bool met = SharesLanguage(e.languages(), spoken);
-  const std::string rule =
-      absl::StrCat("applications are written in ", OneOf(Strings(e.languages())));
-  out.push_back(Judged("languages", met,
-                       spoken.empty()
-                           ? absl::StrCat(rule, "; ", who, " names no language")
-                           : absl::StrCat(rule, "; ", who, " ", absl::StrJoin(spoken, ", "))));
+  out.Add("languages", SharesLanguage(e.languages(), spoken), [&] {
+    const std::string rule =
+        absl::StrCat("applications are written in ", OneOf(Strings(e.languages())));
+    return spoken.empty() ? absl::StrCat(rule, "; ", who, " names no language")
+                          : absl::StrCat(rule, "; ", who, " ", absl::StrJoin(spoken, ", "));
+  });
 }
 
-void JudgeAmounts(const v1::Call& call, const v1::Application& a, std::vector<Reason>& out) {
+void JudgeAmounts(const v1::Call& call, const v1::Application& a, Verdicts& out) {
   if (!a.has_requested_amount()) {
-    out.push_back(Judged("amount", false, "the application must state its requested_amount"));
+    out.Add("amount", false, [] { return "the application must state its requested_amount"; });
     return;
   }
   const google::type::Money& asked = a.requested_amount();
@@ -236,33 +254,52 @@ void JudgeAmounts(const v1::Call& call, const v1::Application& a, std::vector<Re
   } else if (call.has_min_grant() && Nanos(asked) < Nanos(call.min_grant())) {
     problem = absl::StrCat("; the call grants at least ", Format(call.min_grant()));
   }
-  out.push_back(Judged("amount", problem.empty(),
-                       absl::StrCat("asks for ", Format(asked),
-                                    problem.empty() ? ", within the call's grants" : problem)));
+  out.Add("amount", problem.empty(), [&] {
+    return absl::StrCat("asks for ", Format(asked),
+                        problem.empty() ? ", within the call's grants" : problem);
+  });
   const int rate = call.co_financing_rate_bp();
   if (rate <= 0 || rate >= kFullRateBp) return;
   const std::string share = absl::StrCat("the call pays at most ", rate / 100.0, " % of the costs");
   if (!a.has_total_cost()) {
-    out.push_back(Judged("co_financing", false,
-                         absl::StrCat(share, "; the application must state its total_cost")));
+    out.Add("co_financing", false,
+            [&] { return absl::StrCat(share, "; the application must state its total_cost"); });
     return;
   }
   const Nanos128 payable = Nanos(a.total_cost()) * rate / kFullRateBp;
-  const bool met = Nanos(asked) <= payable;
-  out.push_back(
-      Judged("co_financing", met,
-             absl::StrCat(share, ": ", Format(FromNanos(asked.currency_code(), payable)), " of ",
-                          Format(a.total_cost()), "; you ask for ", Format(asked))));
+  out.Add("co_financing", Nanos(asked) <= payable, [&] {
+    return absl::StrCat(share, ": ", Format(FromNanos(asked.currency_code(), payable)), " of ",
+                        Format(a.total_cost()), "; you ask for ", Format(asked));
+  });
+}
+
+// The verdicts on `call` for `consortium` wanting `themes`, and its place in MatchCalls.
+MatchRank Judge(const v1::Call& call, const Consortium& consortium,
+                const std::vector<std::string>& themes, absl::Time now, Verdicts& verdicts) {
+  const v1::Eligibility& e = call.eligibility();
+  JudgeLead(e, consortium.lead, verdicts);
+  JudgePartners(e, consortium, verdicts);
+  JudgeSize(e, consortium, verdicts);
+  MatchRank rank;
+  rank.shared_themes =
+      JudgeThemes(e, themes.empty() ? Strings(consortium.lead.themes()) : themes, verdicts);
+  JudgeLanguages(e, Strings(consortium.lead.working_languages()),
+                 absl::StrCat(Called(consortium.lead), " works in"), verdicts);
+  rank.unmet = verdicts.unmet();
+  rank.state_order = CallStateAt(call, now) == v1::Call::OPEN ? 0 : 1;
+  rank.deadline_micros = call.deadline().seconds() * 1000000 + call.deadline().nanos() / 1000;
+  rank.name = call.name();
+  return rank;
 }
 
 }  // namespace
 
 std::vector<Reason> JudgeConsortium(const v1::Eligibility& e, const Consortium& c) {
-  std::vector<Reason> reasons;
-  JudgeLead(e, c.lead, reasons);
-  JudgePartners(e, c, reasons);
-  JudgeSize(e, c, reasons);
-  return reasons;
+  Verdicts verdicts(/*explain=*/true);
+  JudgeLead(e, c.lead, verdicts);
+  JudgePartners(e, c, verdicts);
+  JudgeSize(e, c, verdicts);
+  return std::move(verdicts.reasons());
 }
 
 bool CanLead(const v1::Eligibility& e, const Organisation& lead) {
@@ -273,12 +310,15 @@ bool CanLead(const v1::Eligibility& e, const Organisation& lead) {
 
 std::vector<Reason> JudgeApplication(const v1::Call& call, const v1::Application& application,
                                      const Consortium& consortium) {
-  std::vector<Reason> reasons = JudgeConsortium(call.eligibility(), consortium);
+  Verdicts verdicts(/*explain=*/true);
+  JudgeLead(call.eligibility(), consortium.lead, verdicts);
+  JudgePartners(call.eligibility(), consortium, verdicts);
+  JudgeSize(call.eligibility(), consortium, verdicts);
   std::vector<std::string> language;
   if (!application.language().empty()) language.push_back(application.language());
-  JudgeLanguages(call.eligibility(), language, "the application is in", reasons);
-  JudgeAmounts(call, application, reasons);
-  return reasons;
+  JudgeLanguages(call.eligibility(), language, "the application is in", verdicts);
+  JudgeAmounts(call, application, verdicts);
+  return std::move(verdicts.reasons());
 }
 
 bool AllMet(const std::vector<Reason>& reasons) {
@@ -290,23 +330,19 @@ bool RanksBefore(const MatchRank& a, const MatchRank& b) {
          std::tie(b.unmet, a.shared_themes, b.state_order, b.deadline_micros, b.name);
 }
 
+MatchRank RankCall(const v1::Call& call, const Consortium& consortium,
+                   const std::vector<std::string>& themes, absl::Time now) {
+  Verdicts verdicts(/*explain=*/false);
+  return Judge(call, consortium, themes, now, verdicts);
+}
+
 RankedCall JudgeCall(const v1::Call& call, const Consortium& consortium,
                      const std::vector<std::string>& themes, absl::Time now) {
   RankedCall ranked;
-  std::vector<Reason> reasons = JudgeConsortium(call.eligibility(), consortium);
-  const std::vector<std::string> wanted =
-      themes.empty() ? Strings(consortium.lead.themes()) : themes;
-  ranked.rank.shared_themes = JudgeThemes(call.eligibility(), wanted, reasons);
-  JudgeLanguages(call.eligibility(), Strings(consortium.lead.working_languages()),
-                 absl::StrCat(Called(consortium.lead), " works in"), reasons);
-  ranked.rank.unmet = static_cast<int>(
-      std::count_if(reasons.begin(), reasons.end(), [](const Reason& r) { return !r.met(); }));
-  ranked.rank.state_order = CallStateAt(call, now) == v1::Call::OPEN ? 0 : 1;
-  ranked.rank.deadline_micros =
-      call.deadline().seconds() * 1000000 + call.deadline().nanos() / 1000;
-  ranked.rank.name = call.name();
+  Verdicts verdicts(/*explain=*/true);
+  ranked.rank = Judge(call, consortium, themes, now, verdicts);
   ranked.match.set_eligible(ranked.rank.unmet == 0);
-  for (Reason& r : reasons) *ranked.match.add_reasons() = std::move(r);
+  for (Reason& r : verdicts.reasons()) *ranked.match.add_reasons() = std::move(r);
   return ranked;
 }
 

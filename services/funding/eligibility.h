@@ -70,6 +70,11 @@ struct RankedCall {
   MatchRank rank;
 };
 
+// Where `call` ranks for `consortium` wanting `themes`: JudgeCall's rank without
+// writing the reasons (what ranking every candidate needs; the page is judged in full).
+MatchRank RankCall(const v1::Call& call, const Consortium& consortium,
+                   const std::vector<std::string>& themes, absl::Time now);
+
 // How `call` fits `consortium` wanting `themes` (the lead's own themes when empty), at
 // `now` (the call's state). The call is not copied into the match: the caller adds it
 // for the calls it returns.
