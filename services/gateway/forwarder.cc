@@ -17,8 +17,37 @@ bool FromBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message& messa
   return message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
 }
 
-Forwarder::Forwarder(Backends& backends, principal::Signer signer, absl::Duration call_timeout)
-    : backends_(backends), signer_(std::move(signer)), call_timeout_(call_timeout) {}
+namespace {
+
+std::string Bytes(const grpc::ByteBuffer& buffer) {
+  grpc::Slice slice;
+  if (!buffer.TrySingleSlice(&slice).ok() && !buffer.DumpToSingleSlice(&slice).ok()) return "";
+  return std::string(reinterpret_cast<const char*>(slice.begin()), slice.size());
+}
+
+// The key of an answer that may be given again to another anonymous caller: a public
+// read's, by method, language and request; empty for any other call.
+std::string AnswerKey(const ApiMethod& method, const Upstream& upstream,
+                      const grpc::ByteBuffer& request) {
+  if (upstream.caller.kind() != principal::Principal::ANONYMOUS || !method.policy.anonymous() ||
+      method.policy.scope() != type::v1::SCOPE_READ) {
+    return "";
+  }
+  std::string language;
+  for (const auto& [key, value] : upstream.metadata) {
+    if (key == "accept-language") language = value;
+  }
+  return absl::StrCat(method.path, "\n", language, "\n", Bytes(request));
+}
+
+}  // namespace
+
+Forwarder::Forwarder(Backends& backends, principal::Signer signer, absl::Duration call_timeout,
+                     AnswerCache::Options answers)
+    : backends_(backends),
+      signer_(std::move(signer)),
+      call_timeout_(call_timeout),
+      answers_(answers) {}
 
 Forwarder::~Forwarder() {
   absl::MutexLock lock(&mu_);
@@ -49,17 +78,28 @@ void Forwarder::Finished(grpc::ClientContext* context) {
   in_flight_.erase(context);
 }
 
-void Forwarder::Unary(const ApiMethod& method, std::shared_ptr<grpc::ClientContext> context,
-                      const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
-                      std::function<void(grpc::Status)> done) {
+void Forwarder::Unary(const ApiMethod& method, const Upstream& upstream,
+                      std::shared_ptr<grpc::ClientContext> context, const grpc::ByteBuffer* request,
+                      grpc::ByteBuffer* response, std::function<void(grpc::Status)> done) {
+  std::string key = answers_.enabled() ? AnswerKey(method, upstream, *request) : "";
+  if (!key.empty()) {
+    if (std::optional<std::string> answer = answers_.Find(key)) {
+      grpc::Slice slice(std::move(*answer));
+      *response = grpc::ByteBuffer(&slice, 1);
+      done(grpc::Status::OK);
+      return;
+    }
+  }
+  Prepare(method, upstream, *context);
   Track(context);
   grpc::ClientContext* raw = context.get();
   backends_.at(method.backend)
       .stub()
       .UnaryCall(raw, method.path, grpc::StubOptions(), request, response,
-                 [this, &method, context = std::move(context),
+                 [this, &method, context = std::move(context), key = std::move(key), response,
                   done = std::move(done)](grpc::Status status) {
                    Finished(context.get());
+                   if (status.ok() && !key.empty()) answers_.Keep(key, Bytes(*response));
                    done(Answer(method, status));
                  });
 }

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "common/principal/principal.h"
 #include "google/protobuf/message.h"
+#include "services/gateway/answer_cache.h"
 #include "services/gateway/api_catalog.h"
 #include "services/gateway/backends.h"
 
@@ -43,8 +44,9 @@ struct Upstream {
 
 class Forwarder {
  public:
-  // `backends` must outlive this.
-  Forwarder(Backends& backends, principal::Signer signer, absl::Duration call_timeout);
+  // `backends` must outlive this. `answers` keeps answers to anonymous public reads.
+  Forwarder(Backends& backends, principal::Signer signer, absl::Duration call_timeout,
+            AnswerCache::Options answers = {});
   // Waits until no call is in flight.
   ~Forwarder();
 
@@ -52,11 +54,13 @@ class Forwarder {
   void Prepare(const ApiMethod& method, const Upstream& upstream,
                grpc::ClientContext& context) const;
 
-  // Sends a unary call; `done` gets the backend's status (see Answer), on a gRPC thread.
-  // `request` and `response` must live until then.
-  void Unary(const ApiMethod& method, std::shared_ptr<grpc::ClientContext> context,
-             const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
-             std::function<void(grpc::Status)> done);
+  // Prepares and sends a unary call; `done` gets the backend's status (see Answer), on a
+  // gRPC thread. An anonymous public read asked again within the answer cache's time is
+  // answered from it instead, and `done` runs at once, on this thread. `request` and
+  // `response` must live until `done`.
+  void Unary(const ApiMethod& method, const Upstream& upstream,
+             std::shared_ptr<grpc::ClientContext> context, const grpc::ByteBuffer* request,
+             grpc::ByteBuffer* response, std::function<void(grpc::Status)> done);
 
   // Ties a streaming call of `method` to `reactor`, which then starts it (StartCall) and
   // must call Finished(context) from its OnDone.
@@ -81,6 +85,7 @@ class Forwarder {
   Backends& backends_;
   const principal::Signer signer_;
   const absl::Duration call_timeout_;
+  AnswerCache answers_;
   absl::Mutex mu_;
   // Weak, so that CancelAll can hold a call's context alive without holding mu_ while
   // gRPC runs the call's reactions.

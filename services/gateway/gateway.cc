@@ -85,7 +85,9 @@ absl::Status Gateway::Serve() {
                              .callee = "organisations",
                              .deadline = absl::Seconds(2)},
       signer);
-  forwarder_ = std::make_unique<Forwarder>(backends_, signer, options_.call_timeout);
+  forwarder_ =
+      std::make_unique<Forwarder>(backends_, signer, options_.call_timeout,
+                                  AnswerCache::Options{.ttl = options_.anonymous_cache_time});
   limit_workers_ = std::make_unique<server::WorkerPool>(options_.limit_workers, 4096);
   limiter_ = std::make_unique<RateLimiter>(
       *redis_, *limit_workers_, RateLimiter::Options{.key_prefix = options_.bucket_prefix});

@@ -60,6 +60,9 @@ struct GatewayOptions {
   absl::Duration key_cache_time = absl::Seconds(5);
   // The longest a unary call may take (a caller's shorter deadline wins).
   absl::Duration call_timeout = absl::Seconds(15);
+  // How long an answer to an anonymous public read is given again to the same question
+  // (see AnswerCache); zero asks the backend every time.
+  absl::Duration anonymous_cache_time = absl::Seconds(1);
   // How often the backends' health is asked.
   absl::Duration health_interval = absl::Seconds(1);
   // The largest request, in bytes, on either port.

@@ -73,12 +73,12 @@ class ProxiedCall {
     return caller;
   }
 
-  void PrepareUpstream(const Principal& caller) {
+  Upstream UpstreamOf(const Principal& caller) const {
     Upstream upstream;
     upstream.caller = caller;
     upstream.metadata = PassedOnMetadata(context_->client_metadata());
     upstream.deadline = absl::FromChrono(context_->deadline());
-    front_.forwarder().Prepare(method_, upstream, *upstream_);
+    return upstream;
   }
 
   GrpcFront& front_;
@@ -112,14 +112,14 @@ class UnaryProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
       Finish(Refused(caller.status()));
       return;
     }
-    PrepareUpstream(*caller);
-    front_.forwarder().Unary(method_, upstream_, &request_, &response_, [this](grpc::Status s) {
-      if (s.ok()) {
-        StartWriteAndFinish(&response_, grpc::WriteOptions(), s);
-      } else {
-        Finish(s);
-      }
-    });
+    front_.forwarder().Unary(method_, UpstreamOf(*caller), upstream_, &request_, &response_,
+                             [this](grpc::Status s) {
+                               if (s.ok()) {
+                                 StartWriteAndFinish(&response_, grpc::WriteOptions(), s);
+                               } else {
+                                 Finish(s);
+                               }
+                             });
   }
 
   grpc::ByteBuffer request_;
@@ -187,7 +187,7 @@ class StreamProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
       Finish(Refused(caller.status()));
       return;
     }
-    PrepareUpstream(*caller);
+    front_.forwarder().Prepare(method_, UpstreamOf(*caller), *upstream_);
     references_ = 2;  // both sides' OnDone
     front_.forwarder().PrepareStream(method_, upstream_, &backend_);
     backend_.StartWrite(&request_);

@@ -67,8 +67,8 @@ class HttpApi::UnaryCall {
                     Headers cors) {
     auto call = std::shared_ptr<UnaryCall>(
         new UnaryCall(std::move(exchange), route, std::move(request), std::move(cors)));
-    front.forwarder().Prepare(*route.method, upstream, *call->context_);
-    front.forwarder().Unary(*route.method, call->context_, &call->request_, &call->response_,
+    front.forwarder().Unary(*route.method, upstream, call->context_, &call->request_,
+                            &call->response_,
                             [call](grpc::Status status) { call->Answer(status); });
   }
 

@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
       "key_cache_time", absl::Seconds(5), "how long a key's check is trusted (revocation delay)");
   const auto& call_timeout =
       config.Duration("call_timeout", absl::Seconds(15), "the longest a unary call may take");
+  const auto& anonymous_cache_time =
+      config.Duration("anonymous_cache_time", absl::Seconds(1),
+                      "how long an answer to an anonymous public read is given again (0: never)");
   const auto& max_request_bytes =
       config.Int("max_request_bytes", 1 << 20, "the largest request body or message, in bytes");
   const auto& max_page_size =
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
                         .burst = static_cast<double>(key_burst)};
   options.key_cache_time = key_cache_time;
   options.call_timeout = call_timeout;
+  options.anonymous_cache_time = anonymous_cache_time;
   options.max_request_bytes = max_request_bytes;
   options.front.max_page_size = static_cast<int>(max_page_size);
   options.front.trust_forwarded_for = trust_forwarded_for;

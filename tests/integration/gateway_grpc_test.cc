@@ -269,6 +269,60 @@ TEST_F(GatewayGrpcTest, HealthFollowsTheBackends) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
 }
 
+// Answers to anonymous public reads, kept long enough to see which answers come from
+// where.
+class GatewayAnswerCacheTest : public GatewayGrpcTest {
+ protected:
+  static GatewayOptions LongAnswers() {
+    GatewayOptions options = GatewayStack::Unlimited();
+    options.anonymous_cache_time = absl::Minutes(5);
+    return options;
+  }
+  GatewayAnswerCacheTest() : GatewayGrpcTest(LongAnswers()) {}
+
+  std::string DisplayNameFor(const std::string& key, const std::string& name,
+                             const std::string& language = "") {
+    grpc::ClientContext context;
+    Authorise(context, key);
+    if (!language.empty()) context.AddMetadata("accept-language", language);
+    org::GetOrganisationRequest request;
+    request.set_name(name);
+    org::Organisation read;
+    const grpc::Status s = organisations_->GetOrganisation(&context, request, &read);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return read.display_name();
+  }
+};
+
+TEST_F(GatewayAnswerCacheTest, AnonymousReadersGetTheKeptAnswerCallersWithAKeyTheFreshOne) {
+  const org::Organisation kofoeds = CreateOrganisation(testing::seeds::KofoedsSkole());
+  const org::CreateApiKeyResponse key = CreateKey(kofoeds.name(), {type::v1::SCOPE_READ});
+  EXPECT_EQ(DisplayNameFor("", kofoeds.name()), "Kofoeds Skole");
+
+  grpc::ClientContext context;
+  Authorise(context, testing::kTestAdminKey);
+  org::UpdateOrganisationRequest update;
+  update.mutable_organisation()->set_name(kofoeds.name());
+  update.mutable_organisation()->set_display_name("Kofoeds Skole, Amager");
+  update.mutable_update_mask()->add_paths("display_name");
+  org::Organisation updated;
+  ASSERT_TRUE(organisations_->UpdateOrganisation(&context, update, &updated).ok());
+
+  // The same anonymous question within the cache time: the answer given before.
+  EXPECT_EQ(DisplayNameFor("", kofoeds.name()), "Kofoeds Skole");
+  // Asked in another language, or by a key, or about another resource: the backend.
+  EXPECT_EQ(DisplayNameFor("", kofoeds.name(), "da"), "Kofoeds Skole, Amager");
+  EXPECT_EQ(DisplayNameFor(key.key(), kofoeds.name()), "Kofoeds Skole, Amager");
+  // Errors are never kept: an organisation made after a NOT_FOUND is found at once.
+  grpc::ClientContext missing;
+  Authorise(missing, "");
+  org::GetOrganisationRequest request;
+  request.set_name("organisations/01aaaaaaaaaaaaaaaaaaaaaaaa");
+  org::Organisation nothing;
+  EXPECT_EQ(organisations_->GetOrganisation(&missing, request, &nothing).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 class GatewayKeyCacheTest : public GatewayGrpcTest {
  protected:
   static GatewayOptions ShortCache() {
