@@ -238,7 +238,8 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
   q.nuts_region = consortium.lead.nuts_region();
   q.kind = Organisation::Kind_Name(consortium.lead.kind());
   q.themes.assign(r.themes().begin(), r.themes().end());
-  COOPNET_ASSIGN_OR_RETURN(std::vector<Call> candidates, store_.MatchCandidates(q));
+  google::protobuf::Arena arena;
+  COOPNET_ASSIGN_OR_RETURN(std::vector<const Call*> candidates, store_.MatchCandidates(q, arena));
 
   // Every candidate is ranked; only the page's calls are judged in words.
   const std::vector<std::string> themes(r.themes().begin(), r.themes().end());
@@ -250,7 +251,7 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
   ranked.reserve(candidates.size());
   absl::Time next_change = now + kMatchTtl;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    const Call& candidate = candidates[i];
+    const Call& candidate = *candidates[i];
     const absl::Time opens = ToTime(candidate.open_time());
     next_change = std::min(next_change, opens > now ? opens : ToTime(candidate.deadline()));
     ranked.push_back({RankCall(candidate, consortium, themes, now), i});
@@ -269,7 +270,7 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
   COOPNET_ASSIGN_OR_RETURN(std::vector<Call> calls, store_.GetCalls(ids));
   for (auto it = first; it != last; ++it) {
     v1::CallMatch& match = *response.add_matches();
-    match = std::move(JudgeCall(candidates[it->candidate], consortium, themes, now).match);
+    match = std::move(JudgeCall(*candidates[it->candidate], consortium, themes, now).match);
     for (Call& c : calls) {
       if (c.name() == it->rank.name) *match.mutable_call() = std::move(c);
     }

@@ -89,7 +89,8 @@ const pg::Statement kListCalls{
 // The deadline index finds the calls still to close; the lead arrays (with '*' for
 // "any") leave out what the organisation cannot lead.
 const pg::Statement kMatchCandidates{
-    "SELECT c.id, c.kind, c.level, c.open_time, c.deadline, c.eligibility"
+    "SELECT c.id, c.kind, c.level, (extract(epoch FROM c.open_time) * 1000000)::int8,"
+    "       (extract(epoch FROM c.deadline) * 1000000)::int8, c.eligibility"
     " FROM calls c"
     " WHERE c.deadline > $1::timestamptz AND c.publish_time IS NOT NULL"
     "   AND ($2::boolean OR (c.lead_countries && ARRAY['*', $3]::text[]"
@@ -461,7 +462,8 @@ absl::StatusOr<std::vector<Call>> FundingStore::ListCalls(const CallQuery& q) {
   return ReadAll<Call>(r, &ReadCall);
 }
 
-absl::StatusOr<std::vector<Call>> FundingStore::MatchCandidates(const MatchQuery& q) {
+absl::StatusOr<std::vector<const Call*>> FundingStore::MatchCandidates(
+    const MatchQuery& q, google::protobuf::Arena& arena) {
   std::vector<std::string> regions = {"*"};
   // A call for PL6 takes an organisation in PL613: every prefix of its code.
   for (size_t length = 2; length <= q.nuts_region.size(); ++length) {
@@ -470,19 +472,25 @@ absl::StatusOr<std::vector<Call>> FundingStore::MatchCandidates(const MatchQuery
   COOPNET_ASSIGN_OR_RETURN(
       pg::Result r, pool_.Exec(kMatchCandidates, q.now, q.include_unleadable, q.country, regions,
                                q.kind, q.themes, q.kinds, q.levels));
-  std::vector<Call> calls(r.rows());
+  auto micros = [](int64_t us, google::protobuf::Timestamp& t) {
+    t.set_seconds(us / 1000000);
+    t.set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
+  };
+  std::vector<const Call*> calls;
+  calls.reserve(r.rows());
   for (int row = 0; row < r.rows(); ++row) {
-    Call& c = calls[row];
+    Call& c = *google::protobuf::Arena::CreateMessage<Call>(&arena);
     c.set_name(resource::Name(kCalls, r.GetStringView(row, 0)));
     Call::Kind kind;
     if (Call::Kind_Parse(r.GetString(row, 1), &kind)) c.set_kind(kind);
     Programme::Level level;
     if (Programme::Level_Parse(r.GetString(row, 2), &level)) c.set_level(level);
-    *c.mutable_open_time() = ToTimestamp(r.GetTime(row, 3));
-    *c.mutable_deadline() = ToTimestamp(r.GetTime(row, 4));
+    micros(r.GetInt64(row, 3), *c.mutable_open_time());
+    micros(r.GetInt64(row, 4), *c.mutable_deadline());
     // Only published calls are candidates; the time itself is not needed to judge.
     c.mutable_publish_time()->set_seconds(1);
     COOPNET_RETURN_IF_ERROR(Parse(r, row, 5, *c.mutable_eligibility()));
+    calls.push_back(&c);
   }
   return calls;
 }

@@ -17,6 +17,7 @@
 #include "common/pg/pool.h"
 #include "common/request/request.h"
 #include "coopnet/funding/v1/funding.pb.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/message.h"
 
 namespace coopnet::funding {
@@ -142,7 +143,10 @@ class FundingStore {
   absl::StatusOr<std::vector<Call>> ListCalls(const CallQuery& query);
   // Every call `query` asks for with only its name, kind, level, times and
   // eligibility: what judging needs, without the texts.
-  absl::StatusOr<std::vector<Call>> MatchCandidates(const MatchQuery& query);
+  // The candidates live on `arena`: there are thousands, each parsed and dropped per
+  // question, which the arena makes one allocation and one free.
+  absl::StatusOr<std::vector<const Call*>> MatchCandidates(const MatchQuery& query,
+                                                           google::protobuf::Arena& arena);
   absl::StatusOr<Call> EditCall(absl::string_view id, std::optional<int64_t> expected_revision,
                                 const std::optional<RequestKey>& key, const CallEdit& edit);
 
