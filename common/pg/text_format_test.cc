@@ -67,6 +67,8 @@ TEST(PgParseBytea, ReadsHex) {
   EXPECT_EQ(ParseBytea("\\x").value(), "");
   EXPECT_FALSE(ParseBytea("\\x0").ok());
   EXPECT_FALSE(ParseBytea("\\xzz").ok());
+  EXPECT_FALSE(ParseBytea("\\x0g").ok());
+  EXPECT_EQ(ParseBytea("\\xDEadBe").value(), "\xde\xad\xbe");
   EXPECT_FALSE(ParseBytea("abc").ok());
 }
 
