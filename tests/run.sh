@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, starts a throwaway PostgreSQL and Redis on free
-# ports, runs every CTest label (unit, integration, e2e, interop, fault), stops the
+# ports, runs every CTest label (unit, integration, e2e, interop, fault, deploy), stops the
 # servers and exits non-zero on any failure. Extra arguments go to ctest (-L unit, -R Pg).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
