@@ -39,7 +39,7 @@ export COOPNET_PRINCIPAL_SECRET="e2e-secret-0123456789-0123456789-abcdef"
 export COOPNET_DRAIN_TIMEOUT=5s
 
 echo "organisations: migrate and serve"
-COOPNET_PG_DSN="$COOPNET_TEST_PG_DSN dbname=$organisations_db" COOPNET_METRICS_ADDRESS= \
+COOPNET_PG_DSN="$COOPNET_TEST_PG_DSN dbname=$organisations_db" COOPNET_METRICS_ADDRESS=127.0.0.1:0 \
   COOPNET_GRPC_ADDRESS="127.0.0.1:$organisations_port" COOPNET_MIGRATE_AT_START=true \
   "$organisations" serve 2>"$work/organisations.log" &
 organisations_pid=$!

@@ -41,11 +41,11 @@ export COOPNET_PRINCIPAL_SECRET="e2e-secret-0123456789-0123456789-abcdef"
 export COOPNET_DRAIN_TIMEOUT=5s
 
 echo "organisations and events: migrate and serve"
-COOPNET_PG_DSN="$organisations_dsn" COOPNET_METRICS_ADDRESS= \
+COOPNET_PG_DSN="$organisations_dsn" COOPNET_METRICS_ADDRESS=127.0.0.1:0 \
   COOPNET_GRPC_ADDRESS="127.0.0.1:$organisations_port" COOPNET_MIGRATE_AT_START=true \
   "$organisations" serve 2>"$work/organisations.log" &
 pids+=($!)
-COOPNET_PG_DSN="$events_dsn" COOPNET_METRICS_ADDRESS= COOPNET_GRPC_ADDRESS="127.0.0.1:$events_port" \
+COOPNET_PG_DSN="$events_dsn" COOPNET_METRICS_ADDRESS=127.0.0.1:0 COOPNET_GRPC_ADDRESS="127.0.0.1:$events_port" \
   COOPNET_MIGRATE_AT_START=true COOPNET_ORGANISATIONS_ADDRESS="127.0.0.1:$organisations_port" \
   "$events" serve 2>"$work/events.log" &
 pids+=($!)
