@@ -1,144 +1,46 @@
-// fundbench: how fast MatchCalls answers over many calls, measured beside a raw gRPC
-// server in the same run.
+// fundbench: how fast MatchCalls answers over many calls.
 //
-// Starts, in this process, the organisations service and the funding service (their
-// real handlers, worker pools, Redis caches and PostgreSQL stores, each on a database of
-// its own), creates a few organisations through the API and --calls calls (default
-// 100,000) through the store: ten years of EU, national, regional and foundation calls
-// across ten countries, about one in ten still open or forthcoming. Then, one call in
-// flight at a time:
-//   - echo: an "echo" FundingService answering MatchCalls with a prepared page from
-//     memory: what gRPC alone costs here (the baseline);
-//   - match_uncached: MatchCalls for a rotating organisation (and partner), every
-//     cached match retired before each call, so each one judges its candidates afresh
-//     (profiles stay cached, as they are in a running service);
-//   - match_cached: the same questions again without retiring: what a repeat costs.
-// Prints one `scenario=... key=value ...` line per measurement with p50/p95/p99 and the
-// ratio to the baseline. Not a test: it asserts nothing, and figures depend on the
-// machine.
+//   fundbench seed --pg_dsn=... [--calls=100000]
+//     migrates the funding database and fills it through the service's store with ten
+//     years of EU, national, regional and foundation calls across ten countries, about
+//     one in ten still open or forthcoming; a database that already holds --calls or
+//     more is left as it is.
+//   fundbench match --address=HOST:PORT --principal_secret=... --directory_dsn=...
+//                   --redis_address=... [--cached]
+//     MatchCalls for organisations of the directory (an NGO and a municipality in each
+//     of the ten countries, read from the organisations database), each with a partner
+//     from another country. Uncached unless --cached: before each call the service's
+//     cached matches are retired (as a change of any call does), so each one judges its
+//     candidates afresh; profiles stay cached, as they are in a running service.
+// `match` prints one line per concurrency (--concurrency=1,16,64):
 //
-//   fundbench --pg_dsn="host=127.0.0.1 port=15432 user=postgres"
-//             --redis_address=127.0.0.1:16379 [--calls=100000] [--requests=400]
-#include <grpcpp/grpcpp.h>
-
-#include <algorithm>
-#include <atomic>
-#include <iostream>
-#include <thread>
+//   scenario=match_calls concurrency=1 qps=16 p50_us=60077 p95_us=114948 p99_us=150340
+//
+// tools/bench runs both against a stack of its own.
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/cache/cache.h"
 #include "common/config/config.h"
-#include "common/log/log.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
-#include "common/server/server.h"
-#include "common/service/service_main.h"
+#include "common/resource/resource.h"
+#include "common/status/status.h"
 #include "coopnet/funding/v1/funding.grpc.pb.h"
-#include "coopnet/organisations/v1/organisations.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
-#include "services/funding/funding_service.h"
 #include "services/funding/funding_store.h"
 #include "services/funding/registration.h"
-#include "services/organisations/organisation_store.h"
-#include "services/organisations/registration.h"
-
-extern char** environ;
+#include "tools/loadgen/measure.h"
+#include "tools/loadgen/program.h"
 
 namespace coopnet::fundbench {
 namespace {
 
 using funding::v1::Call;
 using funding::v1::MatchCallsRequest;
-using funding::v1::MatchCallsResponse;
 using google::protobuf::util::TimeUtil;
 using organisations::v1::Organisation;
-
-[[noreturn]] void Die(absl::string_view what, const absl::Status& s = absl::OkStatus()) {
-  std::cerr << "fundbench: " << what << (s.ok() ? "" : ": ") << (s.ok() ? "" : s.message())
-            << std::endl;
-  std::exit(1);
-}
-
-// MatchCalls answered from memory on gRPC's own threads: the floor under any service.
-class EchoFundingService final : public funding::v1::FundingService::CallbackService {
- public:
-  explicit EchoFundingService(MatchCallsResponse page) : page_(std::move(page)) {}
-
-  grpc::ServerUnaryReactor* MatchCalls(grpc::CallbackServerContext* context,
-                                       const MatchCallsRequest*,
-                                       MatchCallsResponse* response) override {
-    *response = page_;
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
-
- private:
-  const MatchCallsResponse page_;
-};
-
-struct Figures {
-  int64_t calls = 0;
-  int64_t errors = 0;
-  double p50_us = 0, p95_us = 0, p99_us = 0;
-  double mean_matches = 0;
-};
-
-Figures Summarise(std::vector<double> us, int64_t errors, double matches) {
-  Figures f;
-  f.calls = static_cast<int64_t>(us.size());
-  f.errors = errors;
-  if (us.empty()) return f;
-  std::sort(us.begin(), us.end());
-  auto at = [&](double q) {
-    return us[std::min(us.size() - 1, static_cast<size_t>(q * static_cast<double>(us.size())))];
-  };
-  f.p50_us = at(0.50);
-  f.p95_us = at(0.95);
-  f.p99_us = at(0.99);
-  f.mean_matches = matches / static_cast<double>(us.size());
-  return f;
-}
-
-// `requests` MatchCalls one after the other, for the organisations in turn; `before`
-// runs ahead of each (untimed).
-Figures Measure(funding::v1::FundingService::Stub& stub, const principal::Signer& signer,
-                const std::vector<MatchCallsRequest>& questions, int requests,
-                const std::function<void()>& before) {
-  std::vector<double> us;
-  int64_t errors = 0;
-  double matches = 0;
-  for (int i = 0; i < requests; ++i) {
-    before();
-    grpc::ClientContext context;
-    signer.Attach(principal::Anonymous(), context);
-    MatchCallsResponse response;
-    const absl::Time start = absl::Now();
-    grpc::Status s = stub.MatchCalls(&context, questions[i % questions.size()], &response);
-    us.push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
-    if (!s.ok()) {
-      ++errors;
-      std::cerr << "MatchCalls: " << s.error_message() << std::endl;
-    }
-    matches += response.matches_size();
-  }
-  return Summarise(std::move(us), errors, matches);
-}
-
-void Print(absl::string_view scenario, int calls, const Figures& f, const Figures* baseline) {
-  std::string line = absl::StrFormat(
-      "scenario=%s calls=%d concurrency=1 requests=%d p50_us=%.0f p95_us=%.0f p99_us=%.0f "
-      "matches_per_page=%.1f",
-      scenario, calls, f.calls, f.p50_us, f.p95_us, f.p99_us, f.mean_matches);
-  if (baseline != nullptr) {
-    absl::StrAppendFormat(&line, " baseline=echo p95_ratio=%.1f", f.p95_us / baseline->p95_us);
-  }
-  if (f.errors > 0) absl::StrAppend(&line, " errors=", f.errors);
-  std::cout << line << std::endl;
-}
 
 constexpr const char* kCountries[] = {"DK", "PL", "SE", "NO", "FI", "DE", "LT", "LV", "EE", "NL"};
 constexpr const char* kNuts[] = {"DK01", "PL61", "SE12", "NO0A", "FI1B",
@@ -200,200 +102,113 @@ Call Synthetic(int i, int count, const std::string& programme, const std::string
   return c;
 }
 
-void Seed(funding::FundingStore& store, int count, const std::string& programme,
-          const std::string& funder) {
-  const absl::Time begin = absl::Now();
-  std::atomic<int> next{0};
-  std::vector<std::thread> threads;
-  funding::CallEdit publish;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&] {
-      for (int i = next++; i < count; i = next++) {
-        Call call = Synthetic(i, count, programme, funder);
-        const google::protobuf::Timestamp published = call.publish_time();
-        absl::StatusOr<Call> created = store.CreateCall(call, std::nullopt);
-        if (!created.ok()) Die("seeding", created.status());
-        funding::CallEdit edit;
-        edit.apply = [&](const Call& stored) -> absl::StatusOr<Call> {
-          Call p = stored;
-          *p.mutable_publish_time() = published;
-          return p;
-        };
-        const std::string id(absl::StripPrefix(created->name(), "calls/"));
-        if (absl::Status s = store.EditCall(id, std::nullopt, std::nullopt, edit).status();
-            !s.ok()) {
-          Die("publishing", s);
-        }
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  std::cerr << "seeded " << count << " calls in " << absl::FormatDuration(absl::Now() - begin)
-            << std::endl;
-}
-
-// A process's worth of one service on a database of its own.
-struct Process {
-  std::unique_ptr<pg::Pool> pool;
-  std::unique_ptr<redis::Client> redis;
-  std::unique_ptr<server::Server> server;
-  std::unique_ptr<service::Context> context;
-};
-
-Process Start(const std::string& name, const std::string& dsn, const std::string& redis_address,
-              const std::vector<pg::Migration>& migrations, int workers,
-              const principal::Signer& signer, const std::string& keyspace) {
-  Process p;
-  auto pool = pg::Pool::Create({.dsn = dsn, .size = workers});
-  if (!pool.ok()) Die("pool", pool.status());
-  p.pool = *std::move(pool);
-  if (absl::Status s = pg::Migrate(*p.pool, migrations); !s.ok()) Die("migrate", s);
-  p.redis = redis::Client::Create({.address = redis_address, .pool_size = 4});
-  server::ServerOptions options;
-  options.service_name = name;
-  options.error_domain = absl::StrCat(name, ".coopnet");
-  options.listen_address = "127.0.0.1:0";
-  options.workers = workers;
-  p.server = std::make_unique<server::Server>(options, signer);
-  p.context = std::make_unique<service::Context>(*p.server, *p.pool, *p.redis, keyspace);
-  return p;
-}
-
-int Main(int argc, char** argv) {
-  config::Loader config("fundbench");
-  const auto& pg_dsn = config.String("pg_dsn", "host=127.0.0.1 port=15432 user=postgres",
-                                     "PostgreSQL server (without dbname) to make databases on");
-  const auto& redis_address = config.String("redis_address", "127.0.0.1:16379", "Redis host:port");
-  const auto& call_count = config.Int("calls", 100000, "calls to match over");
-  const auto& requests = config.Int("requests", 400, "MatchCalls per scenario");
-  const auto& workers = config.Int("workers", 8, "service workers and database connections");
-  if (absl::Status s = config.Load(argc, argv, environ); !s.ok()) Die("configuration", s);
-  if (config.HelpRequested()) return 0;
-  log::Init("fundbench", log::Level::kWarn);
-
-  const std::string suffix = absl::StrCat(getpid());
-  const std::vector<std::string> databases = {absl::StrCat("fundbench_funding_", suffix),
-                                              absl::StrCat("fundbench_orgs_", suffix)};
-  auto admin = pg::Pool::Create({.dsn = absl::StrCat(pg_dsn, " dbname=postgres"), .size = 1});
-  if (!admin.ok()) Die("PostgreSQL", admin.status());
-  auto run_admin = [&](const std::string& sql) {
-    return (*admin)->Run([&](pg::Session& s) { return s.ExecScript(sql); });
-  };
-  for (const std::string& database : databases) {
-    if (absl::Status s = run_admin(absl::StrCat("CREATE DATABASE ", database)); !s.ok()) {
-      Die("creating a database", s);
-    }
-  }
-  struct DropAtExit {
-    std::function<void()> drop;
-    ~DropAtExit() { drop(); }
-  } drop_at_exit{[&] {
-    for (const std::string& database : databases) {
-      (void)run_admin(absl::StrCat("DROP DATABASE IF EXISTS ", database, " WITH (FORCE)"));
-    }
-  }};
-
-  const principal::Signer signer("fundbench-secret-0123456789-0123456789");
-  Process orgs = Start("organisations", absl::StrCat(pg_dsn, " dbname=", databases[1]),
-                       redis_address, organisations::Migrations(), 4, signer, databases[1]);
-  if (absl::Status s = organisations::RegisterServices(*orgs.context); !s.ok()) Die("orgs", s);
-  if (absl::Status s = orgs.server->Start(); !s.ok()) Die("start organisations", s);
-
-  Process fund = Start("funding", absl::StrCat(pg_dsn, " dbname=", databases[0]), redis_address,
-                       funding::Migrations(), static_cast<int>(workers), signer, databases[0]);
-  funding::Options options;
-  options.organisations_address = absl::StrCat("127.0.0.1:", orgs.server->port());
-  options.stream = absl::StrCat("coopnet:fundbench:", suffix);
-  if (absl::Status s = funding::RegisterServices(*fund.context, options); !s.ok())
-    Die("register", s);
-  if (absl::Status s = fund.server->Start(); !s.ok()) Die("start funding", s);
-
-  // Organisations of every kind in every country, created through the API.
-  auto org_stub = organisations::v1::OrganisationService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", orgs.server->port()), grpc::InsecureChannelCredentials()));
-  std::vector<std::string> names;
-  const Organisation::Kind kinds[] = {Organisation::NGO, Organisation::MUNICIPALITY,
-                                      Organisation::ASSOCIATION, Organisation::REGIONAL_AUTHORITY};
-  for (int i = 0; i < 20; ++i) {
-    grpc::ClientContext context;
-    signer.Attach(principal::Admin(), context);
-    organisations::v1::CreateOrganisationRequest request;
-    Organisation& o = *request.mutable_organisation();
-    o.set_display_name(absl::StrCat("Organisation ", i));
-    o.set_kind(kinds[i % 4]);
-    o.set_country(kCountries[i % 10]);
-    o.set_nuts_region(absl::StrCat(kNuts[i % 10], "1").substr(0, 5));
-    o.add_working_languages("en");
-    o.add_themes(kThemes[i % 8]);
-    Organisation created;
-    grpc::Status s = org_stub->CreateOrganisation(&context, request, &created);
-    if (!s.ok()) Die(absl::StrCat("CreateOrganisation: ", s.error_message()));
-    names.push_back(created.name());
-  }
-  funding::FundingStore store(*fund.pool, options.stream);
+// Creates `count` calls of one programme through the store, 8 at a time, published
+// before they open. Their announcements are dropped from the outbox: the calls were
+// there before the services started, nobody is told of their making.
+absl::Status Seed(pg::Pool& pool, int count) {
+  COOPNET_RETURN_IF_ERROR(pg::Migrate(pool, funding::Migrations()));
+  COOPNET_ASSIGN_OR_RETURN(bool empty, loadgen::NeedsFilling(pool, "calls", count));
+  if (!empty) return absl::OkStatus();
+  funding::FundingStore store(pool, funding::Options().stream);
+  const std::string funder = resource::Name("organisations", resource::NewId());
   funding::v1::Programme programme;
-  programme.set_funder(names[0]);
+  programme.set_funder(funder);
   (*programme.mutable_title()->mutable_translations())["en"] = "Benchmark programme";
   programme.mutable_title()->set_default_language("en");
   programme.set_level(funding::v1::Programme::EU);
-  absl::StatusOr<funding::v1::Programme> stored = store.CreateProgramme(programme, std::nullopt);
-  if (!stored.ok()) Die("programme", stored.status());
-  const int calls = static_cast<int>(call_count);
-  Seed(store, calls, stored->name(), names[0]);
-  if (absl::Status s =
-          fund.pool->Run([](pg::Session& session) { return session.ExecScript("ANALYZE calls"); });
-      !s.ok()) {
-    Die("analyze", s);
-  }
+  COOPNET_ASSIGN_OR_RETURN(funding::v1::Programme stored,
+                           store.CreateProgramme(programme, std::nullopt));
+  COOPNET_RETURN_IF_ERROR(loadgen::MakeInParallel(count, 8, "calls", [&](int i) -> absl::Status {
+    const Call call = Synthetic(i, count, stored.name(), funder);
+    COOPNET_ASSIGN_OR_RETURN(Call created, store.CreateCall(call, std::nullopt));
+    funding::CallEdit publish;
+    publish.apply = [&](const Call& draft) -> absl::StatusOr<Call> {
+      Call published = draft;
+      *published.mutable_publish_time() = call.publish_time();
+      return published;
+    };
+    const std::string id(absl::StripPrefix(created.name(), "calls/"));
+    return store.EditCall(id, std::nullopt, std::nullopt, publish).status();
+  }));
+  return pool.Run([](pg::Session& session) -> absl::Status {
+    COOPNET_RETURN_IF_ERROR(session.ExecScript("DELETE FROM outbox"));
+    return session.ExecScript("VACUUM ANALYZE calls");
+  });
+}
 
+const pg::Statement kFirstOfKind{
+    "SELECT 'organisations/' || id FROM organisations WHERE country = $1 AND kind = $2"
+    " ORDER BY id LIMIT 1"};
+
+// Questions from the directory: an NGO and a municipality of each country, each with a
+// partner from the next country.
+absl::StatusOr<std::vector<MatchCallsRequest>> Questions(pg::Pool& directory) {
+  std::vector<std::string> leads;
+  for (const char* country : kCountries) {
+    for (const char* kind : {"NGO", "MUNICIPALITY"}) {
+      COOPNET_ASSIGN_OR_RETURN(pg::Result r, directory.Exec(kFirstOfKind, country, kind));
+      if (r.rows() == 1) leads.push_back(r.GetString(0, 0));
+    }
+  }
+  if (leads.size() < 3) {
+    return absl::FailedPreconditionError(
+        "the directory holds too few NGOs and municipalities in the calls' countries");
+  }
   std::vector<MatchCallsRequest> questions;
-  for (int i = 0; i < 20; ++i) {
+  for (size_t i = 0; i < leads.size(); ++i) {
     MatchCallsRequest q;
-    q.set_organisation(names[i]);
-    q.add_partners(names[(i + 3) % 20]);
+    q.set_organisation(leads[i]);
+    q.add_partners(leads[(i + 2) % leads.size()]);
     q.set_page_size(20);
     questions.push_back(q);
   }
-  auto stub = funding::v1::FundingService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", fund.server->port()), grpc::InsecureChannelCredentials()));
-  cache::Cache& matches = *fund.context->caches().front();
-  auto retire = [&] { matches.BumpGeneration("calls"); };
-  auto nothing = [] {};
-  // Warm: connections, profiles in the cache, PostgreSQL's buffers.
-  Measure(*stub, signer, questions, 40, retire);
+  return questions;
+}
 
-  MatchCallsResponse page;
-  {
-    grpc::ClientContext context;
-    signer.Attach(principal::Anonymous(), context);
-    if (!stub->MatchCalls(&context, questions[0], &page).ok()) Die("MatchCalls");
+absl::Status SeedInto(const std::string& dsn, int count) {
+  COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> pool,
+                           pg::Pool::Create({.dsn = dsn, .size = 8}));
+  return Seed(*pool, count);
+}
+
+int Main(int argc, char** argv) {
+  loadgen::Program program("fundbench", {"seed", "match"});
+  config::Loader& options = program.options();
+  const std::string& pg_dsn = options.String("pg_dsn", "", "seed: the funding database (libpq)");
+  const int64_t& call_count = options.Int("calls", 100000, "seed: calls to create");
+  const std::string& directory_dsn = options.String(
+      "directory_dsn", "", "match: the organisations database to take the questions from");
+  const std::string& redis_address = options.String(
+      "redis_address", "", "match: the service's Redis, where cached matches are retired");
+  const bool& cached = options.Bool("cached", false, "match: leave cached matches in place");
+  loadgen::Measurement measurement(options);
+  if (!program.Start(argc, argv)) return program.exit_code();
+  if (program.command() == "seed") {
+    return program.Exit(SeedInto(pg_dsn, static_cast<int>(call_count)));
   }
-  EchoFundingService echo(page);
-  grpc::ServerBuilder builder;
-  int echo_port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo_port);
-  builder.RegisterService(&echo);
-  std::unique_ptr<grpc::Server> echo_server = builder.BuildAndStart();
-  if (echo_server == nullptr) Die("echo server did not start");
-  auto echo_stub = funding::v1::FundingService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", echo_port), grpc::InsecureChannelCredentials()));
-
-  std::cout << absl::StrFormat("# fundbench: %d calls, %d workers, %d cores", calls, workers,
-                               std::thread::hardware_concurrency())
-            << std::endl;
-  Measure(*echo_stub, signer, questions, 40, nothing);
-  const Figures baseline =
-      Measure(*echo_stub, signer, questions, static_cast<int>(requests), nothing);
-  Print("echo", calls, baseline, nullptr);
-  Print("match_uncached", calls,
-        Measure(*stub, signer, questions, static_cast<int>(requests), retire), &baseline);
-  Print("match_cached", calls,
-        Measure(*stub, signer, questions, static_cast<int>(requests), nothing), &baseline);
-
-  echo_server->Shutdown();
-  fund.server->Shutdown();
-  orgs.server->Shutdown();
-  return 0;
+  absl::Status s = measurement.Check();
+  if (s.ok() && (directory_dsn.empty() || (!cached && redis_address.empty()))) {
+    s = absl::InvalidArgumentError(
+        "match needs --directory_dsn, and --redis_address unless --cached");
+  }
+  if (!s.ok()) return program.Exit(s, 2);
+  absl::StatusOr<std::unique_ptr<pg::Pool>> directory =
+      pg::Pool::Create({.dsn = directory_dsn, .size = 1});
+  absl::StatusOr<std::vector<MatchCallsRequest>> questions =
+      directory.ok() ? Questions(**directory) : directory.status();
+  if (!questions.ok()) return program.Exit(questions.status());
+  loadgen::Workload matches{.method = "/coopnet.funding.v1.FundingService/MatchCalls",
+                            .request = loadgen::Cycle(*questions),
+                            .metadata = measurement.Caller(principal::Anonymous())};
+  std::unique_ptr<redis::Client> redis;
+  std::unique_ptr<cache::Cache> calls_cache;
+  if (!cached) {
+    redis = redis::Client::Create({.address = redis_address, .pool_size = 4});
+    // The keyspace the funding process caches matches in (services/funding/registration.cc).
+    calls_cache = std::make_unique<cache::Cache>(*redis, cache::Keyspace{"funding", 1});
+    matches.before_each = [&calls_cache] { calls_cache->BumpGeneration("calls"); };
+  }
+  return measurement.Measure(matches, cached ? "match_calls_cached" : "match_calls");
 }
 
 }  // namespace

@@ -8,8 +8,6 @@
 namespace coopnet::orgbench {
 namespace {
 
-const pg::Statement kCount{"SELECT count(*) FROM organisations"};
-
 const pg::Statement kSettings{
     "SELECT name || ' = ' || current_setting(name) FROM pg_settings"
     " WHERE name IN ('server_version', 'shared_buffers', 'work_mem', 'jit',"
@@ -89,11 +87,6 @@ FROM (
 )sql"};
 
 }  // namespace
-
-absl::StatusOr<int64_t> CountOrganisations(pg::Pool& pool) {
-  COOPNET_ASSIGN_OR_RETURN(pg::Result r, pool.Exec(kCount));
-  return r.GetInt64(0, 0);
-}
 
 absl::Status InsertGenerated(pg::Pool& pool, int64_t first, int64_t count, absl::Time base) {
   std::vector<std::string> ids;

@@ -1,7 +1,6 @@
 // The benchmark's directory in PostgreSQL: organisations generated in bulk, straight into
 // the organisations service's tables (migrations applied first), from the vocabulary.
 //
-//   COOPNET_ASSIGN_OR_RETURN(int64_t rows, CountOrganisations(pool));
 //   COOPNET_RETURN_IF_ERROR(InsertGenerated(pool, /*first=*/1, /*count=*/50000, base));
 //   COOPNET_RETURN_IF_ERROR(Analyze(pool));
 #ifndef COOPNET_TOOLS_ORGBENCH_DIRECTORY_STORE_H_
@@ -17,8 +16,6 @@
 #include "common/pg/pool.h"
 
 namespace coopnet::orgbench {
-
-absl::StatusOr<int64_t> CountOrganisations(pg::Pool& pool);
 
 // Inserts organisations number `first` to `first + count - 1` in one INSERT ... SELECT:
 // organisation n is made at `base` + n milliseconds (its id is the service's id for that

@@ -1,212 +1,202 @@
-// regbench: how many registrations a second the registrations service takes, beside
-// pgbench running the same SQL shape (a conditional seat UPDATE and an INSERT in one
-// transaction) on the same PostgreSQL in the same run, then a check that nothing was
-// overbooked.
+// regbench: how many registrations a second the registrations service takes, how fast
+// it exports them, and whether anything was overbooked.
 //
-// Serves the organisations, events and registrations processes in-process (the test
-// stack) on a PostgreSQL and Redis of its own (or --pg_dsn / --redis_address), publishes
-// --events events plus one hot event, and measures, in --rounds turns of --duration for
-// pgbench and for the service each (so that both see the machine alike):
-//   - spread: --concurrency callers registering one person each for a random one of the
-//     --events events; pgbench the same with a random seat row;
-//   - hot: the same callers all registering for the one hot event; pgbench the same on
-//     one seat row;
-// then fills an event of 100 seats with 1,000 callers at once, and checks every event:
-// confirmed participants within capacity and equal to what the seat ledger says.
-// Prints one `key=value` line per measurement and the ratios to pgbench. Not a test: it
-// asserts nothing but the overbooking check, and figures depend on the machine.
+//   regbench seed --organisations_address=... --events_address=... --address=...
+//                 --principal_secret=... [--events=50] [--participants=10000]
+//     registers Kofoeds Skole as organiser and publishes, through the services, --events
+//     events and a hot one (seats enough that no run fills them, waitlist on), and an
+//     event filled with --participants participants in groups of ten, to export.
+//     Prints what the other commands take:
+//       organiser=organisations/... events=events/a,events/b,... hot_event=events/...
+//       export_event=events/...
+//   regbench register --address=... --principal_secret=... --events=events/a,...
+//     CreateRegistration of one new person at a time for a random one of --events (one
+//     event: every call for the same seat row).
+//   regbench export --address=... --principal_secret=... --event=events/...
+//     ExportRegistrations of the event's CSV, read to its end, as an administrator.
+//   regbench check --events_address=... --address=... --principal_secret=...
+//                  --organiser=organisations/... --pg_dsn=...
+//     fills an event of 100 seats with 1,000 callers at once, then checks every event in
+//     the registrations database: confirmed participants within capacity and equal to
+//     what the seat ledger says. Exit 1 when anything was overbooked.
+// The measuring commands print one line per concurrency (--concurrency=1,16,64):
 //
-//   regbench                       # own servers, 3 rounds of 5 s per side and scenario
-//   regbench --rounds=1 --duration=3s   # a quick run
+//   scenario=create_registration concurrency=16 qps=812 p50_us=18120 p95_us=30100 p99_us=41020
+//
+// pgbench runs the same SQL shape beside them: pgbench_schema.sql makes its tables,
+// pgbench_registration.sql is a registration's seat step (a conditional seat UPDATE and
+// an INSERT in one transaction), pgbench_export.sql reads what an export reads.
+// tools/bench runs all of it against a stack of its own.
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <random>
-#include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "common/config/config.h"
-#include "common/log/log.h"
 #include "common/pg/pool.h"
 #include "common/status/status.h"
-#include "tests/harness/registrations_stack.h"
+#include "coopnet/events/v1/events.grpc.pb.h"
+#include "coopnet/organisations/v1/organisations.grpc.pb.h"
+#include "coopnet/registrations/v1/registrations.grpc.pb.h"
+#include "google/protobuf/util/time_util.h"
+#include "tests/harness/event_seeds.h"
 #include "tests/harness/seeds.h"
-#include "tests/harness/servers.h"
-
-extern char** environ;
+#include "tools/cli/call.h"
+#include "tools/loadgen/measure.h"
+#include "tools/loadgen/program.h"
 
 namespace coopnet::regbench {
 namespace {
 
-using registrations::v1::Registration;
+using registrations::v1::CreateRegistrationRequest;
 using registrations::v1::RegistrationPolicy;
 
-constexpr char kDatabasePrefix[] = "regbench_";
-// Large enough that no measured run fills an event: both sides do the same work throughout.
+constexpr char kCreateRegistration[] =
+    "/coopnet.registrations.v1.RegistrationService/CreateRegistration";
+// Large enough that no measured run fills an event: the service and pgbench do the same
+// work throughout.
 constexpr int kUnfillable = 1000000;
+constexpr int kGroup = 10;
 
-[[noreturn]] void Die(absl::string_view what, const absl::Status& s = absl::OkStatus()) {
-  std::cerr << "regbench: " << what << (s.ok() ? "" : ": ") << (s.ok() ? "" : s.message())
-            << std::endl;
-  std::exit(1);
-}
+// Sync calls as an administrator, for seeding and checking.
+class Admin {
+ public:
+  explicit Admin(const std::string& secret) : signer_(secret) {}
 
-// What the callers of one or more runs saw.
-struct Figures {
-  std::vector<double> latencies_us;
-  int64_t errors = 0;
-  absl::Duration elapsed;
+  template <typename Stub, typename Request, typename Response>
+  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    Stub& stub, const Request& request, Response& response,
+                    absl::string_view what) const {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    signer_.Attach(principal::Admin(), context);
+    const grpc::Status s = (stub.*method)(&context, request, &response);
+    if (!s.ok()) return absl::UnavailableError(absl::StrCat(what, ": ", s.error_message()));
+    return absl::OkStatus();
+  }
 
-  void Add(const Figures& run) {
-    latencies_us.insert(latencies_us.end(), run.latencies_us.begin(), run.latencies_us.end());
-    errors += run.errors;
-    elapsed += run.elapsed;
-  }
-  int64_t registrations() const { return static_cast<int64_t>(latencies_us.size()); }
-  double per_second() const {
-    return static_cast<double>(latencies_us.size()) / absl::ToDoubleSeconds(elapsed);
-  }
-  double Percentile(double q) const {
-    if (latencies_us.empty()) return 0;
-    std::vector<double> sorted = latencies_us;
-    const size_t at = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
-    std::nth_element(sorted.begin(), sorted.begin() + at, sorted.end());
-    return sorted[at];
-  }
+ private:
+  principal::Signer signer_;
 };
 
-// Connections the callers share, as a gateway's few connections carry many callers.
-constexpr int kConnections = 16;
+template <typename Service>
+std::unique_ptr<typename Service::Stub> StubOf(const std::string& address) {
+  return Service::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
 
-// `callers` threads registering one new person at a time for the event `pick` chooses,
-// until `duration` has passed (once each when it is zero).
-Figures Register(testing::RegistrationsStack& stack, int callers, absl::Duration duration,
-                 const std::function<std::string(std::mt19937&)>& pick) {
-  std::fprintf(stderr, "regbench: %d callers registering for %s\n", callers,
-               absl::FormatDuration(duration).c_str());
+// The Copenhagen info meeting `days_ahead` days from now, created, published, and open
+// for registration with `policy`.
+absl::StatusOr<std::string> PublishMeeting(const Admin& admin,
+                                           events::v1::EventService::Stub& events,
+                                           registrations::v1::RegistrationService::Stub& desk,
+                                           const std::string& organiser, int days_ahead,
+                                           const RegistrationPolicy& policy) {
+  using google::protobuf::util::TimeUtil;
+  events::v1::CreateEventRequest create;
+  *create.mutable_event() = testing::seeds::CopenhagenInfoMeeting(organiser);
+  const absl::Time start = absl::Now() + absl::Hours(24 * days_ahead);
+  *create.mutable_event()->mutable_start_time() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(start));
+  *create.mutable_event()->mutable_end_time() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(start + absl::Hours(2)));
+  events::v1::Event created;
+  COOPNET_RETURN_IF_ERROR(admin.Call(&events::v1::EventService::Stub::CreateEvent, events, create,
+                                     created, "CreateEvent"));
+  events::v1::PublishEventRequest publish;
+  publish.set_name(created.name());
+  events::v1::Event published;
+  COOPNET_RETURN_IF_ERROR(admin.Call(&events::v1::EventService::Stub::PublishEvent, events, publish,
+                                     published, "PublishEvent"));
+  registrations::v1::UpdateRegistrationPolicyRequest update;
+  *update.mutable_policy() = policy;
+  update.mutable_policy()->set_name(absl::StrCat(created.name(), "/registrationPolicy"));
+  // Every field. Built as a std::string: GCC 12 warns falsely (-Wrestrict) about
+  // add_paths("*") once inlined here.
+  update.mutable_update_mask()->mutable_paths()->Add(std::string(1, '*'));
+  RegistrationPolicy updated;
+  COOPNET_RETURN_IF_ERROR(
+      admin.Call(&registrations::v1::RegistrationService::Stub::UpdateRegistrationPolicy, desk,
+                 update, updated, "UpdateRegistrationPolicy"));
+  return created.name();
+}
+
+// Registrations of new people (a group of `group_size` each), each for one of `events`
+// scattered by call number; every address is new, across runs and processes.
+loadgen::RequestSource Registrations(std::vector<std::string> events, int group_size) {
   static std::atomic<int64_t> people{0};
-  std::vector<std::unique_ptr<registrations::v1::RegistrationService::Stub>> stubs;
-  for (int i = 0; i < std::min(callers, kConnections); ++i) stubs.push_back(stack.NewClient());
-  std::vector<std::vector<double>> latencies(callers);
-  std::atomic<int64_t> errors{0};
-  const absl::Time begin = absl::Now();
-  const absl::Time end = begin + duration;
-  const bool once = duration == absl::ZeroDuration();
-  std::vector<std::thread> threads;
-  for (int c = 0; c < callers; ++c) {
-    threads.emplace_back([&, c] {
-      registrations::v1::RegistrationService::Stub& stub = *stubs[c % stubs.size()];
-      std::mt19937 random(c);
-      for (int n = 0; once ? n < 1 : absl::Now() < end; ++n) {
-        registrations::v1::CreateRegistrationRequest request;
-        request.set_parent(pick(random));
-        Registration& r = *request.mutable_registration();
-        r.set_organisation_name("Foreningen Grøn Hverdag");
-        r.set_organisation_country("DK");
-        registrations::v1::Participant& p = *r.add_participants();
-        p.set_given_name("Mette");
-        p.set_family_name("Holm");
-        p.set_email(absl::StrCat("p", people.fetch_add(1), "@bench.example"));
-        grpc::ClientContext context;
-        testing::RegistrationsStack::Sign(context, principal::Anonymous());
-        Registration made;
-        const absl::Time start = absl::Now();
-        const grpc::Status s = stub.CreateRegistration(&context, request, &made);
-        if (s.ok()) {
-          latencies[c].push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
-        } else if (errors.fetch_add(1) < 3) {
-          std::cerr << "regbench: " << s.error_message() << "\n";
-        }
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  Figures f;
-  for (const std::vector<double>& l : latencies) {
-    f.latencies_us.insert(f.latencies_us.end(), l.begin(), l.end());
-  }
-  f.errors = errors.load();
-  f.elapsed = absl::Now() - begin;
-  return f;
-}
-
-// The same transaction as a registration's seat step, for pgbench: the seat row of
-// `event` taken if it has room, and the registration inserted, committed together.
-std::string PgbenchScript(const std::string& event) {
-  return absl::StrCat(
-      "\\set event ", event,
-      "\n\\set n random(1, 2000000000)\n"
-      "BEGIN;\n"
-      "UPDATE seats SET taken = taken + 1 WHERE event_id = :event AND taken < capacity;\n"
-      "INSERT INTO registrations (event_id, email)"
-      " VALUES (:event, 'p' || :client_id || '.' || :n || '@bench.example');\n"
-      "END;\n");
-}
-
-// pgbench's transactions a second for `script`, or why it could not say.
-absl::StatusOr<double> Pgbench(const std::string& pgbench, const std::string& dsn,
-                               const std::string& script, int clients, absl::Duration duration) {
-  std::fprintf(stderr, "regbench: pgbench with %d clients for %s\n", clients,
-               absl::FormatDuration(duration).c_str());
-  char path[] = "/tmp/regbench-XXXXXX.sql";
-  const int fd = mkstemps(path, 4);
-  if (fd < 0) return absl::InternalError("cannot write the pgbench script");
-  close(fd);
-  std::ofstream(path) << script;
-  const std::string command = absl::StrCat(pgbench, " -n -M prepared -c ", clients, " -j 2 -T ",
-                                           std::max<int64_t>(1, absl::ToInt64Seconds(duration)),
-                                           " -f ", path, " '", dsn, "' 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buffer[512];
-  while (pipe != nullptr && fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-  const int exit = pipe != nullptr ? pclose(pipe) : -1;
-  unlink(path);
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    double tps = 0;
-    if (absl::ConsumePrefix(&line, "tps = ") &&
-        absl::SimpleAtod(line.substr(0, line.find(' ')), &tps)) {
-      return tps;
+  const std::string prefix =
+      absl::StrCat("p", absl::ToUnixSeconds(absl::Now()), "-", getpid(), "-");
+  return [events = std::move(events), group_size, prefix](int64_t n) {
+    CreateRegistrationRequest request;
+    // Knuth's multiplicative hash: neighbouring calls go to unrelated events.
+    request.set_parent(events[(static_cast<uint64_t>(n) * 2654435761u) % events.size()]);
+    registrations::v1::Registration& r = *request.mutable_registration();
+    r.set_organisation_name("Foreningen Grøn Hverdag");
+    r.set_organisation_country("DK");
+    for (int i = 0; i < group_size; ++i) {
+      registrations::v1::Participant& p = *r.add_participants();
+      p.set_given_name("Mette");
+      p.set_family_name("Holm");
+      p.set_email(absl::StrCat(prefix, people.fetch_add(1), "@bench.example"));
     }
-  }
-  return absl::InternalError(absl::StrCat("pgbench failed (exit ", exit, "): ", out));
+    return cli::ToBuffer(request);
+  };
 }
 
-// Runs pgbench with `script` and the service's callers with `pick` in turns, `rounds`
-// times each, so that both see the same machine (others' load comes and goes), and
-// prints the totals: registrations a second, pgbench's transactions a second, the ratio.
-absl::Status Compare(absl::string_view scenario, testing::RegistrationsStack& stack,
-                     const std::string& pgbench, const std::string& baseline,
-                     const std::string& script, int callers, int rounds, absl::Duration duration,
-                     const std::function<std::string(std::mt19937&)>& pick, double goal) {
-  Figures service;
-  double pgbench_transactions = 0;
-  const int64_t batches_before = stack.process().desk->batches();
-  for (int round = 0; round < rounds; ++round) {
-    COOPNET_ASSIGN_OR_RETURN(double tps, Pgbench(pgbench, baseline, script, callers, duration));
-    pgbench_transactions += tps * absl::ToDoubleSeconds(duration);
-    service.Add(Register(stack, callers, duration, pick));
+struct Stack {
+  std::string organisations_address;
+  std::string events_address;
+  std::string registrations_address;
+  std::string secret;
+};
+
+absl::Status Seed(const Stack& stack, int spread, int participants) {
+  const Admin admin(stack.secret);
+  auto organisations = StubOf<organisations::v1::OrganisationService>(stack.organisations_address);
+  auto events = StubOf<events::v1::EventService>(stack.events_address);
+  auto desk = StubOf<registrations::v1::RegistrationService>(stack.registrations_address);
+  organisations::v1::CreateOrganisationRequest create;
+  *create.mutable_organisation() = testing::seeds::KofoedsSkole();
+  organisations::v1::Organisation organiser;
+  COOPNET_RETURN_IF_ERROR(
+      admin.Call(&organisations::v1::OrganisationService::Stub::CreateOrganisation, *organisations,
+                 create, organiser, "CreateOrganisation"));
+  RegistrationPolicy open;
+  open.set_capacity(kUnfillable);
+  open.set_waitlist_enabled(true);
+  std::vector<std::string> spread_events;
+  for (int i = 0; i < spread; ++i) {
+    COOPNET_ASSIGN_OR_RETURN(std::string event,
+                             PublishMeeting(admin, *events, *desk, organiser.name(), 30 + i, open));
+    spread_events.push_back(event);
   }
-  const double pgbench_tps = pgbench_transactions / (rounds * absl::ToDoubleSeconds(duration));
-  const double ratio = pgbench_tps > 0 ? service.per_second() / pgbench_tps : 0;
-  const int64_t batches = stack.process().desk->batches() - batches_before;
-  std::printf(
-      "scenario=%s concurrency=%d rounds=%d registrations=%lld errors=%lld "
-      "registrations_per_s=%.0f p50_us=%.0f p99_us=%.0f registrations_per_batch=%.1f "
-      "pgbench_tps=%.0f ratio=%.2f goal=%.1f %s\n",
-      std::string(scenario).c_str(), callers, rounds,
-      static_cast<long long>(service.registrations()), static_cast<long long>(service.errors),
-      service.per_second(), service.Percentile(0.5), service.Percentile(0.99),
-      batches > 0 ? static_cast<double>(service.registrations()) / batches : 0, pgbench_tps, ratio,
-      goal, ratio >= goal ? "met" : "missed");
-  std::fflush(stdout);
+  COOPNET_ASSIGN_OR_RETURN(std::string hot,
+                           PublishMeeting(admin, *events, *desk, organiser.name(), 29, open));
+  COOPNET_ASSIGN_OR_RETURN(std::string exported,
+                           PublishMeeting(admin, *events, *desk, organiser.name(), 28, open));
+
+  // The event to export, filled by 16 callers.
+  const loadgen::Workload fill{
+      .method = kCreateRegistration,
+      .request = Registrations({exported}, kGroup),
+      .metadata = loadgen::SignedCaller(stack.secret, principal::Anonymous("192.0.2.44"))};
+  const loadgen::Figures filled =
+      loadgen::Run(loadgen::Channels(stack.registrations_address, 4), fill,
+                   {.concurrency = 16,
+                    .duration = absl::InfiniteDuration(),
+                    .calls = (participants + kGroup - 1) / kGroup});
+  if (filled.errors > 0) {
+    return absl::UnavailableError(absl::StrCat("filling the event to export: ", filled.errors,
+                                               " registrations failed, the "
+                                               "first with ",
+                                               filled.first_error));
+  }
+  std::printf("organiser=%s\nevents=%s\nhot_event=%s\nexport_event=%s\n", organiser.name().c_str(),
+              absl::StrJoin(spread_events, ",").c_str(), hot.c_str(), exported.c_str());
   return absl::OkStatus();
 }
 
@@ -233,129 +223,97 @@ absl::StatusOr<std::vector<std::string>> Overbooked(pg::Pool& pool) {
   return broken;
 }
 
-std::string DatabaseDsn(const std::string& server, absl::string_view name) {
-  return absl::StrCat(server, " dbname=", kDatabasePrefix, name);
-}
-
-absl::Status CreateDatabases(const std::string& server) {
-  COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> admin,
-                           pg::Pool::Create({.dsn = server + " dbname=postgres", .size = 1}));
-  COOPNET_RETURN_IF_ERROR(admin->Run([](pg::Session& session) -> absl::Status {
-    for (const char* name : {"organisations", "events", "registrations", "pgbench"}) {
-      COOPNET_RETURN_IF_ERROR(session.ExecScript(
-          absl::StrCat("DROP DATABASE IF EXISTS ", kDatabasePrefix, name, " WITH (FORCE)")));
-      COOPNET_RETURN_IF_ERROR(
-          session.ExecScript(absl::StrCat("CREATE DATABASE ", kDatabasePrefix, name)));
-    }
-    return absl::OkStatus();
-  }));
-  COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> baseline,
-                           pg::Pool::Create({.dsn = DatabaseDsn(server, "pgbench"), .size = 1}));
-  return baseline->Run([](pg::Session& session) {
-    return session.ExecScript(
-        absl::StrCat("CREATE TABLE seats (event_id int PRIMARY KEY, capacity int NOT NULL,"
-                     " taken int NOT NULL DEFAULT 0);"
-                     "CREATE TABLE registrations (id bigserial PRIMARY KEY, event_id int NOT NULL,"
-                     " email text NOT NULL, create_time timestamptz NOT NULL DEFAULT now());"
-                     "INSERT INTO seats SELECT g, ",
-                     kUnfillable, ", 0 FROM generate_series(0, 50) AS g;"));
-  });
-}
-
-int Main(int argc, char** argv) {
-  config::Loader loader("regbench");
-  const std::string& pg_dsn = loader.String(
-      "pg_dsn", "", "PostgreSQL server (libpq, without dbname); empty starts one of its own");
-  const std::string& redis_address =
-      loader.String("redis_address", "", "Redis host:port; empty starts one of its own");
-  const absl::Duration& duration =
-      loader.Duration("duration", absl::Seconds(5), "how long each run lasts");
-  const int64_t& rounds =
-      loader.Int("rounds", 3, "runs of pgbench and of the service, in turns, per scenario");
-  const int64_t& callers = loader.Int("concurrency", 16, "calls in flight in each run");
-  const int64_t& spread = loader.Int("events", 50, "events the spread run registers for");
-  const int64_t& pool_size = loader.Int(
-      "pg_pool_size", 8, "database connections and workers of the registrations process");
-  const std::string& pgbench = loader.String("pgbench", "pgbench", "the pgbench program");
-  if (absl::Status s = loader.Load(argc, argv, environ); !s.ok()) {
-    std::cerr << s.message() << "\n";
-    return 2;
-  }
-  if (loader.HelpRequested()) return 0;
-  if (spread < 1 || spread > 50) Die("--events must be 1 to 50");
-  // A log line per call would measure the logger.
-  log::Init("regbench", log::Level::kWarn);
-
-  std::unique_ptr<testing::PostgresServer> own_postgres;
-  std::string server = pg_dsn;
-  if (server.empty()) {
-    std::fprintf(stderr, "regbench: starting PostgreSQL and Redis\n");
-    own_postgres = std::make_unique<testing::PostgresServer>();
-    server = own_postgres->dsn("");
-  }
-  if (absl::Status s = CreateDatabases(server); !s.ok()) Die("creating the databases", s);
-  std::unique_ptr<testing::RedisServer> own_redis;
-  std::string redis = redis_address;
-  if (redis.empty()) {
-    own_redis = std::make_unique<testing::RedisServer>();
-    redis = own_redis->address();
-  }
-  testing::RegistrationsStack stack(
-      DatabaseDsn(server, "organisations"), DatabaseDsn(server, "events"),
-      DatabaseDsn(server, "registrations"), redis,
-      {.workers = static_cast<int>(pool_size), .queue_capacity = 4096});
-
-  const std::string organiser = stack.CreateOrganisation(testing::seeds::KofoedsSkole());
-  RegistrationPolicy open;
-  open.set_capacity(kUnfillable);
-  open.set_waitlist_enabled(true);
-  std::vector<std::string> events;
-  for (int i = 0; i <= spread; ++i) {
-    events.push_back(stack.PublishMeeting(organiser, 30 + i));
-    stack.SetPolicy(events.back(), open);
-  }
-  const std::string hot = events.back();
-  events.pop_back();
-  const int concurrency = static_cast<int>(callers);
-  const std::string baseline = DatabaseDsn(server, "pgbench");
-
-  // A short warm-up fills the caches (events, prepared statements) before measuring.
-  Register(stack, 2, absl::Seconds(1),
-           [&](std::mt19937& random) { return events[random() % events.size()]; });
-  absl::Status s = Compare(
-      absl::StrCat("spread_", spread, "_events"), stack, pgbench, baseline,
-      PgbenchScript(absl::StrCat("random(1, ", spread, ")")), concurrency, static_cast<int>(rounds),
-      duration, [&](std::mt19937& random) { return events[random() % events.size()]; }, 0.5);
-  if (s.ok()) {
-    s = Compare(
-        "hot_event", stack, pgbench, baseline, PgbenchScript("0"), concurrency,
-        static_cast<int>(rounds), duration, [&](std::mt19937&) { return hot; }, 1.0);
-  }
-  if (!s.ok()) Die("pgbench", s);
-
-  // A full house: 1,000 callers at once for 100 seats.
+// A full house: 1,000 callers at once for 100 seats; then every event checked.
+absl::StatusOr<bool> Check(const Stack& stack, const std::string& organiser,
+                           const std::string& dsn) {
+  const Admin admin(stack.secret);
+  auto events = StubOf<events::v1::EventService>(stack.events_address);
+  auto desk = StubOf<registrations::v1::RegistrationService>(stack.registrations_address);
   RegistrationPolicy small;
   small.set_capacity(100);
   small.set_waitlist_enabled(true);
-  const std::string full = stack.PublishMeeting(organiser, 90);
-  stack.SetPolicy(full, small);
-  Register(stack, 1000, absl::ZeroDuration(), [&](std::mt19937&) { return full; });
-  {
-    grpc::ClientContext context;
-    testing::RegistrationsStack::Sign(context, principal::Admin());
-    registrations::v1::GetRegistrationPolicyRequest request;
-    request.set_name(full + "/registrationPolicy");
-    RegistrationPolicy policy;
-    const grpc::Status s = stack.Stub()->GetRegistrationPolicy(&context, request, &policy);
-    if (!s.ok()) Die(s.error_message());
-    std::printf("check=full_house callers=1000 seats=100 confirmed=%d waitlisted=%d\n",
-                policy.seats().confirmed(), policy.seats().waitlisted());
-  }
+  COOPNET_ASSIGN_OR_RETURN(std::string full,
+                           PublishMeeting(admin, *events, *desk, organiser, 90, small));
+  const loadgen::Workload rush{
+      .method = kCreateRegistration,
+      .request = Registrations({full}, 1),
+      .metadata = loadgen::SignedCaller(stack.secret, principal::Anonymous("192.0.2.45"))};
+  const loadgen::Figures rushed =
+      loadgen::Run(loadgen::Channels(stack.registrations_address, 4), rush,
+                   {.concurrency = 1000, .duration = absl::InfiniteDuration(), .calls = 1000});
+  registrations::v1::GetRegistrationPolicyRequest get;
+  get.set_name(absl::StrCat(full, "/registrationPolicy"));
+  RegistrationPolicy policy;
+  COOPNET_RETURN_IF_ERROR(
+      admin.Call(&registrations::v1::RegistrationService::Stub::GetRegistrationPolicy, *desk, get,
+                 policy, "GetRegistrationPolicy"));
+  std::printf(
+      "check=full_house callers=1000 seats=100 answered=%lld refused=%lld confirmed=%d "
+      "waitlisted=%d\n",
+      static_cast<long long>(rushed.calls), static_cast<long long>(rushed.errors),
+      policy.seats().confirmed(), policy.seats().waitlisted());
+  if (rushed.errors > 0)
+    std::fprintf(stderr, "regbench: first refusal: %s\n", rushed.first_error.c_str());
+  COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> pool,
+                           pg::Pool::Create({.dsn = dsn, .size = 1}));
+  COOPNET_ASSIGN_OR_RETURN(std::vector<std::string> broken, Overbooked(*pool));
+  for (const std::string& event : broken) std::printf("overbooked %s\n", event.c_str());
+  return broken.empty() && policy.seats().confirmed() <= 100;
+}
 
-  absl::StatusOr<std::vector<std::string>> broken = Overbooked(stack.pool());
-  if (!broken.ok()) Die("checking for overbooking", broken.status());
-  for (const std::string& event : *broken) std::printf("overbooked %s\n", event.c_str());
-  return broken->empty() ? 0 : 1;
+int Main(int argc, char** argv) {
+  loadgen::Program program("regbench", {"seed", "register", "export", "check"});
+  config::Loader& options = program.options();
+  const std::string& organisations_address =
+      options.String("organisations_address", "", "seed: the organisations process");
+  const std::string& events_address =
+      options.String("events_address", "", "seed, check: the events process");
+  const int64_t& spread = options.Int("events", 50, "seed: events to spread registrations over");
+  const int64_t& participants =
+      options.Int("participants", 10000, "seed: participants of the event to export");
+  const std::string& event_list = options.String(
+      "event", "", "register: the events to register for, comma-separated; export: the event");
+  const std::string& organiser = options.String("organiser", "", "check: the events' organiser");
+  const std::string& pg_dsn = options.String("pg_dsn", "", "check: the registrations database");
+  loadgen::Measurement measurement(options);
+  if (!program.Start(argc, argv)) return program.exit_code();
+  absl::Status s = measurement.Check();
+  if (s.ok() && measurement.principal_secret().empty()) {
+    s = absl::InvalidArgumentError("--principal_secret is required");
+  }
+  if (!s.ok()) return program.Exit(s, 2);
+  const Stack stack{.organisations_address = organisations_address,
+                    .events_address = events_address,
+                    .registrations_address = measurement.address(),
+                    .secret = measurement.principal_secret()};
+  const std::string& command = program.command();
+  if (command == "seed") {
+    return program.Exit(Seed(stack, static_cast<int>(spread), static_cast<int>(participants)));
+  }
+  if (command == "check") {
+    absl::StatusOr<bool> held = Check(stack, organiser, pg_dsn);
+    if (!held.ok()) return program.Exit(held.status());
+    return *held ? 0 : 1;
+  }
+  const std::vector<std::string> events = absl::StrSplit(event_list, ',', absl::SkipEmpty());
+  if (events.empty()) {
+    return program.Exit(absl::InvalidArgumentError(absl::StrCat(command, " needs --event")), 2);
+  }
+  if (command == "register") {
+    loadgen::Workload registrations{
+        .method = kCreateRegistration,
+        .request = Registrations(events, 1),
+        .metadata = measurement.Caller(principal::Anonymous("192.0.2.46"))};
+    return measurement.Measure(registrations, "create_registration");
+  }
+  registrations::v1::ExportRegistrationsRequest request;
+  request.set_parent(events[0]);
+  loadgen::Workload exports{
+      .method = "/coopnet.registrations.v1.RegistrationService/ExportRegistrations",
+      .server_streaming = true,
+      .request = loadgen::Cycle(std::vector{request}),
+      .metadata = measurement.Caller(principal::Admin())};
+  return measurement.Measure(exports, "export_registrations");
 }
 
 }  // namespace
