@@ -273,13 +273,18 @@ void JudgeAmounts(const v1::Call& call, const v1::Application& a, Verdicts& out)
   });
 }
 
+// The verdicts on who the consortium is: its lead, its partners, its size.
+void JudgeMembers(const v1::Eligibility& e, const Consortium& c, Verdicts& out) {
+  JudgeLead(e, c.lead, out);
+  JudgePartners(e, c, out);
+  JudgeSize(e, c, out);
+}
+
 // The verdicts on `call` for `consortium` wanting `themes`, and its place in MatchCalls.
 MatchRank Judge(const v1::Call& call, const Consortium& consortium,
                 const std::vector<std::string>& themes, absl::Time now, Verdicts& verdicts) {
   const v1::Eligibility& e = call.eligibility();
-  JudgeLead(e, consortium.lead, verdicts);
-  JudgePartners(e, consortium, verdicts);
-  JudgeSize(e, consortium, verdicts);
+  JudgeMembers(e, consortium, verdicts);
   MatchRank rank;
   rank.shared_themes =
       JudgeThemes(e, themes.empty() ? Strings(consortium.lead.themes()) : themes, verdicts);
@@ -296,9 +301,7 @@ MatchRank Judge(const v1::Call& call, const Consortium& consortium,
 
 std::vector<Reason> JudgeConsortium(const v1::Eligibility& e, const Consortium& c) {
   Verdicts verdicts(/*explain=*/true);
-  JudgeLead(e, c.lead, verdicts);
-  JudgePartners(e, c, verdicts);
-  JudgeSize(e, c, verdicts);
+  JudgeMembers(e, c, verdicts);
   return std::move(verdicts.reasons());
 }
 
@@ -311,9 +314,7 @@ bool CanLead(const v1::Eligibility& e, const Organisation& lead) {
 std::vector<Reason> JudgeApplication(const v1::Call& call, const v1::Application& application,
                                      const Consortium& consortium) {
   Verdicts verdicts(/*explain=*/true);
-  JudgeLead(call.eligibility(), consortium.lead, verdicts);
-  JudgePartners(call.eligibility(), consortium, verdicts);
-  JudgeSize(call.eligibility(), consortium, verdicts);
+  JudgeMembers(call.eligibility(), consortium, verdicts);
   std::vector<std::string> language;
   if (!application.language().empty()) language.push_back(application.language());
   JudgeLanguages(call.eligibility(), language, "the application is in", verdicts);

@@ -6,24 +6,7 @@
 
 namespace coopnet::gateway {
 
-grpc::ByteBuffer ToBuffer(const google::protobuf::Message& message) {
-  grpc::Slice slice(message.SerializeAsString());
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-bool FromBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
-  grpc::Slice slice;
-  if (!buffer.TrySingleSlice(&slice).ok() && !buffer.DumpToSingleSlice(&slice).ok()) return false;
-  return message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
-}
-
 namespace {
-
-std::string Bytes(const grpc::ByteBuffer& buffer) {
-  grpc::Slice slice;
-  if (!buffer.TrySingleSlice(&slice).ok() && !buffer.DumpToSingleSlice(&slice).ok()) return "";
-  return std::string(reinterpret_cast<const char*>(slice.begin()), slice.size());
-}
 
 // The key of an answer that may be given again to another anonymous caller: a public
 // read's, by method, language and request; empty for any other call.
@@ -37,7 +20,7 @@ std::string AnswerKey(const ApiMethod& method, const Upstream& upstream,
   for (const auto& [key, value] : upstream.metadata) {
     if (key == "accept-language") language = value;
   }
-  return absl::StrCat(method.path, "\n", language, "\n", Bytes(request));
+  return absl::StrCat(method.path, "\n", language, "\n", client::BytesOf(request).value_or(""));
 }
 
 }  // namespace
@@ -99,7 +82,11 @@ void Forwarder::Unary(const ApiMethod& method, const Upstream& upstream,
                  [this, &method, context = std::move(context), key = std::move(key), response,
                   done = std::move(done)](grpc::Status status) {
                    Finished(context.get());
-                   if (status.ok() && !key.empty()) answers_.Keep(key, Bytes(*response));
+                   if (status.ok() && !key.empty()) {
+                     if (std::optional<std::string> bytes = client::BytesOf(*response)) {
+                       answers_.Keep(key, *std::move(bytes));
+                     }
+                   }
                    done(Answer(method, status));
                  });
 }

@@ -26,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/client/byte_buffer.h"
 #include "common/principal/principal.h"
 #include "google/protobuf/message.h"
 #include "services/gateway/answer_cache.h"
@@ -94,9 +95,8 @@ class Forwarder {
   bool cancelling_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// A message as the bytes gRPC sends, and back; false when `buffer` does not parse.
-grpc::ByteBuffer ToBuffer(const google::protobuf::Message& message);
-bool FromBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message& message);
+using client::FromBuffer;
+using client::ToBuffer;
 
 }  // namespace coopnet::gateway
 

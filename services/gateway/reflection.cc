@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/client/byte_buffer.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/message.h"
@@ -60,13 +61,12 @@ class ReflectionReactor final : public grpc::ServerGenericBidiReactor {
       Finish(grpc::Status::OK);
       return;
     }
-    grpc::Slice slice;
-    if (!request_.TrySingleSlice(&slice).ok() && !request_.DumpToSingleSlice(&slice).ok()) {
+    const std::optional<std::string> request = client::BytesOf(request_);
+    if (!request) {
       Finish(grpc::Status(grpc::StatusCode::INTERNAL, "cannot read the request"));
       return;
     }
-    absl::StatusOr<std::string> answer = reflection_.Answer(
-        absl::string_view(reinterpret_cast<const char*>(slice.begin()), slice.size()));
+    absl::StatusOr<std::string> answer = reflection_.Answer(*request);
     if (!answer.ok()) {
       Finish(
           grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(answer.status().message())));

@@ -109,34 +109,20 @@ std::optional<v1::RegistrationChange> DecodeChange(const outbox::StreamEntry& en
 
 namespace {
 
-// `events/{event}` of the registrations a change is about.
+// `events/{event}` of the registrations a change is about: the event of a notice, or of
+// the registration every other domain event carries.
 std::string EventOf(const v1::RegistrationChange& change) {
-  const Registration* registration = nullptr;
-  switch (change.change_case()) {
-    case v1::RegistrationChange::kConfirmed:
-      registration = &change.confirmed().registration();
-      break;
-    case v1::RegistrationChange::kWaitlisted:
-      registration = &change.waitlisted().registration();
-      break;
-    case v1::RegistrationChange::kPromoted:
-      registration = &change.promoted().registration();
-      break;
-    case v1::RegistrationChange::kCancelled:
-      registration = &change.cancelled().registration();
-      break;
-    case v1::RegistrationChange::kPendingApproval:
-      registration = &change.pending_approval().registration();
-      break;
-    case v1::RegistrationChange::kRejected:
-      registration = &change.rejected().registration();
-      break;
-    case v1::RegistrationChange::kRescheduled:
-      return change.rescheduled().event();
-    default:
-      return "";
-  }
-  const std::string& name = registration->name();
+  if (change.has_rescheduled()) return change.rescheduled().event();
+  const google::protobuf::FieldDescriptor* kind = change.GetReflection()->GetOneofFieldDescriptor(
+      change, v1::RegistrationChange::descriptor()->FindOneofByName("change"));
+  if (kind == nullptr) return "";
+  const google::protobuf::Message& domain_event = change.GetReflection()->GetMessage(change, kind);
+  const google::protobuf::FieldDescriptor* field =
+      domain_event.GetDescriptor()->FindFieldByName("registration");
+  if (field == nullptr) return "";
+  const auto& registration = static_cast<const Registration&>(
+      domain_event.GetReflection()->GetMessage(domain_event, field));
+  const std::string& name = registration.name();
   return name.substr(0, name.find("/registrations/"));
 }
 

@@ -42,18 +42,6 @@ principal::Principal Caller() {
 
 }  // namespace
 
-grpc::ByteBuffer ToBuffer(const Message& message) {
-  std::string bytes = message.SerializeAsString();
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-bool FromBuffer(const grpc::ByteBuffer& buffer, Message& message) {
-  grpc::Slice slice;
-  if (!buffer.TrySingleSlice(&slice).ok() && !buffer.DumpToSingleSlice(&slice).ok()) return false;
-  return message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()));
-}
-
 bool AttachCaller(grpc::ClientContext& context) {
   if (const char* key = std::getenv("COOPNET_API_KEY"); key != nullptr && *key != '\0') {
     context.AddMetadata("authorization", std::string("Bearer ") + key);

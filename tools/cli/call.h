@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/client/byte_buffer.h"
 #include "google/protobuf/message.h"
 
 namespace coopnet::cli {
@@ -29,9 +30,8 @@ bool AttachCaller(grpc::ClientContext& context);
 CallResult CallJson(grpc::Channel& channel, const std::string& method,
                     const std::string& json_request, absl::Duration timeout = absl::Seconds(10));
 
-// A message as gRPC's bytes, and back (false when the bytes do not parse as `message`).
-grpc::ByteBuffer ToBuffer(const google::protobuf::Message& message);
-bool FromBuffer(const grpc::ByteBuffer& buffer, google::protobuf::Message& message);
+using client::FromBuffer;
+using client::ToBuffer;
 
 // The status as the JSON of its google.rpc.Status details, or "CODE: message".
 std::string DescribeError(const grpc::Status& status);
