@@ -192,6 +192,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnRead(beast::error_code ec) {
+    started_ = absl::Now();
+    // The request line, as far as it was read: a refused request is logged by it too.
+    const auto& header = parser_->get();
+    method_ = std::string(header.method_string());
+    path_ = std::string(header.target().substr(0, header.target().find('?')));
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
       Send(TransportError(413, grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -231,9 +236,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     request.body = std::move(message.body());
     request.peer_address = peer_;
-    started_ = absl::Now();
-    method_ = request.method;
-    path_ = request.target.substr(0, request.target.find('?'));
     trace_parent_ = std::string(request.Header("traceparent"));
     state_.handler(MakeExchange(std::move(request)));
   }
