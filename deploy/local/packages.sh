@@ -7,7 +7,7 @@ COOPNET_PACKAGES=(
   golang-github-gogo-googleapis-dev libhiredis-dev libpq-dev prometheus-cpp-dev libssl-dev
   libgtest-dev libgmock-dev python3-icalendar libboost-dev nginx wrk
   postgresql redis-server
-  mmdebstrap buildah nodejs
+  mmdebstrap buildah nodejs prometheus
 )
 
 ensure_packages() {
