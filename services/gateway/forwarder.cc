@@ -6,30 +6,12 @@
 
 namespace coopnet::gateway {
 
-namespace {
-
-// The key of an answer that may be given again to another anonymous caller: a public
-// read's, by method, language and request; empty for any other call.
-std::string AnswerKey(const ApiMethod& method, const Upstream& upstream,
-                      const grpc::ByteBuffer& request) {
-  if (upstream.caller.kind() != principal::Principal::ANONYMOUS || !method.policy.anonymous() ||
-      method.policy.scope() != type::v1::SCOPE_READ) {
-    return "";
-  }
-  std::string language;
-  for (const auto& [key, value] : upstream.metadata) {
-    if (key == "accept-language") language = value;
-  }
-  return absl::StrCat(method.path, "\n", language, "\n", client::BytesOf(request).value_or(""));
-}
-
-}  // namespace
-
 Forwarder::Forwarder(Backends& backends, principal::Signer signer, absl::Duration call_timeout,
                      AnswerCache::Options answers)
     : backends_(backends),
       signer_(std::move(signer)),
       call_timeout_(call_timeout),
+      answer_options_(answers),
       answers_(answers) {}
 
 Forwarder::~Forwarder() {
@@ -61,10 +43,24 @@ void Forwarder::Finished(grpc::ClientContext* context) {
   in_flight_.erase(context);
 }
 
+// A public read's, by method, language and request.
+std::string Forwarder::AnswerKey(const ApiMethod& method, const Upstream& upstream,
+                                 const grpc::ByteBuffer& request) const {
+  if (!answers_.enabled() || upstream.caller.kind() != principal::Principal::ANONYMOUS ||
+      !method.policy.anonymous() || method.policy.scope() != type::v1::SCOPE_READ) {
+    return "";
+  }
+  std::string language;
+  for (const auto& [key, value] : upstream.metadata) {
+    if (key == "accept-language") language = value;
+  }
+  return absl::StrCat(method.path, "\n", language, "\n", client::BytesOf(request).value_or(""));
+}
+
 void Forwarder::Unary(const ApiMethod& method, const Upstream& upstream,
                       std::shared_ptr<grpc::ClientContext> context, const grpc::ByteBuffer* request,
                       grpc::ByteBuffer* response, std::function<void(grpc::Status)> done) {
-  std::string key = answers_.enabled() ? AnswerKey(method, upstream, *request) : "";
+  std::string key = AnswerKey(method, upstream, *request);
   if (!key.empty()) {
     if (std::optional<std::string> answer = answers_.Find(key)) {
       grpc::Slice slice(std::move(*answer));

@@ -63,6 +63,12 @@ class Forwarder {
              std::shared_ptr<grpc::ClientContext> context, const grpc::ByteBuffer* request,
              grpc::ByteBuffer* response, std::function<void(grpc::Status)> done);
 
+  // The answer cache's key for a call: empty when its answer may not be kept (the cache
+  // is off, the caller is not anonymous, or the method is not a public read).
+  std::string AnswerKey(const ApiMethod& method, const Upstream& upstream,
+                        const grpc::ByteBuffer& request) const;
+  const AnswerCache::Options& answer_options() const { return answer_options_; }
+
   // Ties a streaming call of `method` to `reactor`, which then starts it (StartCall) and
   // must call Finished(context) from its OnDone.
   void PrepareStream(const ApiMethod& method, const std::shared_ptr<grpc::ClientContext>& context,
@@ -86,6 +92,7 @@ class Forwarder {
   Backends& backends_;
   const principal::Signer signer_;
   const absl::Duration call_timeout_;
+  const AnswerCache::Options answer_options_;
   AnswerCache answers_;
   absl::Mutex mu_;
   // Weak, so that CancelAll can hold a call's context alive without holding mu_ while

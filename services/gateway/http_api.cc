@@ -62,11 +62,22 @@ std::vector<std::pair<std::string, std::string>> CorsHeaders(
 // A unary call on behalf of an HTTP request: alive until the backend has answered.
 class HttpApi::UnaryCall {
  public:
-  static void Start(GrpcFront& front, std::shared_ptr<HttpExchange> exchange,
+  static void Start(GrpcFront& front, AnswerCache& rendered, std::shared_ptr<HttpExchange> exchange,
                     const HttpRoute& route, grpc::ByteBuffer request, const Upstream& upstream,
                     Headers cors) {
-    auto call = std::shared_ptr<UnaryCall>(
-        new UnaryCall(std::move(exchange), route, std::move(request), std::move(cors)));
+    std::string key = front.forwarder().AnswerKey(*route.method, upstream, request);
+    if (!key.empty()) {
+      absl::StrAppend(&key, "\n", route.response_body);  // what the route renders
+      if (std::optional<std::string> kept = rendered.Find(key)) {
+        const size_t end = kept->find('\n');
+        Headers headers = std::move(cors);
+        headers.emplace_back("Content-Type", kept->substr(0, end));
+        exchange->Respond({200, std::move(headers), kept->substr(end + 1)});
+        return;
+      }
+    }
+    auto call = std::shared_ptr<UnaryCall>(new UnaryCall(
+        std::move(exchange), route, std::move(request), std::move(cors), rendered, std::move(key)));
     front.forwarder().Unary(*route.method, upstream, call->context_, &call->request_,
                             &call->response_,
                             [call](grpc::Status status) { call->Answer(status); });
@@ -74,10 +85,12 @@ class HttpApi::UnaryCall {
 
  private:
   UnaryCall(std::shared_ptr<HttpExchange> exchange, const HttpRoute& route,
-            grpc::ByteBuffer request, Headers cors)
+            grpc::ByteBuffer request, Headers cors, AnswerCache& rendered, std::string key)
       : exchange_(std::move(exchange)),
         route_(route),
         cors_(std::move(cors)),
+        rendered_(rendered),
+        key_(std::move(key)),
         context_(std::make_shared<grpc::ClientContext>()),
         request_(std::move(request)) {}
 
@@ -95,6 +108,7 @@ class HttpApi::UnaryCall {
       exchange_->Respond(ErrorResponse(body.status(), cors_));
       return;
     }
+    if (!key_.empty()) rendered_.Keep(key_, absl::StrCat(body->content_type, "\n", body->data));
     Headers headers = cors_;
     headers.emplace_back("Content-Type", std::move(body->content_type));
     exchange_->Respond({200, std::move(headers), std::move(body->data)});
@@ -103,6 +117,8 @@ class HttpApi::UnaryCall {
   const std::shared_ptr<HttpExchange> exchange_;
   const HttpRoute& route_;
   const Headers cors_;
+  AnswerCache& rendered_;
+  const std::string key_;
   const std::shared_ptr<grpc::ClientContext> context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
@@ -221,7 +237,8 @@ HttpApi::HttpApi(const RouteTable& routes, GrpcFront& front, std::string openapi
     : routes_(routes),
       front_(front),
       openapi_json_(std::move(openapi_json)),
-      cors_origins_(std::move(cors_origins)) {}
+      cors_origins_(std::move(cors_origins)),
+      rendered_(front.forwarder().answer_options()) {}
 
 void HttpApi::Handle(std::shared_ptr<HttpExchange> exchange) {
   const HttpRequest& request = exchange->request();
@@ -301,8 +318,8 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> exchange) {
                             StreamCall::Start(front_, std::move(exchange), route, std::move(buffer),
                                               upstream, std::move(cors));
                           } else {
-                            UnaryCall::Start(front_, std::move(exchange), route, std::move(buffer),
-                                             upstream, std::move(cors));
+                            UnaryCall::Start(front_, rendered_, std::move(exchange), route,
+                                             std::move(buffer), upstream, std::move(cors));
                           }
                         });
 }

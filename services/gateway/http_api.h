@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "services/gateway/answer_cache.h"
 #include "services/gateway/grpc_front.h"
 #include "services/gateway/http_route.h"
 #include "services/gateway/http_server.h"
@@ -50,6 +51,10 @@ class HttpApi {
   GrpcFront& front_;
   const std::string openapi_json_;
   const std::vector<std::string> cors_origins_;
+  // Anonymous public reads' answers as rendered (content type, then body), kept as long
+  // as the forwarder keeps their bytes: a repeated question skips the backend and the
+  // rendering too.
+  AnswerCache rendered_;
 };
 
 }  // namespace coopnet::gateway

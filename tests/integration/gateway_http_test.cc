@@ -56,9 +56,9 @@ class GatewayHttpTest : public ::testing::Test {
     return options;
   }
 
-  GatewayHttpTest()
+  explicit GatewayHttpTest(GatewayOptions options = WithPortal())
       : backends_(organisations_db_.dsn(), events_db_.dsn(), testing::SharedRedisAddress()),
-        gateway_(testing::BackendsOf(backends_), WithPortal()) {}
+        gateway_(testing::BackendsOf(backends_), std::move(options)) {}
 
   // Kofoeds Skole and a key of its own with the read and write scopes, made through HTTP.
   void SetUp() override {
@@ -264,6 +264,54 @@ TEST_F(GatewayHttpTest, ABackendDownIsServiceUnavailable) {
   EXPECT_EQ(reply.status, 503) << reply.body;
   EXPECT_THAT(reply.body, HasSubstr("BACKEND_UNAVAILABLE"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(15));
+}
+
+// Anonymous public reads answered again, as rendered, within the cache time (long here,
+// to see which answers come from where).
+class GatewayHttpAnswerCacheTest : public GatewayHttpTest {
+ protected:
+  static GatewayOptions LongAnswers() {
+    GatewayOptions options = WithPortal();
+    options.anonymous_cache_time = absl::Minutes(5);
+    return options;
+  }
+  GatewayHttpAnswerCacheTest() : GatewayHttpTest(LongAnswers()) {}
+};
+
+TEST_F(GatewayHttpAnswerCacheTest, AnonymousReadersGetTheKeptPageWithTheirOwnHeaders) {
+  const std::string path = absl::StrCat("/v1/", organiser_);
+  ASSERT_EQ(Field(gateway_.Http("GET", path).body, "displayName"), "Kofoeds Skole");
+  HttpReply renamed = gateway_.Http("PATCH", absl::StrCat(path, "?updateMask=display_name"),
+                                    R"({"displayName": "Kofoeds Skole, Amager"})",
+                                    {GatewayStack::AdminAuthorization()});
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+
+  // The same question, now from the portal in a browser: the page kept, as JSON, with
+  // the CORS header this request needs (the first one had no Origin).
+  HttpReply again = gateway_.Http("GET", path, "", {{"Origin", kPortal}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(Field(again.body, "displayName"), "Kofoeds Skole");
+  EXPECT_EQ(again.headers["content-type"], "application/json");
+  EXPECT_EQ(again.headers["access-control-allow-origin"], kPortal);
+  // Without the Origin again: no CORS header, though the page is the same.
+  EXPECT_EQ(gateway_.Http("GET", path).headers.count("access-control-allow-origin"), 0u);
+  // In another language, or with a key: the backend's fresh answer.
+  EXPECT_EQ(Field(gateway_.Http("GET", path, "", {{"Accept-Language", "da"}}).body, "displayName"),
+            "Kofoeds Skole, Amager");
+  EXPECT_EQ(Field(gateway_.Http("GET", path, "", {Key()}).body, "displayName"),
+            "Kofoeds Skole, Amager");
+
+  // A calendar kept is a calendar still.
+  const std::string event =
+      Field(gateway_.Http("POST", "/v1/events", Meeting(), {Key()}).body, "name");
+  ASSERT_EQ(gateway_.Http("POST", absl::StrCat("/v1/", event, ":publish"), "{}", {Key()}).status,
+            200);
+  for (int i = 0; i < 2; ++i) {
+    HttpReply calendar = gateway_.Http("GET", absl::StrCat("/v1/", event, ":calendar"));
+    ASSERT_EQ(calendar.status, 200) << calendar.body;
+    EXPECT_EQ(calendar.headers["content-type"], "text/calendar; charset=utf-8");
+    EXPECT_THAT(calendar.body, HasSubstr("BEGIN:VCALENDAR"));
+  }
 }
 
 }  // namespace
