@@ -2,7 +2,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
+
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
@@ -37,15 +39,47 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 
 }  // namespace
 
-Signer::Signer(std::string secret) : secret_(std::move(secret)) {}
+class Signer::Key {
+ public:
+  explicit Key(const std::string& secret) {
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    context_ = EVP_MAC_CTX_new(hmac);  // holds its own reference to `hmac`
+    EVP_MAC_free(hmac);
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (context_ == nullptr ||
+        EVP_MAC_init(context_, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
+                     params) != 1) {
+      std::abort();  // OpenSSL without HMAC-SHA256: nothing can be signed or verified
+    }
+  }
+  ~Key() { EVP_MAC_CTX_free(context_); }
+  Key(const Key&) = delete;
+  Key& operator=(const Key&) = delete;
 
-std::string Signer::Sign(absl::string_view bytes) const {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest, &length);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
+  // Copying a keyed context only reads it: threads may sign at once.
+  std::string Sign(absl::string_view bytes) const {
+    EVP_MAC_CTX* context = EVP_MAC_CTX_dup(context_);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    size_t length = 0;
+    if (context == nullptr ||
+        EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(bytes.data()),
+                       bytes.size()) != 1 ||
+        EVP_MAC_final(context, digest, &length, sizeof digest) != 1) {
+      std::abort();  // out of memory
+    }
+    EVP_MAC_CTX_free(context);
+    return std::string(reinterpret_cast<const char*>(digest), length);
+  }
+
+ private:
+  EVP_MAC_CTX* context_ = nullptr;
+};
+
+Signer::Signer(std::string secret) : key_(std::make_shared<const Key>(secret)) {}
+
+std::string Signer::Sign(absl::string_view bytes) const { return key_->Sign(bytes); }
 
 Signer::Sealed Signer::Seal(Principal principal, absl::Time now) const {
   *principal.mutable_issue_time() = ToTimestamp(now);

@@ -16,6 +16,7 @@
 #include <grpcpp/support/string_ref.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,7 +70,9 @@ class Signer {
   std::string Sign(absl::string_view bytes) const;
 
  private:
-  std::string secret_;
+  // The secret taken into an HMAC context once; each signature starts from a copy.
+  class Key;
+  std::shared_ptr<const Key> key_;
 };
 
 // Principals for the common callers.

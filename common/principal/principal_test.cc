@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 
 namespace coopnet::principal {
@@ -30,6 +31,14 @@ TEST(Principal, SignedPrincipalIsVerified) {
   EXPECT_EQ(verified->organisation(), "organisations/a");
   EXPECT_TRUE(HasScope(*verified, type::v1::SCOPE_WRITE));
   EXPECT_FALSE(HasScope(*verified, type::v1::SCOPE_ADMIN));
+}
+
+// RFC 4231, test case 2: other processes (and other languages) can check a signature.
+TEST(Principal, SignatureIsHmacSha256) {
+  const std::string signature = Signer("Jefe").Sign("what do ya want for nothing?");
+  std::string hex;
+  for (unsigned char byte : signature) absl::StrAppend(&hex, absl::Hex(byte, absl::kZeroPad2));
+  EXPECT_EQ(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(Principal, MissingPrincipalIsUnauthenticated) {
