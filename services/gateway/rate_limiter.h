@@ -5,9 +5,11 @@
 // the request path, so a replica takes tokens from the shared bucket in small leases (at
 // most a twentieth of a second's worth, one at low rates) and hands them out from
 // memory; only a call that finds no leased token waits for Redis, on a worker thread.
-// Leased tokens not used within a second are dropped, so a replica never sits on tokens
-// another one needs. Redis down never fails a call: a bucket in this replica's memory,
-// with the same policy, decides instead.
+// One question per bucket is in flight at a time: calls that find no token meanwhile
+// wait for its answer, and the next lease is sized for them, so a crowd arriving at once
+// takes from the shared bucket about what it uses, not a lease each. Leased tokens not
+// used within a second are dropped, so a replica never sits on tokens another one needs. Redis down
+// never fails a call: a bucket in this replica's memory, with the same policy, decides instead.
 //
 //   limiter.Take("address:203.0.113.9", {.rate = 20, .burst = 40}, [](Admission a) {
 //     if (!a.allowed) ...  // 429, Retry-After: RetryAfterSeconds(a.retry_after)
@@ -18,6 +20,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -53,12 +56,24 @@ class RateLimiter {
   int64_t local_decisions() const { return local_decisions_.load(); }
 
  private:
+  using Done = std::function<void(Admission)>;
   struct Lease {
     double tokens = 0;
     absl::Time until;
+    // Calls waiting for the answer of the question in flight to Redis, if any.
+    bool asking = false;
+    std::vector<Done> waiting;
   };
 
-  Admission AskRedis(const std::string& bucket, const BucketPolicy& policy);
+  // Asks Redis (on a worker) for tokens for the calls waiting on `bucket`, or decides
+  // here when no worker is free.
+  void Ask(const std::string& bucket, const BucketPolicy& policy);
+  // Hands the `taken` tokens (with the wait Redis named when none) to the waiting calls;
+  // asks again for those left while Redis still gives.
+  void Answered(const std::string& bucket, const BucketPolicy& policy, int64_t taken,
+                absl::Duration retry_after);
+  // Decides for every waiting call with this replica's own bucket.
+  void DecideLocally(const std::string& bucket, const BucketPolicy& policy);
   Admission TakeLocally(const std::string& bucket, const BucketPolicy& policy);
   void ForgetIdle(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
