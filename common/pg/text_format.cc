@@ -1,5 +1,6 @@
 #include "common/pg/text_format.h"
 
+#include <algorithm>
 #include <array>
 
 #include "absl/status/status.h"
@@ -20,11 +21,17 @@ absl::Status Malformed(absl::string_view what, absl::string_view text) {
                                                  text.size() > kShown ? "..." : "", "\""));
 }
 
+// Copies the runs between characters to escape at once: elements are often long hex
+// text (bytea) with nothing to escape.
 void AppendQuoted(absl::string_view element, std::string* out) {
   out->push_back('"');
-  for (char c : element) {
-    if (c == '"' || c == '\\') out->push_back('\\');
-    out->push_back(c);
+  while (!element.empty()) {
+    const size_t special = element.find_first_of("\"\\");
+    out->append(element.data(), std::min(special, element.size()));
+    if (special == absl::string_view::npos) break;
+    out->push_back('\\');
+    out->push_back(element[special]);
+    element.remove_prefix(special + 1);
   }
   out->push_back('"');
 }
@@ -55,7 +62,11 @@ bool ConsumeChar(absl::string_view* text, char c) {
 }  // namespace
 
 std::string ArrayLiteral(absl::Span<const std::string> elements) {
-  std::string out = "{";
+  size_t size = 2;
+  for (const std::string& element : elements) size += element.size() + 3;
+  std::string out;
+  out.reserve(size);
+  out.push_back('{');
   for (size_t i = 0; i < elements.size(); ++i) {
     if (i > 0) out.push_back(',');
     AppendQuoted(elements[i], &out);

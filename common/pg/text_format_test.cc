@@ -17,6 +17,11 @@ TEST(PgArrayLiteral, QuotesEveryElementAndEscapesQuotesAndBackslashes) {
             R"({"a,b","say \"hi\"","C:\\dir","{x}","NULL",""," padded "})");
 }
 
+TEST(PgArrayLiteral, EscapesAdjacentAndTrailingSpecialCharacters) {
+  EXPECT_EQ(ArrayLiteral(std::vector<std::string>{"\"\\", "x\\", "\\\"y"}),
+            R"({"\"\\","x\\","\\\"y"})");
+}
+
 TEST(PgArrayLiteral, PassesUtf8Through) {
   EXPECT_EQ(ArrayLiteral(std::vector<std::string>{"æøå", "ąęłńśźż"}), "{\"æøå\",\"ąęłńśźż\"}");
 }
