@@ -68,6 +68,36 @@ void ValidateMatchRequest(const v1::MatchCallsRequest& r, validate::Violations& 
   CheckThemes(v, "themes", r.themes());
 }
 
+// What a MatchCalls question narrows the calls to, besides who asks.
+struct MatchFilter {
+  bool include_unleadable = false;
+  // Calls about one of these (or open to any theme); empty: every call.
+  std::vector<std::string> themes;
+  // Kind and level names; empty: any.
+  std::vector<std::string> kinds;
+  std::vector<std::string> levels;
+};
+
+bool NamedIn(const std::vector<std::string>& names, const std::string& name) {
+  return names.empty() || std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Whether `call` is one to judge for `lead`: still to close at `now`, one it may lead
+// (unless the question wants those too), and of the themes, kinds and levels asked.
+bool Asked(const Call& call, const MatchFilter& filter, const Organisation& lead, absl::Time now) {
+  const v1::Eligibility& e = call.eligibility();
+  if (ToTime(call.deadline()) <= now) return false;
+  if (!filter.include_unleadable && !CanLead(e, lead)) return false;
+  if (!filter.themes.empty() && !e.themes().empty() &&
+      std::none_of(e.themes().begin(), e.themes().end(), [&](const std::string& theme) {
+        return std::find(filter.themes.begin(), filter.themes.end(), theme) != filter.themes.end();
+      })) {
+    return false;
+  }
+  return NamedIn(filter.kinds, Call::Kind_Name(call.kind())) &&
+         NamedIn(filter.levels, Programme::Level_Name(call.level()));
+}
+
 }  // namespace
 
 absl::Status FundingService::CreateCallOf(const server::Call& call, const v1::CreateCallRequest& r,
@@ -196,10 +226,11 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(r.page_size()));
   validate::Violations v;
   ValidateMatchRequest(r, v);
-  MatchQuery q;
-  q.kinds = EnumFilter<Call::Kind>(v, "kinds", r.kinds(), &Call::Kind_IsValid, &Call::Kind_Name);
-  q.levels = EnumFilter<Programme::Level>(v, "levels", r.levels(), &Programme::Level_IsValid,
-                                          &Programme::Level_Name);
+  MatchFilter filter;
+  filter.kinds =
+      EnumFilter<Call::Kind>(v, "kinds", r.kinds(), &Call::Kind_IsValid, &Call::Kind_Name);
+  filter.levels = EnumFilter<Programme::Level>(v, "levels", r.levels(), &Programme::Level_IsValid,
+                                               &Programme::Level_Name);
   COOPNET_RETURN_IF_ERROR(v.ToStatus());
   const std::string fingerprint = request::ListFingerprint(r);
   COOPNET_ASSIGN_OR_RETURN(std::string after,
@@ -224,22 +255,23 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
 
   // The same question about the same profiles gets the same answer until a call changes
   // (the generation) or one of them opens or closes (the entry's ttl).
+  const uint64_t generation = cache_.Generation(kCalls);
   cache::LookupResult lookup = cache_.Lookup(
-      absl::StrCat("match:", cache_.Generation(kCalls), ":",
+      absl::StrCat("match:", generation, ":",
                    absl::BytesToHexString(request::Sha256(absl::StrCat(fingerprint, versions))),
                    ":", page_size, ":", after));
   if (lookup.hit && response.ParseFromString(*lookup.value)) return absl::OkStatus();
   response.Clear();
 
   const absl::Time now = absl::Now();
-  q.now = now;
-  q.include_unleadable = r.include_unleadable();
-  q.country = consortium.lead.country();
-  q.nuts_region = consortium.lead.nuts_region();
-  q.kind = Organisation::Kind_Name(consortium.lead.kind());
-  q.themes.assign(r.themes().begin(), r.themes().end());
-  google::protobuf::Arena arena;
-  COOPNET_ASSIGN_OR_RETURN(std::vector<const Call*> candidates, store_.MatchCandidates(q, arena));
+  filter.include_unleadable = r.include_unleadable();
+  filter.themes.assign(r.themes().begin(), r.themes().end());
+  COOPNET_ASSIGN_OR_RETURN(std::shared_ptr<const OpenCalls::Snapshot> open,
+                           open_calls_->At(generation, now));
+  std::vector<const Call*> candidates;
+  for (const auto& [name, held] : *open) {
+    if (Asked(held.call, filter, consortium.lead, now)) candidates.push_back(&held.call);
+  }
 
   // Every candidate is ranked; only the page's calls are judged in words.
   const std::vector<std::string> themes(r.themes().begin(), r.themes().end());

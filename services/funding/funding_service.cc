@@ -38,7 +38,8 @@ FundingService::FundingService(server::Server& server, FundingStore& store, cach
       relay_(relay),
       options_(std::move(options)),
       watchers_(std::make_unique<outbox::Watchers<v1::FundingChange>>(server, options_.watch,
-                                                                      DecodeChange, &MaySee)) {}
+                                                                      DecodeChange, &MaySee)),
+      open_calls_(std::make_unique<OpenCalls>(store, OpenCalls::Options{})) {}
 
 // ---- The gRPC methods: each hands its work to the worker pool. ----
 
@@ -182,6 +183,7 @@ absl::Status FundingService::RequireFunder(const server::Call& call, absl::strin
 void FundingService::CallWritten(absl::string_view id) {
   cache_.Invalidate(absl::StrCat("call:", id));
   cache_.BumpGeneration(kCalls);
+  open_calls_->Changed();
   relay_.Wake();
 }
 

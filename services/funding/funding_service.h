@@ -18,6 +18,7 @@
 #include "services/funding/funding_rules.h"
 #include "services/funding/funding_store.h"
 #include "services/funding/funding_watch.h"
+#include "services/funding/open_calls.h"
 #include "services/funding/organisation_profiles.h"
 
 namespace coopnet::funding {
@@ -151,6 +152,8 @@ class FundingService final : public v1::FundingService::CallbackService {
   outbox::Relay& relay_;
   const ServiceOptions options_;
   std::unique_ptr<outbox::Watchers<v1::FundingChange>> watchers_;
+  // What MatchCalls judges, kept in memory.
+  std::unique_ptr<OpenCalls> open_calls_;
 };
 
 }  // namespace coopnet::funding

@@ -86,19 +86,17 @@ const pg::Statement kListCalls{
     "            AND c.deadline <= $9::timestamptz))"
     "   AND ($10::boolean OR c.publish_time IS NOT NULL OR c.funder = $11)"
     " ORDER BY c.deadline, c.id LIMIT $12"};
-// The deadline index finds the calls still to close; the lead arrays (with '*' for
-// "any") leave out what the organisation cannot lead.
-const pg::Statement kMatchCandidates{
-    "SELECT c.id, c.kind, c.level, (extract(epoch FROM c.open_time) * 1000000)::int8,"
-    "       (extract(epoch FROM c.deadline) * 1000000)::int8, c.eligibility"
-    " FROM calls c"
-    " WHERE c.deadline > $1::timestamptz AND c.publish_time IS NOT NULL"
-    "   AND ($2::boolean OR (c.lead_countries && ARRAY['*', $3]::text[]"
-    "        AND c.lead_regions && $4::text[]"
-    "        AND c.lead_kinds && ARRAY['*', $5]::text[]))"
-    "   AND (cardinality($6::text[]) = 0 OR c.themes && ($6::text[] || '*'::text))"
-    "   AND (cardinality($7::text[]) = 0 OR c.kind = ANY($7::text[]))"
-    "   AND (cardinality($8::text[]) = 0 OR c.level = ANY($8::text[]))"};
+// What MatchCalls judges of a call (MatchableCall), by the deadline index for the open
+// and forthcoming ones, by the update time index for what changed.
+#define COOPNET_MATCHABLE_COLUMNS                                             \
+  "c.id, c.kind, c.level, (extract(epoch FROM c.open_time) * 1000000)::int8," \
+  " (extract(epoch FROM c.deadline) * 1000000)::int8, c.eligibility,"         \
+  " c.publish_time IS NOT NULL, c.revision"
+const pg::Statement kOpenCalls{"SELECT " COOPNET_MATCHABLE_COLUMNS
+                               " FROM calls c"
+                               " WHERE c.deadline > $1 AND c.publish_time IS NOT NULL"};
+const pg::Statement kCallsWrittenSince{"SELECT " COOPNET_MATCHABLE_COLUMNS
+                                       " FROM calls c WHERE c.update_time > $1"};
 
 // ---- Applications. ----
 
@@ -462,24 +460,17 @@ absl::StatusOr<std::vector<Call>> FundingStore::ListCalls(const CallQuery& q) {
   return ReadAll<Call>(r, &ReadCall);
 }
 
-absl::StatusOr<std::vector<const Call*>> FundingStore::MatchCandidates(
-    const MatchQuery& q, google::protobuf::Arena& arena) {
-  std::vector<std::string> regions = {"*"};
-  // A call for PL6 takes an organisation in PL613: every prefix of its code.
-  for (size_t length = 2; length <= q.nuts_region.size(); ++length) {
-    regions.push_back(q.nuts_region.substr(0, length));
-  }
-  COOPNET_ASSIGN_OR_RETURN(
-      pg::Result r, pool_.Exec(kMatchCandidates, q.now, q.include_unleadable, q.country, regions,
-                               q.kind, q.themes, q.kinds, q.levels));
+namespace {
+
+absl::StatusOr<std::vector<MatchableCall>> ReadMatchable(const pg::Result& r) {
   auto micros = [](int64_t us, google::protobuf::Timestamp& t) {
     t.set_seconds(us / 1000000);
     t.set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
   };
-  std::vector<const Call*> calls;
-  calls.reserve(r.rows());
+  std::vector<MatchableCall> calls(r.rows());
   for (int row = 0; row < r.rows(); ++row) {
-    Call& c = *google::protobuf::Arena::CreateMessage<Call>(&arena);
+    MatchableCall& matchable = calls[row];
+    Call& c = matchable.call;
     c.set_name(resource::Name(kCalls, r.GetStringView(row, 0)));
     Call::Kind kind;
     if (Call::Kind_Parse(r.GetString(row, 1), &kind)) c.set_kind(kind);
@@ -487,12 +478,24 @@ absl::StatusOr<std::vector<const Call*>> FundingStore::MatchCandidates(
     if (Programme::Level_Parse(r.GetString(row, 2), &level)) c.set_level(level);
     micros(r.GetInt64(row, 3), *c.mutable_open_time());
     micros(r.GetInt64(row, 4), *c.mutable_deadline());
-    // Only published calls are candidates; the time itself is not needed to judge.
-    c.mutable_publish_time()->set_seconds(1);
     COOPNET_RETURN_IF_ERROR(Parse(r, row, 5, *c.mutable_eligibility()));
-    calls.push_back(&c);
+    // Whether it is published is what judging needs, not when.
+    if (r.GetBool(row, 6)) c.mutable_publish_time()->set_seconds(1);
+    matchable.revision = r.GetInt64(row, 7);
   }
   return calls;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<MatchableCall>> FundingStore::OpenCallsAt(absl::Time now) {
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kOpenCalls, now));
+  return ReadMatchable(r);
+}
+
+absl::StatusOr<std::vector<MatchableCall>> FundingStore::CallsWrittenSince(absl::Time since) {
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCallsWrittenSince, since));
+  return ReadMatchable(r);
 }
 
 absl::StatusOr<Call> FundingStore::EditCall(absl::string_view id,

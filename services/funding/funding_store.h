@@ -57,18 +57,11 @@ struct CallQuery {
   int limit = 50;
 };
 
-// The published calls MatchCalls judges: open or forthcoming at `now`, and unless
-// `include_unleadable`, only those the organisation described may lead.
-struct MatchQuery {
-  absl::Time now = absl::UnixEpoch();
-  bool include_unleadable = false;
-  std::string country;
-  std::string nuts_region;
-  std::string kind;  // Organisation::Kind name
-  // Only calls about one of these (or open to any theme); empty: every call.
-  std::vector<std::string> themes;
-  std::vector<std::string> kinds;
-  std::vector<std::string> levels;
+// A call as MatchCalls judges it: its name, kind, level, times, publish time (when
+// published) and eligibility, without the texts; with what tells its versions apart.
+struct MatchableCall {
+  Call call;
+  int64_t revision = 0;
 };
 
 struct ApplicationQuery {
@@ -141,12 +134,10 @@ class FundingStore {
   absl::StatusOr<std::vector<Call>> GetCalls(const std::vector<std::string>& ids);
   // Up to `query.limit` calls in (deadline, id) order.
   absl::StatusOr<std::vector<Call>> ListCalls(const CallQuery& query);
-  // Every call `query` asks for with only its name, kind, level, times and
-  // eligibility: what judging needs, without the texts.
-  // The candidates live on `arena`: there are thousands, each parsed and dropped per
-  // question, which the arena makes one allocation and one free.
-  absl::StatusOr<std::vector<const Call*>> MatchCandidates(const MatchQuery& query,
-                                                           google::protobuf::Arena& arena);
+  // The published calls still to close at `now`, as MatchCalls judges them.
+  absl::StatusOr<std::vector<MatchableCall>> OpenCallsAt(absl::Time now);
+  // Every call written after `since`, published or not, open or closed.
+  absl::StatusOr<std::vector<MatchableCall>> CallsWrittenSince(absl::Time since);
   absl::StatusOr<Call> EditCall(absl::string_view id, std::optional<int64_t> expected_revision,
                                 const std::optional<RequestKey>& key, const CallEdit& edit);
 
