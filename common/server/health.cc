@@ -123,6 +123,9 @@ void HealthService::ReapDoneWatchers() {
 }
 
 HealthCheckResponse::ServingStatus HealthService::StatusOf(const std::string& service) const {
+  if (service == kLivenessService) {
+    return shut_down_ ? HealthCheckResponse::NOT_SERVING : HealthCheckResponse::SERVING;
+  }
   if (!service.empty() && services_.count(service) == 0)
     return HealthCheckResponse::SERVICE_UNKNOWN;
   return serving_ && !shut_down_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;

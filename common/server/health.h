@@ -18,9 +18,15 @@
 
 namespace coopnet::server {
 
+// The service name a liveness probe asks for: SERVING while the process answers at all,
+// whatever its dependencies, until it drains. (Readiness, "" and the services, follows
+// them: a database outage must take a process out of its Service, not restart it.)
+inline constexpr char kLivenessService[] = "liveness";
+
 class HealthService final : public grpc::health::v1::Health::CallbackService {
  public:
-  // `services`: the full names that Check answers for, besides "" (the whole process).
+  // `services`: the full names that Check answers for, besides "" (the whole process)
+  // and kLivenessService.
   explicit HealthService(std::vector<std::string> services);
   ~HealthService() override;
 

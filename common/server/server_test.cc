@@ -128,6 +128,19 @@ TEST_F(ServerTest, HealthIsNotServingUntilReadinessPasses) {
   EXPECT_TRUE(Eventually([&] { return Health("") == HealthCheckResponse::NOT_SERVING; }));
 }
 
+// A liveness probe must not restart a process for its database's outage.
+TEST_F(ServerTest, LivenessFollowsTheProcessNotItsDependencies) {
+  StartServer(1, 1, [] { return absl::UnavailableError("database unreachable"); });
+  EXPECT_EQ(Health(""), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health(kLivenessService), HealthCheckResponse::SERVING);
+  std::thread drain([&] { server_->Shutdown(); });
+  EXPECT_TRUE(Eventually([&] {
+    const HealthCheckResponse::ServingStatus live = Health(kLivenessService);
+    return live == HealthCheckResponse::NOT_SERVING || live == HealthCheckResponse::UNKNOWN;
+  }));
+  drain.join();
+}
+
 TEST_F(ServerTest, HealthOfAnUnknownServiceIsNotFound) {
   StartServer(1, 1);
   grpc::ClientContext context;

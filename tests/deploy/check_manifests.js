@@ -278,6 +278,12 @@ function checkProbes(workload, container) {
         problem(workload, `${where}: ${probe} must be a gRPC health probe`);
       } else if (asked !== portNamed(container, 'grpc')?.containerPort) {
         problem(workload, `${where}: ${probe} asks port ${asked}, not the grpc port`);
+      } else if (probe === 'livenessProbe' && declared.grpc.service !== 'liveness') {
+        // Readiness follows the database and the peers; liveness must not, or an outage
+        // of theirs restarts every pod.
+        problem(workload, `${where}: livenessProbe must ask for the "liveness" health service`);
+      } else if (probe !== 'livenessProbe' && (declared.grpc.service ?? '') !== '') {
+        problem(workload, `${where}: ${probe} must ask for the whole process ("")`);
       }
     }
   }

@@ -70,6 +70,7 @@ for expected in \
   'Deployment/events: container server: allowPrivilegeEscalation must be false' \
   'Deployment/funding: container server: image coopnet:latest uses :latest' \
   'Deployment/registrations: container server has no readinessProbe' \
+  'Deployment/organisations: container server: livenessProbe must ask for the "liveness" health service' \
   'Deployment/gateway: unknown field spec.template.spec.containers[0].imagePullPolcy' \
   'Deployment/gateway: container server: gateway has no setting COOPNET_CORS_ORIGIN' \
   'Service/organisations: selector app.kubernetes.io/component=backend,app.kubernetes.io/name=organisation matches no pods' \
