@@ -50,9 +50,12 @@ int64_t RetryAfterOf(const absl::Status& status) {
 std::string ClientAddress(absl::string_view direct_address, absl::string_view forwarded_for,
                           bool trust_forwarded_for) {
   if (trust_forwarded_for) {
-    const absl::string_view first =
-        absl::StripAsciiWhitespace(forwarded_for.substr(0, forwarded_for.find(',')));
-    if (!first.empty()) return std::string(first);
+    // The trusted proxy appends the address it saw (or replaces the header with it):
+    // the last entry. Those before it are whatever the client chose to send.
+    const size_t comma = forwarded_for.rfind(',');
+    const absl::string_view last = absl::StripAsciiWhitespace(
+        comma == absl::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
+    if (!last.empty()) return std::string(last);
   }
   return std::string(direct_address);
 }

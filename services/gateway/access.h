@@ -38,8 +38,9 @@ absl::Status Authorise(const api::v1::MethodPolicy& policy, const principal::Pri
 // `retry_after_seconds`); 0 for any other status.
 int64_t RetryAfterOf(const absl::Status& status);
 
-// The caller's IP address: the first of `forwarded_for` (an X-Forwarded-For header)
-// when trusted and present, else `direct_address`, the peer's.
+// The caller's IP address: the last entry of `forwarded_for` (an X-Forwarded-For
+// header), the one the trusted proxy in front wrote, when trusted and present; else
+// `direct_address`, the peer's.
 std::string ClientAddress(absl::string_view direct_address, absl::string_view forwarded_for,
                           bool trust_forwarded_for);
 

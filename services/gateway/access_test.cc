@@ -50,7 +50,11 @@ TEST(Authorise, RefusesAKeyWithoutTheScope) {
 }
 
 TEST(ClientAddress, TrustsXForwardedForOnlyWhenTold) {
-  EXPECT_EQ(ClientAddress("10.0.0.7", "203.0.113.9, 10.0.0.1", true), "203.0.113.9");
+  EXPECT_EQ(ClientAddress("10.0.0.7", "203.0.113.9", true), "203.0.113.9");
+  // A client's own X-Forwarded-For, to which the proxy appended what it saw: never the
+  // client's choice, or it could pick a new rate limit for every call.
+  EXPECT_EQ(ClientAddress("10.0.0.7", "198.51.100.1, 203.0.113.9", true), "203.0.113.9");
+  EXPECT_EQ(ClientAddress("10.0.0.7", "198.51.100.1,203.0.113.9 ", true), "203.0.113.9");
   EXPECT_EQ(ClientAddress("10.0.0.7", "203.0.113.9", false), "10.0.0.7");
   EXPECT_EQ(ClientAddress("10.0.0.7", "", true), "10.0.0.7");
 }
