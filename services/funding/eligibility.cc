@@ -115,14 +115,16 @@ bool InRegions(const StringList& regions, absl::string_view region) {
   });
 }
 
-std::string PrimaryLanguage(absl::string_view tag) {
-  return absl::AsciiStrToLower(tag.substr(0, tag.find_first_of("-_")));
+// "en" of "en-GB" (or "en_GB").
+absl::string_view PrimaryLanguage(absl::string_view tag) {
+  return tag.substr(0, tag.find_first_of("-_"));
 }
 
-bool SharesLanguage(const StringList& wanted, const std::vector<std::string>& spoken) {
+template <typename Spoken>
+bool SharesLanguage(const StringList& wanted, const Spoken& spoken) {
   for (const std::string& w : wanted) {
     for (const std::string& s : spoken) {
-      if (PrimaryLanguage(w) == PrimaryLanguage(s)) return true;
+      if (absl::EqualsIgnoreCase(PrimaryLanguage(w), PrimaryLanguage(s))) return true;
     }
   }
   return false;
@@ -198,10 +200,17 @@ void JudgeSize(const v1::Eligibility& e, const Consortium& c, Verdicts& out) {
     });
   }
   if (e.min_countries() > 1) {
-    std::set<std::string> countries = {c.lead.country()};
-    for (const Organisation& p : c.partners) countries.insert(p.country());
-    const int have = static_cast<int>(countries.size());
+    // Counted without a set: this runs for every call a question ranks.
+    int have = 1;
+    for (size_t i = 0; i < c.partners.size(); ++i) {
+      const std::string& country = c.partners[i].country();
+      bool seen = country == c.lead.country();
+      for (size_t j = 0; j < i && !seen; ++j) seen = c.partners[j].country() == country;
+      have += !seen;
+    }
     out.Add("consortium_countries", have >= e.min_countries(), [&] {
+      std::set<std::string> countries = {c.lead.country()};
+      for (const Organisation& p : c.partners) countries.insert(p.country());
       return absl::StrCat("needs partners from at least ", e.min_countries(),
                           " countries; you have ", have, " (", absl::StrJoin(countries, ", "), ")");
     });
@@ -209,7 +218,8 @@ void JudgeSize(const v1::Eligibility& e, const Consortium& c, Verdicts& out) {
 }
 
 // Shared themes, and the verdict (when the call names themes).
-int JudgeThemes(const v1::Eligibility& e, const std::vector<std::string>& themes, Verdicts& out) {
+template <typename Themes>
+int JudgeThemes(const v1::Eligibility& e, const Themes& themes, Verdicts& out) {
   if (e.themes().empty()) return 0;
   int shared = 0;
   for (const std::string& t : e.themes()) {
@@ -231,14 +241,15 @@ int JudgeThemes(const v1::Eligibility& e, const std::vector<std::string>& themes
   return shared;
 }
 
-void JudgeLanguages(const v1::Eligibility& e, const std::vector<std::string>& spoken,
-                    absl::string_view who, Verdicts& out) {
+// `who` says whose languages `spoken` are ("Kofoeds Skole works in"), when asked.
+template <typename Spoken, typename Who>
+void JudgeLanguages(const v1::Eligibility& e, const Spoken& spoken, Who who, Verdicts& out) {
   if (e.languages().empty()) return;
   out.Add("languages", SharesLanguage(e.languages(), spoken), [&] {
     const std::string rule =
         absl::StrCat("applications are written in ", OneOf(Strings(e.languages())));
-    return spoken.empty() ? absl::StrCat(rule, "; ", who, " names no language")
-                          : absl::StrCat(rule, "; ", who, " ", absl::StrJoin(spoken, ", "));
+    return spoken.empty() ? absl::StrCat(rule, "; ", who(), " names no language")
+                          : absl::StrCat(rule, "; ", who(), " ", absl::StrJoin(spoken, ", "));
   });
 }
 
@@ -286,10 +297,12 @@ MatchRank Judge(const v1::Call& call, const Consortium& consortium,
   const v1::Eligibility& e = call.eligibility();
   JudgeMembers(e, consortium, verdicts);
   MatchRank rank;
-  rank.shared_themes =
-      JudgeThemes(e, themes.empty() ? Strings(consortium.lead.themes()) : themes, verdicts);
-  JudgeLanguages(e, Strings(consortium.lead.working_languages()),
-                 absl::StrCat(Called(consortium.lead), " works in"), verdicts);
+  // No copies of the lead's lists: this runs for every call a question ranks.
+  rank.shared_themes = themes.empty() ? JudgeThemes(e, consortium.lead.themes(), verdicts)
+                                      : JudgeThemes(e, themes, verdicts);
+  JudgeLanguages(
+      e, consortium.lead.working_languages(),
+      [&] { return absl::StrCat(Called(consortium.lead), " works in"); }, verdicts);
   rank.unmet = verdicts.unmet();
   rank.state_order = CallStateAt(call, now) == v1::Call::OPEN ? 0 : 1;
   rank.deadline_micros = call.deadline().seconds() * 1000000 + call.deadline().nanos() / 1000;
@@ -317,7 +330,8 @@ std::vector<Reason> JudgeApplication(const v1::Call& call, const v1::Application
   JudgeMembers(call.eligibility(), consortium, verdicts);
   std::vector<std::string> language;
   if (!application.language().empty()) language.push_back(application.language());
-  JudgeLanguages(call.eligibility(), language, "the application is in", verdicts);
+  JudgeLanguages(
+      call.eligibility(), language, [] { return "the application is in"; }, verdicts);
   JudgeAmounts(call, application, verdicts);
   return std::move(verdicts.reasons());
 }
