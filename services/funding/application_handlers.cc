@@ -16,10 +16,6 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kApplications[] = "applications";
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 // `t` as the funder reads it: "2014-01-31 23:59 Europe/Warsaw".
 std::string LocalTime(const google::protobuf::Timestamp& t, const std::string& zone_name) {
   absl::TimeZone zone = absl::UTCTimeZone();

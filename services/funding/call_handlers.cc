@@ -23,10 +23,6 @@ constexpr char kCalls[] = "calls";
 // judged calls opens or closes.
 constexpr absl::Duration kMatchTtl = absl::Seconds(30);
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 // The keyset position of a page of ListCalls: "<deadline micros>/<id>".
 std::string CallPageKey(const Call& call) {
   return absl::StrCat(absl::ToUnixMicros(ToTime(call.deadline())), "/", IdOf(call.name()));
@@ -267,7 +263,7 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
   filter.include_unleadable = r.include_unleadable();
   filter.themes.assign(r.themes().begin(), r.themes().end());
   COOPNET_ASSIGN_OR_RETURN(std::shared_ptr<const OpenCalls::Snapshot> open,
-                           open_calls_->At(generation, now));
+                           open_calls_.At(generation, now));
   std::vector<const Call*> candidates;
   for (const auto& [name, held] : *open) {
     if (Asked(held.call, filter, consortium.lead, now)) candidates.push_back(&held.call);

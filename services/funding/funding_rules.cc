@@ -22,10 +22,6 @@ using organisations::v1::Organisation;
 constexpr int64_t kMinSeconds = -62135596800;
 constexpr int64_t kMaxSeconds = 253402300799;
 
-absl::Time ToTime(const Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 // Collects the violations of one resource, every field named under its prefix.
 class FieldChecks {
  public:
@@ -206,6 +202,10 @@ absl::Status StateError(Application::State from, absl::string_view why) {
 }
 
 }  // namespace
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
 
 bool IsValidDate(const google::type::Date& date) {
   if (date.year() < 1 || date.year() > 9999) return false;

@@ -39,7 +39,7 @@ FundingService::FundingService(server::Server& server, FundingStore& store, cach
       options_(std::move(options)),
       watchers_(std::make_unique<outbox::Watchers<v1::FundingChange>>(server, options_.watch,
                                                                       DecodeChange, &MaySee)),
-      open_calls_(std::make_unique<OpenCalls>(store, OpenCalls::Options{})) {}
+      open_calls_(store, OpenCalls::Options{}) {}
 
 // ---- The gRPC methods: each hands its work to the worker pool. ----
 
@@ -183,7 +183,7 @@ absl::Status FundingService::RequireFunder(const server::Call& call, absl::strin
 void FundingService::CallWritten(absl::string_view id) {
   cache_.Invalidate(absl::StrCat("call:", id));
   cache_.BumpGeneration(kCalls);
-  open_calls_->Changed();
+  open_calls_.Changed();
   relay_.Wake();
 }
 

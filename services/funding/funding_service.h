@@ -153,7 +153,7 @@ class FundingService final : public v1::FundingService::CallbackService {
   const ServiceOptions options_;
   std::unique_ptr<outbox::Watchers<v1::FundingChange>> watchers_;
   // What MatchCalls judges, kept in memory.
-  std::unique_ptr<OpenCalls> open_calls_;
+  OpenCalls open_calls_;
 };
 
 }  // namespace coopnet::funding

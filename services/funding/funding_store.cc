@@ -53,10 +53,8 @@ const pg::Statement kListProgrammes{
 
 const pg::Statement kInsertCall{
     "INSERT INTO calls (id, programme_id, funder, level, identifier, kind, open_time, deadline,"
-    " currency, lead_countries, lead_regions, lead_kinds, themes, eligibility, document,"
-    " create_time, update_time)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11::text[], $12::text[],"
-    " $13::text[], $14, $15, $16, $16)"};
+    " currency, themes, eligibility, document, create_time, update_time)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13, $13)"};
 const pg::Statement kSelectCall{"SELECT " COOPNET_CALL_COLUMNS " FROM calls c WHERE c.id = $1"};
 const pg::Statement kSelectCalls{"SELECT " COOPNET_CALL_COLUMNS
                                  " FROM calls c WHERE c.id = ANY($1::text[])"};
@@ -64,9 +62,8 @@ const pg::Statement kLockCall{"SELECT " COOPNET_CALL_COLUMNS
                               " FROM calls c WHERE c.id = $1 FOR UPDATE"};
 const pg::Statement kUpdateCall{
     "UPDATE calls SET identifier = $2, kind = $3, publish_time = $4, open_time = $5,"
-    " deadline = $6, currency = $7, lead_countries = $8::text[], lead_regions = $9::text[],"
-    " lead_kinds = $10::text[], themes = $11::text[], eligibility = $12, document = $13,"
-    " revision = revision + 1, update_time = $14 WHERE id = $1"};
+    " deadline = $6, currency = $7, themes = $8::text[], eligibility = $9, document = $10,"
+    " revision = revision + 1, update_time = $11 WHERE id = $1"};
 const pg::Statement kListCalls{
     "SELECT " COOPNET_CALL_COLUMNS
     " FROM calls c"
@@ -155,10 +152,6 @@ const pg::Statement kAwardTotals{
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 // PostgreSQL keeps microseconds; so does every time we hand out.
@@ -277,11 +270,8 @@ absl::StatusOr<std::vector<Message>> ReadAll(const pg::Result& r,
   return out;
 }
 
-// The columns a call is filtered by, from the call.
+// The columns a call is filtered by (ListCalls) and read from, from the call.
 struct CallColumns {
-  std::vector<std::string> lead_countries = {"*"};
-  std::vector<std::string> lead_regions = {"*"};
-  std::vector<std::string> lead_kinds = {"*"};
   std::vector<std::string> themes = {"*"};
   std::string eligibility;
   std::string document;
@@ -290,14 +280,6 @@ struct CallColumns {
 CallColumns ColumnsOf(const Call& call) {
   CallColumns c;
   const v1::Eligibility& e = call.eligibility();
-  if (!e.countries().empty()) c.lead_countries.assign(e.countries().begin(), e.countries().end());
-  if (!e.nuts_regions().empty()) {
-    c.lead_regions.assign(e.nuts_regions().begin(), e.nuts_regions().end());
-  }
-  if (!e.lead_kinds().empty()) {
-    c.lead_kinds.clear();
-    for (int kind : e.lead_kinds()) c.lead_kinds.push_back(Organisation::Kind_Name(kind));
-  }
   if (!e.themes().empty()) c.themes.assign(e.themes().begin(), e.themes().end());
   c.eligibility = e.SerializeAsString();
   Call document = Document(call);
@@ -414,8 +396,8 @@ absl::StatusOr<Call> FundingStore::CreateCall(const Call& call,
                                       Programme::Level_Name(call.level()), call.identifier(),
                                       Call::Kind_Name(call.kind()), ToTime(call.open_time()),
                                       ToTime(call.deadline()), call.total_budget().currency_code(),
-                                      c.lead_countries, c.lead_regions, c.lead_kinds, c.themes,
-                                      pg::Bytes(c.eligibility), pg::Bytes(c.document), NowMicros())
+                                      c.themes, pg::Bytes(c.eligibility), pg::Bytes(c.document),
+                                      NowMicros())
                                   .status());
       COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectCall, id));
       COOPNET_ASSIGN_OR_RETURN(created, ReadCall(row, 0));
@@ -520,8 +502,7 @@ absl::StatusOr<Call> FundingStore::EditCall(absl::string_view id,
       COOPNET_RETURN_IF_ERROR(tx.Exec(kUpdateCall, id, changed.identifier(),
                                       Call::Kind_Name(changed.kind()), published,
                                       ToTime(changed.open_time()), ToTime(changed.deadline()),
-                                      changed.total_budget().currency_code(), c.lead_countries,
-                                      c.lead_regions, c.lead_kinds, c.themes,
+                                      changed.total_budget().currency_code(), c.themes,
                                       pg::Bytes(c.eligibility), pg::Bytes(c.document), NowMicros())
                                   .status());
       COOPNET_ASSIGN_OR_RETURN(pg::Result reread, tx.Exec(kSelectCall, id));

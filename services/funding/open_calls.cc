@@ -5,17 +5,13 @@
 #include <vector>
 
 #include "common/status/status.h"
+#include "services/funding/funding_rules.h"
 
 namespace coopnet::funding {
 namespace {
 
-absl::Time DeadlineOf(const Call& call) {
-  return absl::FromUnixSeconds(call.deadline().seconds()) +
-         absl::Nanoseconds(call.deadline().nanos());
-}
-
 bool OpenAt(const Call& call, absl::Time now) {
-  return call.has_publish_time() && DeadlineOf(call) > now;
+  return call.has_publish_time() && ToTime(call.deadline()) > now;
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ class AnswerCache {
   explicit AnswerCache(Options options);
 
   bool enabled() const { return options_.ttl > absl::ZeroDuration(); }
+  const Options& options() const { return options_; }
 
   // The answer kept for `key`, while fresh at `now`.
   std::optional<std::string> Find(absl::string_view key, absl::Time now = absl::Now());

@@ -11,7 +11,6 @@ Forwarder::Forwarder(Backends& backends, principal::Signer signer, absl::Duratio
     : backends_(backends),
       signer_(std::move(signer)),
       call_timeout_(call_timeout),
-      answer_options_(answers),
       answers_(answers) {}
 
 Forwarder::~Forwarder() {

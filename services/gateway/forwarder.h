@@ -67,7 +67,7 @@ class Forwarder {
   // is off, the caller is not anonymous, or the method is not a public read).
   std::string AnswerKey(const ApiMethod& method, const Upstream& upstream,
                         const grpc::ByteBuffer& request) const;
-  const AnswerCache::Options& answer_options() const { return answer_options_; }
+  const AnswerCache::Options& answer_options() const { return answers_.options(); }
 
   // Ties a streaming call of `method` to `reactor`, which then starts it (StartCall) and
   // must call Finished(context) from its OnDone.
@@ -92,7 +92,6 @@ class Forwarder {
   Backends& backends_;
   const principal::Signer signer_;
   const absl::Duration call_timeout_;
-  const AnswerCache::Options answer_options_;
   AnswerCache answers_;
   absl::Mutex mu_;
   // Weak, so that CancelAll can hold a call's context alive without holding mu_ while

@@ -8,8 +8,9 @@
 // One question per bucket is in flight at a time: calls that find no token meanwhile
 // wait for its answer, and the next lease is sized for them, so a crowd arriving at once
 // takes from the shared bucket about what it uses, not a lease each. Leased tokens not
-// used within a second are dropped, so a replica never sits on tokens another one needs. Redis down
-// never fails a call: a bucket in this replica's memory, with the same policy, decides instead.
+// used within a second are dropped, so a replica never sits on tokens another one needs.
+// Redis down never fails a call: a bucket in this replica's memory, with the same policy,
+// decides instead.
 //
 //   limiter.Take("address:203.0.113.9", {.rate = 20, .burst = 40}, [](Admission a) {
 //     if (!a.allowed) ...  // 429, Retry-After: RetryAfterSeconds(a.retry_after)

@@ -17,10 +17,12 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,14 +115,9 @@ class ChildProcess {
   }
 
   std::string Log() const {
-    std::string text;
-    if (FILE* file = fopen(log_.c_str(), "r")) {
-      char buffer[4096];
-      size_t n;
-      while ((n = fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
-      fclose(file);
-    }
-    return text;
+    std::ostringstream text;
+    text << std::ifstream(log_).rdbuf();
+    return text.str();
   }
 
  private:
@@ -152,39 +149,21 @@ class Session {
   PGconn* connection_;
 };
 
-std::string FreePort() {
-  std::string port = testing::RunServersScript("free-port");
-  while (!port.empty() && (port.back() == '\n' || port.back() == ' ')) port.pop_back();
-  return port;
-}
+std::string Address() { return absl::StrCat("127.0.0.1:", testing::FreePort()); }
 
 std::string Fetch(const std::string& url) {
-  std::string body;
-  if (FILE* pipe = popen(absl::StrCat("curl -sf ", url).c_str(), "r")) {
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) body.append(buffer, n);
-    pclose(pipe);
-  }
-  return body;
+  testing::CommandResult got = testing::RunCommand(absl::StrCat("curl -sf ", url));
+  return got.exit_code == 0 ? got.output : "";
 }
 
 // promtool's verdict on `page`: empty when it accepts it.
 std::string PromtoolComplaints(const std::string& page, const std::string& dir) {
   const std::string file = absl::StrCat(dir, "/metrics.txt");
-  if (FILE* out = fopen(file.c_str(), "w")) {
-    fwrite(page.data(), 1, page.size(), out);
-    fclose(out);
-  }
-  std::string said;
-  const std::string command = absl::StrCat("promtool check metrics < ", file, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) said.append(buffer, n);
-  const int status = pclose(pipe);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
-  return said.empty() ? "promtool failed without a word" : said;
+  std::ofstream(file) << page;
+  testing::CommandResult verdict =
+      testing::RunCommand(absl::StrCat("promtool check metrics < ", file));
+  if (verdict.exit_code == 0) return "";
+  return verdict.output.empty() ? "promtool failed without a word" : verdict.output;
 }
 
 struct Case {
@@ -211,8 +190,7 @@ class DrainTest : public ::testing::TestWithParam<Case> {
   std::map<std::string, std::string> Common() const {
     return {{"COOPNET_PRINCIPAL_SECRET", kSecret},
             {"COOPNET_REDIS_ADDRESS", testing::SharedRedisAddress()},
-            {"COOPNET_DRAIN_TIMEOUT", absl::StrCat(absl::ToInt64Seconds(kDrain), "s")},
-            {"COOPNET_LOG_LEVEL", "info"}};
+            {"COOPNET_DRAIN_TIMEOUT", absl::StrCat(absl::ToInt64Seconds(kDrain), "s")}};
   }
 
   // Starts a service on `database`, migrated, and waits for SERVING.
@@ -220,8 +198,8 @@ class DrainTest : public ::testing::TestWithParam<Case> {
                                              const testing::TestDatabase& database,
                                              std::string& grpc_address,
                                              std::string& metrics_address) {
-    grpc_address = absl::StrCat("127.0.0.1:", FreePort());
-    metrics_address = absl::StrCat("127.0.0.1:", FreePort());
+    grpc_address = Address();
+    metrics_address = Address();
     auto settings = Common();
     settings["COOPNET_PG_DSN"] = database.dsn();
     settings["COOPNET_GRPC_ADDRESS"] = grpc_address;
@@ -364,9 +342,9 @@ TEST_F(GatewayDrainTest, SigtermUnderLoadFinishesCallsInFlightRefusesNewOnesAndE
   auto organisations = StartService("organisations", database, backend, backend_metrics);
   ASSERT_FALSE(HasFailure());
 
-  const std::string address = absl::StrCat("127.0.0.1:", FreePort());
-  const std::string http = absl::StrCat("127.0.0.1:", FreePort());
-  const std::string metrics = absl::StrCat("127.0.0.1:", FreePort());
+  const std::string address = Address();
+  const std::string http = Address();
+  const std::string metrics = Address();
   auto settings = Common();
   settings["COOPNET_BACKENDS"] = absl::StrCat("coopnet.organisations.v1=", backend);
   settings["COOPNET_GRPC_ADDRESS"] = address;

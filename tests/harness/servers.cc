@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -33,13 +34,6 @@ std::string MakeTempFolder() {
   return pattern;
 }
 
-int FreePort() {
-  int port = 0;
-  std::string out = RunServersScript("free-port");
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(out), &port)) Fail("no free port: " + out);
-  return port;
-}
-
 void ExecOrFail(const std::string& dsn, const std::string& sql) {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(dsn.c_str()), &PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
@@ -69,16 +63,31 @@ OwnSharedServers& OwnShared() {
 
 }  // namespace
 
-std::string RunServersScript(const std::string& args) {
-  const std::string command =
-      absl::StrCat(COOPNET_SOURCE_DIR, "/deploy/local/servers.sh ", args, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
+CommandResult RunCommand(const std::string& command) {
+  FILE* pipe = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
   if (pipe == nullptr) Fail("cannot run " + command);
-  std::string out;
-  std::array<char, 512> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  if (pclose(pipe) != 0) Fail(absl::StrCat(command, " failed:\n", out));
-  return out;
+  CommandResult result;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) {
+    result.output.append(buffer.data(), n);
+  }
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string RunServersScript(const std::string& args) {
+  const std::string command = absl::StrCat(COOPNET_SOURCE_DIR, "/deploy/local/servers.sh ", args);
+  CommandResult run = RunCommand(command);
+  if (run.exit_code != 0) Fail(absl::StrCat(command, " failed:\n", run.output));
+  return run.output;
+}
+
+int FreePort() {
+  int port = 0;
+  std::string out = RunServersScript("free-port");
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(out), &port)) Fail("no free port: " + out);
+  return port;
 }
 
 const std::string& SharedPostgresDsn() {

@@ -88,6 +88,17 @@ class RedisServer {
   int port_ = 0;
 };
 
+// What a shell command wrote (stdout and stderr) and its exit code (-1 when a signal
+// ended it).
+struct CommandResult {
+  int exit_code = 0;
+  std::string output;
+};
+CommandResult RunCommand(const std::string& command);
+
+// A TCP port nobody listens on now.
+int FreePort();
+
 // Runs deploy/local/servers.sh with `args`; aborts the test binary with the script's
 // output when it fails, since no test can mean anything without its servers.
 std::string RunServersScript(const std::string& args);

@@ -87,12 +87,8 @@ Event Synthetic(int i, const std::string& organiser, const std::string& network)
 
 // Creates and publishes `count` events through the store, 8 at a time (the service
 // would also ask the organisations service about each organiser, which is not what is
-// measured). Their announcements are dropped from the outbox: the events were there
-// before the services started, nobody is told of their making.
+// measured).
 absl::Status Seed(pg::Pool& pool, int count) {
-  COOPNET_RETURN_IF_ERROR(pg::Migrate(pool, events::Migrations()));
-  COOPNET_ASSIGN_OR_RETURN(bool empty, loadgen::NeedsFilling(pool, "events", count));
-  if (!empty) return absl::OkStatus();
   events::EventStore store(pool, events::Options().stream);
   const std::string organiser = resource::Name("organisations", resource::NewId());
   const std::string network = resource::Name("networks", resource::NewId());
@@ -102,15 +98,11 @@ absl::Status Seed(pg::Pool& pool, int count) {
     published.set_state(Event::PUBLISHED);
     return published;
   };
-  COOPNET_RETURN_IF_ERROR(loadgen::MakeInParallel(count, 8, "events", [&](int i) -> absl::Status {
+  return loadgen::MakeInParallel(count, 8, "events", [&](int i) -> absl::Status {
     COOPNET_ASSIGN_OR_RETURN(Event created,
                              store.CreateEvent(Synthetic(i, organiser, network), std::nullopt));
     const std::string id(absl::StripPrefix(created.name(), "events/"));
     return store.EditEvent(id, std::nullopt, std::nullopt, publish).status();
-  }));
-  return pool.Run([](pg::Session& session) -> absl::Status {
-    COOPNET_RETURN_IF_ERROR(session.ExecScript("DELETE FROM outbox"));
-    return session.ExecScript("VACUUM ANALYZE events");
   });
 }
 
@@ -151,12 +143,6 @@ absl::StatusOr<std::vector<ListEventsRequest>> ListMix(
   return mix;
 }
 
-absl::Status SeedInto(const std::string& dsn, int count) {
-  COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> pool,
-                           pg::Pool::Create({.dsn = dsn, .size = 8}));
-  return Seed(*pool, count);
-}
-
 int Main(int argc, char** argv) {
   loadgen::Program program("eventbench", {"seed", "get", "list"});
   config::Loader& options = program.options();
@@ -166,7 +152,9 @@ int Main(int argc, char** argv) {
   loadgen::Measurement measurement(options);
   if (!program.Start(argc, argv)) return program.exit_code();
   if (program.command() == "seed") {
-    return program.Exit(SeedInto(pg_dsn, static_cast<int>(event_count)));
+    const int count = static_cast<int>(event_count);
+    return program.Exit(loadgen::SeedDatabase(pg_dsn, events::Migrations(), "events", count,
+                                              [&](pg::Pool& pool) { return Seed(pool, count); }));
   }
   const bool get = program.command() == "get";
   absl::Status s = measurement.Check();

@@ -103,12 +103,8 @@ Call Synthetic(int i, int count, const std::string& programme, const std::string
 }
 
 // Creates `count` calls of one programme through the store, 8 at a time, published
-// before they open. Their announcements are dropped from the outbox: the calls were
-// there before the services started, nobody is told of their making.
+// before they open.
 absl::Status Seed(pg::Pool& pool, int count) {
-  COOPNET_RETURN_IF_ERROR(pg::Migrate(pool, funding::Migrations()));
-  COOPNET_ASSIGN_OR_RETURN(bool empty, loadgen::NeedsFilling(pool, "calls", count));
-  if (!empty) return absl::OkStatus();
   funding::FundingStore store(pool, funding::Options().stream);
   const std::string funder = resource::Name("organisations", resource::NewId());
   funding::v1::Programme programme;
@@ -118,7 +114,7 @@ absl::Status Seed(pg::Pool& pool, int count) {
   programme.set_level(funding::v1::Programme::EU);
   COOPNET_ASSIGN_OR_RETURN(funding::v1::Programme stored,
                            store.CreateProgramme(programme, std::nullopt));
-  COOPNET_RETURN_IF_ERROR(loadgen::MakeInParallel(count, 8, "calls", [&](int i) -> absl::Status {
+  return loadgen::MakeInParallel(count, 8, "calls", [&](int i) -> absl::Status {
     const Call call = Synthetic(i, count, stored.name(), funder);
     COOPNET_ASSIGN_OR_RETURN(Call created, store.CreateCall(call, std::nullopt));
     funding::CallEdit publish;
@@ -129,10 +125,6 @@ absl::Status Seed(pg::Pool& pool, int count) {
     };
     const std::string id(absl::StripPrefix(created.name(), "calls/"));
     return store.EditCall(id, std::nullopt, std::nullopt, publish).status();
-  }));
-  return pool.Run([](pg::Session& session) -> absl::Status {
-    COOPNET_RETURN_IF_ERROR(session.ExecScript("DELETE FROM outbox"));
-    return session.ExecScript("VACUUM ANALYZE calls");
   });
 }
 
@@ -165,12 +157,6 @@ absl::StatusOr<std::vector<MatchCallsRequest>> Questions(pg::Pool& directory) {
   return questions;
 }
 
-absl::Status SeedInto(const std::string& dsn, int count) {
-  COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> pool,
-                           pg::Pool::Create({.dsn = dsn, .size = 8}));
-  return Seed(*pool, count);
-}
-
 int Main(int argc, char** argv) {
   loadgen::Program program("fundbench", {"seed", "match"});
   config::Loader& options = program.options();
@@ -184,7 +170,9 @@ int Main(int argc, char** argv) {
   loadgen::Measurement measurement(options);
   if (!program.Start(argc, argv)) return program.exit_code();
   if (program.command() == "seed") {
-    return program.Exit(SeedInto(pg_dsn, static_cast<int>(call_count)));
+    const int count = static_cast<int>(call_count);
+    return program.Exit(loadgen::SeedDatabase(pg_dsn, funding::Migrations(), "calls", count,
+                                              [&](pg::Pool& pool) { return Seed(pool, count); }));
   }
   absl::Status s = measurement.Check();
   if (s.ok() && (directory_dsn.empty() || (!cached && redis_address.empty()))) {

@@ -68,6 +68,21 @@ absl::StatusOr<bool> NeedsFilling(pg::Pool& pool, absl::string_view table, int64
   return true;
 }
 
+absl::Status SeedDatabase(const std::string& dsn, const std::vector<pg::Migration>& migrations,
+                          absl::string_view table, int64_t rows,
+                          const std::function<absl::Status(pg::Pool&)>& fill) {
+  COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<pg::Pool> pool,
+                           pg::Pool::Create({.dsn = dsn, .size = 8}));
+  COOPNET_RETURN_IF_ERROR(pg::Migrate(*pool, migrations));
+  COOPNET_ASSIGN_OR_RETURN(bool empty, NeedsFilling(*pool, table, rows));
+  if (!empty) return absl::OkStatus();
+  COOPNET_RETURN_IF_ERROR(fill(*pool));
+  return pool->Run([&](pg::Session& session) -> absl::Status {
+    COOPNET_RETURN_IF_ERROR(session.ExecScript("DELETE FROM outbox"));
+    return session.ExecScript(absl::StrCat("VACUUM ANALYZE ", table));
+  });
+}
+
 absl::Status MakeInParallel(int count, int threads, absl::string_view what,
                             const std::function<absl::Status(int)>& make) {
   const absl::Time begin = absl::Now();

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/config/config.h"
+#include "common/pg/migrate.h"
 #include "common/pg/pool.h"
 
 namespace coopnet::loadgen {
@@ -50,6 +51,15 @@ class Program {
 // Whether `table` of `pool`'s database must be filled up to `rows`: false when it holds
 // as many already (said on stderr), FAILED_PRECONDITION when it holds some but fewer.
 absl::StatusOr<bool> NeedsFilling(pg::Pool& pool, absl::string_view table, int64_t rows);
+
+// Readies the database at `dsn` for a benchmark: migrates it with `migrations` and,
+// unless `table` holds `rows` already (NeedsFilling), has `fill` make them through a pool
+// of eight connections; then drops what filling wrote to the outbox (the rows were
+// there before the services started: nobody is told of their making) and analyses
+// `table`.
+absl::Status SeedDatabase(const std::string& dsn, const std::vector<pg::Migration>& migrations,
+                          absl::string_view table, int64_t rows,
+                          const std::function<absl::Status(pg::Pool&)>& fill);
 
 // Calls `make(i)` for every i below `count` from `threads` threads, saying on stderr how
 // many `what` were made at every tenth; the first failure stops the rest and is returned.
