@@ -19,7 +19,7 @@
 //   }
 //
 //   int main() {
-//     server::BlockTerminationSignals();   // first, before any thread starts
+//     server::PrepareProcess();   // first, before any thread starts
 //     server::Server server(options, signer);
 //     OrganisationService service(server, ...);
 //     server.Register(&service, "coopnet.organisations.v1.OrganisationService");
@@ -85,9 +85,12 @@ struct Call {
   grpc::CallbackServerContext* context = nullptr;
 };
 
+// Readies a serving process; call first thing in main(), before any thread starts.
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so
-// that WaitForTermination receives them. Call first thing in main().
-void BlockTerminationSignals();
+// that WaitForTermination receives them. Turns off Abseil's mutex deadlock detection:
+// Debian builds Abseil without NDEBUG, so otherwise every Lock() records itself in a
+// process-wide lock graph (some 3 % of a registration's instructions). Tests keep it.
+void PrepareProcess();
 
 // Gives `builder` what every coopnet gRPC server has: the connection ages and keepalive of
 // `options`, and interceptors that count every call in `metrics` (which must outlive the
@@ -124,7 +127,7 @@ class Server {
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
                                   std::function<absl::Status(const Call&)> work);
 
-  // Waits for SIGTERM or SIGINT (see BlockTerminationSignals), then Shutdown().
+  // Waits for SIGTERM or SIGINT (see PrepareProcess), then Shutdown().
   void WaitForTermination();
 
   // Health NOT_SERVING, then stop taking calls, letting those in flight finish until

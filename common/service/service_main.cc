@@ -93,7 +93,7 @@ cache::Cache& Context::Cache(cache::Keyspace keyspace) {
 }
 
 int Run(int argc, char** argv, const Definition& d) {
-  server::BlockTerminationSignals();
+  server::PrepareProcess();
   config::Loader config(d.name, "[serve|migrate]");
   const auto& address =
       config.String("grpc_address", absl::StrCat("0.0.0.0:", d.grpc_port), "gRPC listen address");

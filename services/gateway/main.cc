@@ -14,7 +14,7 @@ extern char** environ;
 
 int main(int argc, char** argv) {
   using namespace coopnet;
-  server::BlockTerminationSignals();
+  server::PrepareProcess();
   config::Loader config("gateway");
   const auto& grpc_address = config.String("grpc_address", "0.0.0.0:50050", "gRPC listen address");
   const auto& http_address =
