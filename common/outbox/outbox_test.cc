@@ -95,7 +95,9 @@ TEST_F(OutboxTest, CommittedEventsReachTheStreamInOrderAndLeaveTheTable) {
     google::protobuf::Timestamp t;
     ASSERT_TRUE(t.ParseFromString(entries[i].payload));
     EXPECT_EQ(t.seconds(), seconds[i]);
-    if (i > 0) EXPECT_GT(entries[i].outbox_id, entries[i - 1].outbox_id);
+    if (i > 0) {
+      EXPECT_GT(entries[i].outbox_id, entries[i - 1].outbox_id);
+    }
   }
 }
 
@@ -156,6 +158,25 @@ TEST_F(OutboxTest, RunningRelayPublishesACommitWithoutBeingAsked) {
   ASSERT_TRUE(AppendInTransaction(1).ok());
   relay.Wake();
   EXPECT_TRUE(PollUntil([&] { return StreamContents(*redis_).size() == 1; }));
+  relay.Stop();
+}
+
+TEST_F(OutboxTest, WakesComingFastAreHonouredNoSoonerThanTheShortestInterval) {
+  // No poll to fall back on: only the wakes move rows.
+  Relay relay(*pool_, *redis_,
+              {.poll_interval = absl::Hours(1), .min_interval = absl::Milliseconds(800)});
+  ASSERT_TRUE(AppendInTransaction(1).ok());
+  const absl::Time before_start = absl::Now();
+  relay.Start();  // the first pass moves the first row
+  ASSERT_TRUE(PollUntil([&] { return StreamContents(*redis_).size() == 1; }));
+  for (int i = 2; i <= 3; ++i) {
+    ASSERT_TRUE(AppendInTransaction(1, true, i).ok());
+    relay.Wake();
+  }
+  ASSERT_TRUE(PollUntil([&] { return StreamContents(*redis_).size() == 3; }))
+      << "a wake within the shortest interval was dropped";
+  EXPECT_GE(absl::Now() - before_start, absl::Milliseconds(800))
+      << "the second pass started sooner than the shortest interval after the first";
   relay.Stop();
 }
 

@@ -88,8 +88,10 @@ void Relay::Loop() {
   absl::Duration backoff = options_.poll_interval;
   bool failing = false;
   while (true) {
+    const absl::Time started = absl::Now();
     const absl::StatusOr<int> moved = RelayBatch();
     absl::Duration pause = options_.poll_interval;
+    bool backlog = false;
     if (!moved.ok()) {
       failures_.fetch_add(1, std::memory_order_relaxed);
       if (!failing) {
@@ -104,7 +106,8 @@ void Relay::Loop() {
       failing = false;
       backoff = options_.poll_interval;
       // A full batch means more are waiting.
-      if (*moved == options_.batch_size) pause = absl::ZeroDuration();
+      backlog = *moved == options_.batch_size;
+      if (backlog) pause = absl::ZeroDuration();
     }
     absl::MutexLock lock(&mu_);
     auto woken_or_stopping = [this]()
@@ -114,6 +117,10 @@ void Relay::Loop() {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), pause);
     } else {
       mu_.AwaitWithTimeout(absl::Condition(&woken_or_stopping), pause);
+      const absl::Duration rest = started + options_.min_interval - absl::Now();
+      if (!backlog && !stopping_ && rest > absl::ZeroDuration()) {
+        mu_.AwaitWithTimeout(absl::Condition(&stopping_), rest);
+      }
     }
     if (stopping_) return;
     woken_ = false;

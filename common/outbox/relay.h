@@ -37,6 +37,10 @@ struct RelayOptions {
   int batch_size = 200;
   // How often to look for rows nobody woke us for (other replicas' commits).
   absl::Duration poll_interval = absl::Milliseconds(500);
+  // The shortest time from one pass's start to the next: under a stream of commits each
+  // waking it, a pass then moves many rows rather than costing a transaction per commit.
+  // A full batch (more rows waiting) goes on at once.
+  absl::Duration min_interval = absl::ZeroDuration();
   // The longest pause between attempts while Redis or PostgreSQL fails.
   absl::Duration max_backoff = absl::Seconds(5);
   // Streams are trimmed to about this many entries (XADD MAXLEN ~).

@@ -28,11 +28,6 @@ constexpr size_t kChunkBytes = 64 * 1024;
 constexpr int kExportPage = 200;
 constexpr int kExportThreads = 2;
 constexpr int kQueuedExportSteps = 32;
-// How often registrations wake the outbox relay at most. Each wake costs the relay a
-// transaction; at hundreds of registrations a second one per registration would cost
-// more than the registrations, while every few milliseconds it moves them in batches.
-constexpr absl::Duration kRelayWakeInterval = absl::Milliseconds(10);
-
 // The event id of `<collection>/<id>/<singleton>` (`events/{id}/registrationPolicy`).
 absl::StatusOr<std::string> ParseSingleton(absl::string_view field, absl::string_view name,
                                            absl::string_view singleton) {
@@ -380,13 +375,6 @@ absl::StatusOr<EventFacts> RegistrationService::OrganisedEvent(const server::Cal
       absl::StrCat("only the organisers of ", name, " may see and manage its registrations"));
 }
 
-void RegistrationService::WakeRelaySoon() {
-  const int64_t now = absl::ToUnixMicros(absl::Now());
-  int64_t last = last_relay_wake_us_.load(std::memory_order_relaxed);
-  if (now - last < absl::ToInt64Microseconds(kRelayWakeInterval)) return;
-  if (last_relay_wake_us_.compare_exchange_strong(last, now)) relay_.Wake();
-}
-
 absl::Status RegistrationService::RequireRegistrationAccess(const server::Call& call,
                                                             absl::string_view event_id,
                                                             absl::string_view name,
@@ -516,7 +504,7 @@ absl::Status RegistrationService::Create(const server::Call& call,
   application.key =
       request::RequestKeyOf(call.principal, "CreateRegistration", request.request_id(), request);
   COOPNET_ASSIGN_OR_RETURN(response, desk_.Register(application));
-  WakeRelaySoon();
+  relay_.Wake();
   response.set_manage_token(ManageToken(server_.signer(), response.name()));
   return absl::OkStatus();
 }

@@ -125,17 +125,12 @@ class RegistrationService final : public v1::RegistrationService::CallbackServic
                                     std::optional<absl::string_view> manage_token,
                                     const RegistrationEdit& edit);
 
-  // Wakes the relay for the domain events of new registrations, at most every few
-  // milliseconds; those a wake misses go with the next, or at the relay's poll.
-  void WakeRelaySoon();
-
   server::Server& server_;
   RegistrationStore& store_;
   PersonalDataStore& personal_data_;
   RegistrationDesk& desk_;
   Directory& directory_;
   outbox::Relay& relay_;
-  std::atomic<int64_t> last_relay_wake_us_{0};
   outbox::Watchers<v1::RegistrationChange> watchers_;
   // Exports read pages of registrations here, paced by how fast the caller takes the
   // file; destroyed first, so that no export outlives the rest.
