@@ -268,9 +268,11 @@ void Server::WaitForTermination() {
 void Server::Shutdown() {
   if (server_ == nullptr || shut_down_.exchange(true)) return;
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
-  if (readiness_thread_.joinable()) readiness_thread_.join();
+  // NOT_SERVING first: a readiness check may be waiting on a stuck database, and load
+  // balancers must hear of the drain now, not when the check returns.
   health_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+  if (readiness_thread_.joinable()) readiness_thread_.join();
   // Every call has been answered; queued work (none should be left) runs before join.
   workers_.reset();
 }

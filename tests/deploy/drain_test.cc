@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -255,6 +256,13 @@ void DrainUnderLoad(ChildProcess& process, const std::string& address,
   // The load: calls that wait on the lock.
   std::vector<cli::CallResult> results(kCallsInFlight);
   std::vector<std::thread> callers;
+  // Whatever fails below, the lock goes and the callers end before this returns.
+  absl::Cleanup release = [&] {
+    locker.Query("COMMIT");
+    for (auto& caller : callers) {
+      if (caller.joinable()) caller.join();
+    }
+  };
   for (auto& result : results) {
     callers.emplace_back(
         [&] { result = cli::CallJson(*channel, c.method, c.request, 2 * kDrain); });
@@ -286,7 +294,7 @@ void DrainUnderLoad(ChildProcess& process, const std::string& address,
       << "exited with calls still in flight";
 
   ASSERT_EQ(locker.Query("COMMIT"), "");
-  for (auto& caller : callers) caller.join();
+  std::move(release).Invoke();
   for (const auto& result : results) {
     EXPECT_TRUE(result.status.ok())
         << c.method << " in flight at SIGTERM ended " << result.status.error_code() << ": "
