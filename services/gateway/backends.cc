@@ -88,7 +88,9 @@ std::vector<std::string> Backends::packages() const {
 void Backends::StartHealthChecks(std::function<void(bool all_serving)> on_change) {
   checker_ = std::thread([this, on_change = std::move(on_change)] {
     std::optional<bool> last;
-    const absl::Duration timeout = std::min(check_interval_, absl::Seconds(1));
+    // A second whatever the interval: a backend that takes longer is not serving, and
+    // a shorter wait would count a busy machine's pause as an outage.
+    const absl::Duration timeout = absl::Seconds(1);
     do {
       bool all = true;
       for (const auto& backend : backends_) {
