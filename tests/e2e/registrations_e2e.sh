@@ -4,7 +4,9 @@
 # reflection, a policy set on the Copenhagen meeting, one registration confirmed and one
 # waitlisted, bad input named, the meeting cancelled in the events service and its
 # registrations cancelled through the change stream, metrics; SIGTERM drains and exits 0.
-# Needs COOPNET_TEST_PG_DSN (tests/run.sh sets it).
+# Needs COOPNET_TEST_PG_DSN (tests/run.sh sets it). Runs a Redis of its own: the events
+# binary's change stream has a fixed name, and a registrations binary of another test in
+# the same consumer group could take the cancellation this test waits for.
 set -euo pipefail
 registrations=$1 events=$2 organisations=$3 cli=$4 servers=$5
 : "${COOPNET_TEST_PG_DSN:?run through ./tests/run.sh}"
@@ -20,6 +22,7 @@ databases=()
 cleanup() {
   local pid database
   for pid in "${pids[@]}"; do { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null || true; done
+  "$servers" redis-stop "$work/redis" >/dev/null 2>&1 || true
   for database in "${databases[@]}"; do
     psql "$COOPNET_TEST_PG_DSN dbname=postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" \
       >/dev/null 2>&1 || true
@@ -36,7 +39,9 @@ for service in organisations events registrations; do
   declare "${service}_port=$("$servers" free-port)"
 done
 metrics_port=$("$servers" free-port)
-export COOPNET_REDIS_ADDRESS="${COOPNET_TEST_REDIS:-127.0.0.1:1}"
+redis_port=$("$servers" free-port)
+"$servers" redis-start "$work/redis" "$redis_port" >/dev/null
+export COOPNET_REDIS_ADDRESS="127.0.0.1:$redis_port"
 export COOPNET_PRINCIPAL_SECRET="e2e-secret-0123456789-0123456789-abcdef"
 export COOPNET_DRAIN_TIMEOUT=5s
 

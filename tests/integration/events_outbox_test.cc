@@ -298,7 +298,9 @@ TEST_F(EventsOutboxRedisDownTest, ChangesWaitForRedisAndNothingIsLost) {
   redis.Start();
   ASSERT_TRUE(PollUntil([&] { return StreamEntries().size() == 2; }))
       << "the waiting domain events never reached the restarted Redis";
-  EXPECT_EQ(StreamEntries()[0].type, "coopnet.events.v1.EventPublished");
+  const std::vector<outbox::StreamEntry> entries = StreamEntries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].type, "coopnet.events.v1.EventPublished");
   EXPECT_TRUE(PollUntil([&] { return OutboxRows() == 0; })) << OutboxRows() << " rows left";
 }
 

@@ -2,6 +2,7 @@
 // real organisations process (in the same test) whether organisers and networks exist.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -33,11 +34,14 @@ Principal KeyOf(const std::string& organisation) {
                            {type::v1::SCOPE_READ, type::v1::SCOPE_WRITE});
 }
 
-// `event` moved `years` ahead (agenda too), so that it has not happened yet.
-Event InFuture(const Event& event, int years = 5) {
-  const absl::Duration shift = absl::Hours(24 * 365 * years);
+// `event` moved whole 365-day years ahead (agenda too), to more than a year from today, so
+// that it has not happened yet whenever the tests run; `extra_years` further still.
+Event InFuture(const Event& event, int extra_years = 0) {
+  constexpr int64_t kYear = 365 * 24 * 3600;
+  const int64_t behind = absl::ToUnixSeconds(absl::Now()) - event.start_time().seconds();
+  const int64_t shift = (std::max<int64_t>(behind, 0) / kYear + 2 + extra_years) * kYear;
   auto later = [&](const google::protobuf::Timestamp& t) {
-    return TimeUtil::SecondsToTimestamp(t.seconds() + absl::ToInt64Seconds(shift));
+    return TimeUtil::SecondsToTimestamp(t.seconds() + shift);
   };
   return Reschedule(event, later(event.start_time()), later(event.end_time()), "");
 }
@@ -401,7 +405,7 @@ TEST_F(EventsTest, ListEventsIsInStartOrderWithKeysetPagesAndEveryFilter) {
   const std::string finland = publish(
       testing::seeds::FinlandStudyVisit(kofoed_, resource::Name("awards", resource::NewId())),
       kofoed_);
-  Event next_year = InFuture(testing::seeds::CopenhagenInfoMeeting(kofoed_), 10);
+  Event next_year = InFuture(testing::seeds::CopenhagenInfoMeeting(kofoed_), 5);
   const std::string future = publish(next_year, kofoed_);
   Event hordaland_seed = testing::seeds::HordalandNetworkMeetings(hordaland_, network, "")[0];
   hordaland_seed.set_visibility(Event::PUBLIC);
