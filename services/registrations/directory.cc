@@ -48,11 +48,12 @@ Directory::Directory(const client::ServiceChannel& events,
 absl::StatusOr<EventFacts> Directory::Event(absl::string_view name, absl::Time deadline) {
   const std::string key(name);
   if (std::optional<EventFacts> recent = recent_events_.Find(key)) return *std::move(recent);
+  const uint64_t epoch = recent_events_.Epoch();
   cache::LookupResult lookup = cache_.Lookup(EventKey(name));
   events::v1::Event event;
   if (lookup.hit && event.ParseFromString(*lookup.value)) {
     EventFacts facts = FactsOf(event);
-    recent_events_.Keep(key, facts);
+    recent_events_.Keep(key, facts, epoch);
     return facts;
   }
 
@@ -82,7 +83,7 @@ absl::StatusOr<EventFacts> Directory::Event(absl::string_view name, absl::Time d
   kept.set_visibility(event.visibility());
   cache_.Fill(lookup, kept.SerializeAsString(), kEventTtl);
   EventFacts facts = FactsOf(kept);
-  recent_events_.Keep(key, facts);
+  recent_events_.Keep(key, facts, epoch);
   return facts;
 }
 
@@ -116,6 +117,7 @@ absl::StatusOr<OrganisationFacts> Directory::Organisation(absl::string_view fiel
   if (std::optional<OrganisationFacts> recent = recent_organisations_.Find(key)) {
     return *std::move(recent);
   }
+  const uint64_t epoch = recent_organisations_.Epoch();
   cache::LookupResult lookup = cache_.Lookup(absl::StrCat("organisation:", name));
   organisations::v1::Organisation organisation;
   if (!lookup.hit || !organisation.ParseFromString(*lookup.value)) {
@@ -140,7 +142,7 @@ absl::StatusOr<OrganisationFacts> Directory::Organisation(absl::string_view fiel
     cache_.Fill(lookup, kept.SerializeAsString(), kOrganisationTtl);
   }
   OrganisationFacts facts{organisation.display_name(), organisation.country(), organisation.kind()};
-  recent_organisations_.Keep(key, facts);
+  recent_organisations_.Keep(key, facts, epoch);
   return facts;
 }
 

@@ -13,16 +13,14 @@
 #include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/cache/cache.h"
 #include "common/client/service_channel.h"
 #include "coopnet/events/v1/events.grpc.pb.h"
 #include "coopnet/organisations/v1/organisations.grpc.pb.h"
+#include "services/registrations/recent.h"
 #include "services/registrations/registration_rules.h"
 
 namespace coopnet::registrations {
@@ -73,39 +71,13 @@ class Directory {
                                                  absl::Time deadline);
 
  private:
-  // Answers kept in this process for kLocalTtl. Thread-safe.
-  template <typename Facts>
-  class Recent {
-   public:
-    std::optional<Facts> Find(const std::string& name) {
-      absl::MutexLock lock(&mu_);
-      const auto found = entries_.find(name);
-      if (found == entries_.end() || found->second.first < absl::Now()) return std::nullopt;
-      return found->second.second;
-    }
-    void Keep(const std::string& name, Facts facts) {
-      absl::MutexLock lock(&mu_);
-      // A bound on memory: what was forgotten is asked again.
-      if (entries_.size() >= 10000) entries_.clear();
-      entries_.insert_or_assign(name, std::make_pair(absl::Now() + kLocalTtl, std::move(facts)));
-    }
-    void Forget(const std::string& name) {
-      absl::MutexLock lock(&mu_);
-      entries_.erase(name);
-    }
-
-   private:
-    absl::Mutex mu_;
-    absl::flat_hash_map<std::string, std::pair<absl::Time, Facts>> entries_ ABSL_GUARDED_BY(mu_);
-  };
-
   const client::ServiceChannel& events_channel_;
   const client::ServiceChannel& organisations_channel_;
   cache::Cache& cache_;
   std::unique_ptr<events::v1::EventService::Stub> events_;
   std::unique_ptr<organisations::v1::OrganisationService::Stub> organisations_;
-  Recent<EventFacts> recent_events_;
-  Recent<OrganisationFacts> recent_organisations_;
+  Recent<EventFacts> recent_events_{kLocalTtl};
+  Recent<OrganisationFacts> recent_organisations_{kLocalTtl};
 };
 
 }  // namespace coopnet::registrations
