@@ -5,7 +5,7 @@ COOPNET_PACKAGES=(
   cmake ninja-build ccache pkg-config g++ python3 curl openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   golang-github-gogo-googleapis-dev libhiredis-dev libpq-dev prometheus-cpp-dev libssl-dev
-  libgtest-dev libgmock-dev python3-icalendar libboost-dev nginx wrk
+  libgtest-dev libgmock-dev python3-icalendar libboost-dev libjemalloc-dev nginx wrk
   postgresql redis-server
   mmdebstrap buildah nodejs prometheus
 )
