@@ -225,26 +225,33 @@ GrpcServerMetrics::GrpcServerMetrics(
       sent_(std::move(sent)),
       handling_(std::move(handling)) {}
 
-void GrpcServerMetrics::Started(absl::string_view full_method, GrpcType type) {
-  auto [service, method] = SplitMethod(full_method);
-  started_.With({GrpcTypeName(type), service, method}).Increment();
+GrpcServerMetrics::Method::Method(const GrpcServerMetrics& owner, GrpcType type,
+                                  absl::string_view service, absl::string_view method)
+    : owner_(owner),
+      type_(GrpcTypeName(type)),
+      service_(service),
+      method_(method),
+      started_(owner.started_.With({type_, service_, method_})),
+      received_(owner.received_.With({type_, service_, method_})),
+      sent_(owner.sent_.With({type_, service_, method_})),
+      handling_(owner.handling_->With({type_, service_, method_})) {}
+
+void GrpcServerMetrics::Method::Handled(absl::string_view code, double seconds) {
+  owner_.handled_.With({type_, service_, method_, code}).Increment();
+  handling_.Observe(seconds);
 }
 
-void GrpcServerMetrics::Handled(absl::string_view full_method, GrpcType type,
-                                absl::string_view code, double seconds) {
+GrpcServerMetrics::Method& GrpcServerMetrics::For(absl::string_view full_method, GrpcType type) {
+  const std::string key = absl::StrCat(GrpcTypeName(type), full_method);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = methods_.find(key); it != methods_.end()) return *it->second;
+  }
   auto [service, method] = SplitMethod(full_method);
-  handled_.With({GrpcTypeName(type), service, method, code}).Increment();
-  handling_->With({GrpcTypeName(type), service, method}).Observe(seconds);
-}
-
-void GrpcServerMetrics::MsgReceived(absl::string_view full_method, GrpcType type) {
-  auto [service, method] = SplitMethod(full_method);
-  received_.With({GrpcTypeName(type), service, method}).Increment();
-}
-
-void GrpcServerMetrics::MsgSent(absl::string_view full_method, GrpcType type) {
-  auto [service, method] = SplitMethod(full_method);
-  sent_.With({GrpcTypeName(type), service, method}).Increment();
+  absl::MutexLock lock(&mu_);
+  auto [it, added] = methods_.try_emplace(key);
+  if (added) it->second.reset(new Method(*this, type, service, method));
+  return *it->second;
 }
 
 }  // namespace coopnet::metrics

@@ -28,8 +28,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 
 namespace prometheus {
@@ -114,18 +117,46 @@ const std::vector<double>& DefaultGrpcBuckets();
 // without that shape is recorded as service and method "unknown", as in Go. Thread-safe.
 class GrpcServerMetrics {
  public:
+  // The series of one method, found once per call (see For) rather than once per count.
+  class Method {
+   public:
+    void Started() { started_.Increment(); }
+    void MsgReceived() { received_.Increment(); }
+    void MsgSent() { sent_.Increment(); }
+    // Counts the call under `code` (e.g. "OK", "NotFound") and observes `seconds` of
+    // handling time.
+    void Handled(absl::string_view code, double seconds);
+
+   private:
+    friend class GrpcServerMetrics;
+    Method(const GrpcServerMetrics& owner, GrpcType type, absl::string_view service,
+           absl::string_view method);
+
+    const GrpcServerMetrics& owner_;
+    const absl::string_view type_;
+    const std::string service_;
+    const std::string method_;
+    prometheus::Counter& started_;
+    prometheus::Counter& received_;
+    prometheus::Counter& sent_;
+    prometheus::Histogram& handling_;
+  };
+
   static absl::StatusOr<std::unique_ptr<GrpcServerMetrics>> Create(
       prometheus::Registry& registry = *SharedRegistry());
 
-  void Started(absl::string_view full_method, GrpcType type);
+  // The series of `full_method` called as `type`; valid as long as this object.
+  Method& For(absl::string_view full_method, GrpcType type);
 
-  // Counts the call under `code` (e.g. "OK", "NOT_FOUND") and observes `seconds` of
-  // handling time.
+  void Started(absl::string_view full_method, GrpcType type) { For(full_method, type).Started(); }
   void Handled(absl::string_view full_method, GrpcType type, absl::string_view code,
-               double seconds);
-
-  void MsgReceived(absl::string_view full_method, GrpcType type);
-  void MsgSent(absl::string_view full_method, GrpcType type);
+               double seconds) {
+    For(full_method, type).Handled(code, seconds);
+  }
+  void MsgReceived(absl::string_view full_method, GrpcType type) {
+    For(full_method, type).MsgReceived();
+  }
+  void MsgSent(absl::string_view full_method, GrpcType type) { For(full_method, type).MsgSent(); }
 
  private:
   GrpcServerMetrics(CounterFamily started, CounterFamily handled, CounterFamily received,
@@ -137,6 +168,10 @@ class GrpcServerMetrics {
   CounterFamily received_;
   CounterFamily sent_;
   std::shared_ptr<internal::ChildCache<prometheus::Histogram>> handling_;
+
+  absl::Mutex mu_;
+  // Keyed by the type's name and the full method.
+  absl::flat_hash_map<std::string, std::unique_ptr<Method>> methods_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace coopnet::metrics

@@ -57,28 +57,26 @@ absl::string_view GoCodeName(grpc::StatusCode code) {
 class ObservingInterceptor : public grpc::experimental::Interceptor {
  public:
   ObservingInterceptor(grpc::experimental::ServerRpcInfo* info, metrics::GrpcServerMetrics& metrics)
-      : metrics_(metrics),
-        method_(info->method()),
-        type_(RpcType(info->type())),
+      : method_(info->method()),
+        metrics_(metrics.For(method_, RpcType(info->type()))),
         start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       trace_id_ = TraceIdOf(*methods->GetRecvInitialMetadata());
-      metrics_.Started(method_, type_);
+      metrics_.Started();
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
-      metrics_.MsgReceived(method_, type_);
+      metrics_.MsgReceived();
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
-      metrics_.MsgSent(method_, type_);
+      metrics_.MsgSent();
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const absl::Duration elapsed = absl::Now() - start_;
-      metrics_.Handled(method_, type_, GoCodeName(status.error_code()),
-                       absl::ToDoubleSeconds(elapsed));
+      metrics_.Handled(GoCodeName(status.error_code()), absl::ToDoubleSeconds(elapsed));
       // Probes ask every few seconds; their lines would drown the calls that matter.
       const log::Level level = absl::StartsWith(method_, "/grpc.health.v1.Health/")
                                    ? log::Level::kDebug
@@ -93,9 +91,8 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
-  metrics::GrpcServerMetrics& metrics_;
-  const std::string method_;
-  const metrics::GrpcType type_;
+  const absl::string_view method_;  // gRPC's, alive as long as the call
+  metrics::GrpcServerMetrics::Method& metrics_;
   const absl::Time start_;
   std::string trace_id_;
 };
