@@ -242,13 +242,19 @@ void GrpcServerMetrics::Method::Handled(absl::string_view code, double seconds) 
 }
 
 GrpcServerMetrics::Method& GrpcServerMetrics::For(absl::string_view full_method, GrpcType type) {
-  const std::string key = absl::StrCat(GrpcTypeName(type), full_method);
+  std::string key = absl::StrCat(GrpcTypeName(type), full_method);
   {
     absl::ReaderMutexLock lock(&mu_);
     if (auto it = methods_.find(key); it != methods_.end()) return *it->second;
   }
   auto [service, method] = SplitMethod(full_method);
   absl::MutexLock lock(&mu_);
+  // Method names come from callers (a generic service such as the gateway's sees any
+  // path): past more methods than any API of ours has, a new one counts as "unknown".
+  if (methods_.size() >= kMaxMethods && !methods_.contains(key)) {
+    key = absl::StrCat(GrpcTypeName(type), "/unknown/unknown");
+    service = method = "unknown";
+  }
   auto [it, added] = methods_.try_emplace(key);
   if (added) it->second.reset(new Method(*this, type, service, method));
   return *it->second;

@@ -145,6 +145,10 @@ class GrpcServerMetrics {
   static absl::StatusOr<std::unique_ptr<GrpcServerMetrics>> Create(
       prometheus::Registry& registry = *SharedRegistry());
 
+  // Distinct methods recorded by name; calls to further ones count as service and method
+  // "unknown", so callers naming made-up methods cannot grow the series without bound.
+  static constexpr size_t kMaxMethods = 1000;
+
   // The series of `full_method` called as `type`; valid as long as this object.
   Method& For(absl::string_view full_method, GrpcType type);
 

@@ -129,6 +129,23 @@ TEST(Metrics, MethodWithoutServiceIsRecordedAsUnknown) {
                         "\"unknown\",grpc_type=\"unary\"} 1"));
 }
 
+TEST(Metrics, MadeUpMethodsPastTheLimitAreCountedAsUnknown) {
+  prometheus::Registry registry;
+  auto grpc = GrpcServerMetrics::Create(registry);
+  ASSERT_TRUE(grpc.ok());
+  const size_t limit = GrpcServerMetrics::kMaxMethods;
+  for (size_t i = 0; i < limit + 50; ++i) {
+    (*grpc)->Started(absl::StrCat("/probe.Service/Method", i), GrpcType::kUnary);
+  }
+  (*grpc)->Started("/probe.Service/Method0", GrpcType::kUnary);  // known before the limit
+  const std::string text = Exposition(registry);
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_method=\"Method0\",grpc_service="
+                              "\"probe.Service\",grpc_type=\"unary\"} 2"));
+  EXPECT_THAT(text, Not(HasSubstr(absl::StrCat("grpc_method=\"Method", limit, "\""))));
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_method=\"unknown\",grpc_service="
+                              "\"unknown\",grpc_type=\"unary\"} 50"));
+}
+
 TEST(Metrics, ExposerServesTheSharedRegistryByDefault) {
   auto exposer = Exposer::Start("127.0.0.1:0");
   ASSERT_TRUE(exposer.ok()) << exposer.status();
