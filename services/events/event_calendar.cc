@@ -3,16 +3,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/time/time.h"
 #include "services/events/event_rules.h"
 
 namespace coopnet::events {
 namespace {
 
 using v1::Event;
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 std::string Location(const Event& event) {
   if (!event.has_venue()) return event.online_url();

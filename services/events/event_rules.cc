@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "common/validate/messages.h"
 #include "common/validate/validate.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -33,10 +34,6 @@ constexpr int64_t kMaxSeconds = 253402300799;
 bool IsValidTimestamp(const Timestamp& t) {
   return t.seconds() >= kMinSeconds && t.seconds() <= kMaxSeconds && t.nanos() >= 0 &&
          t.nanos() < 1000000000;
-}
-
-absl::Time ToTime(const Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 Timestamp ToTimestamp(absl::Time t) {

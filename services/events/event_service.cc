@@ -11,6 +11,7 @@
 #include "common/request/request.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "common/validate/validate.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/events/event_calendar.h"
@@ -30,10 +31,6 @@ constexpr absl::Duration kEventTtl = absl::Minutes(10);
 // "Upcoming" moves with the clock: a cached page may show an event that ended this long.
 constexpr absl::Duration kListTtl = absl::Seconds(30);
 constexpr int kMaxCalendarEvents = 1000;
-
-absl::Time ToTime(const Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 absl::Status RequireWrite(const server::Call& call) {
   return request::RequireScope(call.principal, type::v1::SCOPE_WRITE);

@@ -7,6 +7,7 @@
 #include "common/pg/request_log.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/events/event_rules.h"
@@ -116,10 +117,6 @@ absl::Status ParseDocument(const pg::Result& r, int row, int column,
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 // What `document` keeps: the writable fields and the cancellation reason; the rest

@@ -8,6 +8,7 @@
 #include "common/request/request.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/funding/funding_rules.h"
 #include "services/funding/funding_service.h"

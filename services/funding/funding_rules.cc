@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "common/validate/validate.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/funding/money.h"
@@ -202,10 +203,6 @@ absl::Status StateError(Application::State from, absl::string_view why) {
 }
 
 }  // namespace
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 bool IsValidDate(const google::type::Date& date) {
   if (date.year() < 1 || date.year() > 9999) return false;

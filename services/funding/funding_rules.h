@@ -53,9 +53,6 @@ absl::Status CheckApplicationCurrency(const Application& application, absl::stri
 // it). FAILED_PRECONDITION (CALL_PUBLISHED) naming the currencies.
 absl::Status CheckCallChange(const Call& before, const Call& after);
 
-// A timestamp of ours as an absl::Time.
-absl::Time ToTime(const google::protobuf::Timestamp& t);
-
 // The call's state at `now`: DRAFT until published, then by open_time and deadline.
 Call::State CallStateAt(const Call& call, absl::Time now);
 

@@ -5,6 +5,7 @@
 #include "common/outbox/outbox.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/funding/funding_rules.h"

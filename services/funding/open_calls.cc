@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "services/funding/funding_rules.h"
 
 namespace coopnet::funding {

@@ -3,13 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 
 namespace coopnet::registrations {
 namespace {
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 std::string EventKey(absl::string_view name) { return absl::StrCat("event:", name); }
 

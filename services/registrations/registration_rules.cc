@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "common/validate/messages.h"
 #include "common/validate/validate.h"
 #include "google/protobuf/util/time_util.h"
@@ -24,10 +25,6 @@ using v1::Question;
 constexpr int kMaxQuotas = 12;
 constexpr size_t kMaxLabel = 500;
 constexpr size_t kMaxNoticeVersion = 40;
-
-absl::Time ToTime(const Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 bool ValidTimestamp(const Timestamp& t) {
   return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
