@@ -11,6 +11,7 @@
 #include "common/server/server.h"
 #include "common/status/status.h"
 #include "services/gateway/openapi.h"
+#include "services/gateway/transcoder.h"
 
 namespace coopnet::gateway {
 namespace {
@@ -121,7 +122,8 @@ absl::Status Gateway::Serve() {
   http_server_ = std::make_unique<HttpServer>(
       HttpServerOptions{.listen_address = options_.http_address,
                         .threads = options_.http_threads,
-                        .max_body_bytes = static_cast<size_t>(options_.max_request_bytes)},
+                        .max_body_bytes = static_cast<size_t>(options_.max_request_bytes),
+                        .render_refusal = RenderRefusal},
       [this](std::shared_ptr<HttpExchange> exchange) { http_api_->Handle(std::move(exchange)); });
   COOPNET_RETURN_IF_ERROR(http_server_->Start());
   backends_.StartHealthChecks([this](bool all_serving) { health_->SetServing(all_serving); });

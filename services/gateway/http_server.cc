@@ -19,7 +19,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
-#include "services/gateway/transcoder.h"
 
 namespace coopnet::gateway {
 namespace {
@@ -36,10 +35,10 @@ std::chrono::steady_clock::duration Chrono(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
 }
 
-// An answer the transport gives itself, as the API would: a JSON google.rpc.Status.
-HttpResponse TransportError(int http_status, grpc::StatusCode code, const std::string& message) {
-  HttpError error = RenderError(grpc::Status(code, message));
-  return HttpResponse{http_status, {{"Content-Type", "application/json"}}, std::move(error.json)};
+// A refusal as plain text, for a server not told how the API words errors.
+HttpResponse PlainRefusal(const HttpRefusal& refusal) {
+  return HttpResponse{
+      refusal.status, {{"Content-Type", "text/plain; charset=utf-8"}}, refusal.message + "\n"};
 }
 
 absl::StatusOr<tcp::endpoint> ParseEndpoint(absl::string_view address) {
@@ -124,6 +123,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.close();
   }
 
+  void Refuse(const HttpRefusal& refusal) {
+    const RefusalRenderer& render = state_.options.render_refusal;
+    Send(render ? render(refusal) : PlainRefusal(refusal));
+  }
+
   void Send(HttpResponse response) {
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), 11);
@@ -199,22 +203,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     path_ = std::string(header.target().substr(0, header.target().find('?')));
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
-      Send(TransportError(413, grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          absl::StrCat("the request body is larger than ",
-                                       state_.options.max_body_bytes, " bytes")));
+      Refuse({413, absl::StrCat("the request body is larger than ", state_.options.max_body_bytes,
+                                " bytes")});
       return;
     }
     if (ec == http::error::header_limit) {
       keep_alive_ = false;
-      Send(TransportError(431, grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "the request headers are too large"));
+      Refuse({431, "the request headers are too large"});
       return;
     }
     if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
       keep_alive_ = false;
-      Send(TransportError(400, grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("malformed HTTP request: ", ec.message())));
+      Refuse({400, absl::StrCat("malformed HTTP request: ", ec.message())});
       return;
     }
     if (ec) {  // the client closed, went quiet, or the server is stopping

@@ -70,6 +70,17 @@ class HttpExchange {
 
 using HttpHandler = std::function<void(std::shared_ptr<HttpExchange>)>;
 
+// A request the transport answers itself, before any handler sees it: a body or headers
+// too large (413, 431), a malformed request (400).
+struct HttpRefusal {
+  int status = 400;
+  // What went wrong, for the caller: "the request headers are too large".
+  std::string message;
+};
+
+// Words a refusal as the API words its errors; the transport knows nothing of that.
+using RefusalRenderer = std::function<HttpResponse(const HttpRefusal&)>;
+
 class HttpServerState;  // Threads, acceptor and connections; in http_server.cc.
 
 struct HttpServerOptions {
@@ -79,6 +90,8 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   // How long a connection may wait for (the rest of) a request.
   absl::Duration idle_timeout = absl::Seconds(60);
+  // How refusals read; plain text when not given.
+  RefusalRenderer render_refusal;
 };
 
 class HttpServer {

@@ -378,4 +378,12 @@ HttpError RenderError(const grpc::Status& status) {
   return error;
 }
 
+HttpResponse RenderRefusal(const HttpRefusal& refusal) {
+  const grpc::StatusCode code = refusal.status == 400 ? grpc::StatusCode::INVALID_ARGUMENT
+                                                      : grpc::StatusCode::RESOURCE_EXHAUSTED;
+  HttpError error = RenderError(grpc::Status(code, refusal.message));
+  return HttpResponse{
+      refusal.status, {{"Content-Type", "application/json"}}, std::move(error.json)};
+}
+
 }  // namespace coopnet::gateway

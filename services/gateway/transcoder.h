@@ -29,6 +29,7 @@
 #include "google/protobuf/message.h"
 #include "services/gateway/api_catalog.h"
 #include "services/gateway/http_route.h"
+#include "services/gateway/http_server.h"
 
 namespace coopnet::gateway {
 
@@ -79,6 +80,10 @@ struct HttpError {
   std::string json;
 };
 HttpError RenderError(const grpc::Status& status);
+
+// A request the HTTP transport refused (too large, malformed) as the API answers errors:
+// RESOURCE_EXHAUSTED for what is too large, INVALID_ARGUMENT for the rest.
+HttpResponse RenderRefusal(const HttpRefusal& refusal);
 
 }  // namespace coopnet::gateway
 
