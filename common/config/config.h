@@ -93,6 +93,9 @@ class Loader {
   absl::Status Load(const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& env);
 
+  // The binary's name, as given to the constructor.
+  const std::string& program() const { return program_; }
+
   // Whether the last Load() saw --help; the caller should then exit 0.
   bool HelpRequested() const { return help_requested_; }
 

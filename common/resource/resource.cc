@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status/status.h"
+#include "common/validate/validate.h"
 
 namespace coopnet::resource {
 namespace {
@@ -17,10 +18,6 @@ namespace {
 constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 constexpr int kIdLength = 26;
 constexpr absl::string_view kTokenVersion = "p1";
-
-std::string Quote(absl::string_view s) {
-  return absl::StrCat("\"", s.substr(0, 80), s.size() > 80 ? "...\"" : "\"");
-}
 
 // The fingerprint is hashed so tokens stay short whatever the filters; FNV-1a because
 // a token made by one replica is read by another, so the hash must not be seeded.
@@ -88,8 +85,8 @@ absl::StatusOr<std::string> ParseName(absl::string_view field, absl::string_view
     return status::InvalidField(field, absl::StrCat("must not be empty (", collection, "/{id})"));
   }
   if (!absl::StartsWith(name, prefix) || !IsId(name.substr(prefix.size()))) {
-    return status::InvalidField(
-        field, absl::StrCat("must be a resource name ", collection, "/{id}, got ", Quote(name)));
+    return status::InvalidField(field, absl::StrCat("must be a resource name ", collection,
+                                                    "/{id}, got ", validate::Quoted(name)));
   }
   return std::string(name.substr(prefix.size()));
 }
@@ -105,13 +102,18 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(
   if (parts.size() != 4 || parts[0] != parent_collection || !IsId(parts[1]) ||
       parts[2] != collection || !IsId(parts[3])) {
     return status::InvalidField(
-        field, absl::StrCat("must be a resource name ", shape, ", got ", Quote(name)));
+        field, absl::StrCat("must be a resource name ", shape, ", got ", validate::Quoted(name)));
   }
   return std::pair<std::string, std::string>(parts[1], parts[3]);
 }
 
 std::string Name(absl::string_view collection, absl::string_view id) {
   return absl::StrCat(collection, "/", id);
+}
+
+std::string IdOf(absl::string_view name) {
+  const size_t slash = name.rfind('/');
+  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
 }
 
 absl::StatusOr<int> PageSize(int32_t requested) {
@@ -155,6 +157,18 @@ absl::StatusOr<int64_t> RevisionOfEtag(absl::string_view field, absl::string_vie
     return status::InvalidField(field, "is not an etag this service made");
   }
   return revision;
+}
+
+absl::StatusOr<std::optional<int64_t>> ExpectedRevision(absl::string_view field,
+                                                        absl::string_view etag) {
+  if (etag.empty()) return std::nullopt;
+  COOPNET_ASSIGN_OR_RETURN(int64_t revision, RevisionOfEtag(field, etag));
+  return revision;
+}
+
+void CheckNameFilter(validate::Violations& v, absl::string_view field, absl::string_view name,
+                     absl::string_view collection) {
+  if (!name.empty()) v.Check(ParseName(field, name, collection).status());
 }
 
 }  // namespace coopnet::resource

@@ -11,12 +11,14 @@
 #define COOPNET_COMMON_RESOURCE_RESOURCE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/validate/validate.h"
 
 namespace coopnet::resource {
 
@@ -44,6 +46,11 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseChildName(
 // "<collection>/<id>".
 std::string Name(absl::string_view collection, absl::string_view id);
 
+// The id a name ends with (`calls/01jd...` -> `01jd...`, `events/1/registrations/2` ->
+// `2`), for a name already checked (ParseName) or made here; a name without '/' is its
+// own id, and "" stays "".
+std::string IdOf(absl::string_view name);
+
 // `requested` with the default for 0 and larger values clamped to kMaxPageSize;
 // INVALID_ARGUMENT for a negative size.
 absl::StatusOr<int> PageSize(int32_t requested);
@@ -59,6 +66,15 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
 // The etag of a resource at `revision`, and the revision an etag names.
 std::string Etag(int64_t revision);
 absl::StatusOr<int64_t> RevisionOfEtag(absl::string_view field, absl::string_view etag);
+
+// The revision a write expects to change: nullopt for an empty etag (no precondition),
+// otherwise as RevisionOfEtag.
+absl::StatusOr<std::optional<int64_t>> ExpectedRevision(absl::string_view field,
+                                                        absl::string_view etag);
+
+// Records in `v` a filter `name` that is not "<collection>/{id}" (empty is no filter).
+void CheckNameFilter(validate::Violations& v, absl::string_view field, absl::string_view name,
+                     absl::string_view collection);
 
 }  // namespace coopnet::resource
 

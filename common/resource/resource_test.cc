@@ -89,5 +89,13 @@ TEST(Etag, RoundTripsAndRefusesForeignValues) {
   EXPECT_FALSE(RevisionOfEtag("etag", "r-1").ok());
 }
 
+TEST(ResourceName, IdIsWhatTheNameEndsWith) {
+  EXPECT_EQ(IdOf("calls/01jdz5c7m3"), "01jdz5c7m3");
+  EXPECT_EQ(IdOf("events/1/registrations/2"), "2");
+  EXPECT_EQ(IdOf("01jdz5c7m3"), "01jdz5c7m3");
+  EXPECT_EQ(IdOf(""), "");
+  EXPECT_EQ(IdOf(Name("series", "x7")), "x7");
+}
+
 }  // namespace
 }  // namespace coopnet::resource

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
+#include "common/server/service_table.h"
 #include "common/status/status.h"
 
 namespace coopnet::server {
@@ -147,6 +148,11 @@ Server::~Server() {
   if (readiness_thread_.joinable()) readiness_thread_.join();
 }
 
+void Server::Register(ServiceTable& table) {
+  table.CheckComplete();
+  Register(&table, table.full_name());
+}
+
 void Server::Register(grpc::Service* service, const std::string& full_name) {
   services_.emplace_back(service, full_name);
 }
@@ -249,14 +255,19 @@ grpc::ServerUnaryReactor* Server::Unary(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-void Server::WaitForTermination() {
+absl::string_view AwaitTerminationSignal() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   int signal_number = 0;
   sigwait(&set, &signal_number);
-  log::Info("draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+  return signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+void Server::WaitForTermination() {
+  const absl::string_view signal = AwaitTerminationSignal();
+  log::Info("draining", {{"signal", std::string(signal)},
                          {"deadline_s", absl::ToInt64Seconds(options_.drain_timeout)}});
   Shutdown();
   log::Info("stopped", {});

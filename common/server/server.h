@@ -7,22 +7,15 @@
 // line with its trace id, and drains on SIGTERM: health turns NOT_SERVING, calls in
 // flight get until the drain deadline, then the rest are cancelled.
 //
-// Handlers use gRPC's callback API and hand their blocking work to Server::Unary, which
-// runs it on a bounded worker pool with the verified caller:
-//
-//   grpc::ServerUnaryReactor* GetOrganisation(grpc::CallbackServerContext* context,
-//                                             const GetOrganisationRequest* request,
-//                                             Organisation* response) override {
-//     return server_.Unary(context, [=](const server::Call& call) {
-//       return handler_.Get(call, *request, *response);
-//     });
-//   }
+// A service is a ServiceTable (service_table.h): each method of its proto beside the
+// member function that handles it. Unary handlers run on a bounded worker pool with the
+// verified caller (Server::Unary), never on gRPC's own threads:
 //
 //   int main() {
 //     server::PrepareProcess();   // first, before any thread starts
 //     server::Server server(options, signer);
-//     OrganisationService service(server, ...);
-//     server.Register(&service, "coopnet.organisations.v1.OrganisationService");
+//     OrganisationService service(server, ...);   // fills its ServiceTable
+//     server.Register(service.table());
 //     server.SetReadinessCheck([&] { return pg::IsMigrated(...).status(); });
 //     if (auto s = server.Start(); !s.ok()) ...
 //     server.WaitForTermination();
@@ -48,6 +41,8 @@
 #include "common/server/worker_pool.h"
 
 namespace coopnet::server {
+
+class ServiceTable;
 
 struct ServerOptions {
   // Short name for logs and metrics, e.g. `organisations`.
@@ -92,6 +87,9 @@ struct Call {
 // process-wide lock graph (some 3 % of a registration's instructions). Tests keep it.
 void PrepareProcess();
 
+// Waits for SIGTERM or SIGINT (blocked by PrepareProcess) and names the one that came.
+absl::string_view AwaitTerminationSignal();
+
 // Gives `builder` what every coopnet gRPC server has: the connection ages and keepalive of
 // `options`, and interceptors that count every call in `metrics` (which must outlive the
 // server) and log it as one JSON line. Server::Start uses it; so does a server built
@@ -106,7 +104,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Adds a service before Start(); `full_name` is what health checks ask for.
+  // Adds a service before Start(); its full name is what health checks ask for. Crashes
+  // if the table leaves a method of its proto without a handler (a bug).
+  void Register(ServiceTable& table);
+  // The same for a service gRPC's generated code implements (tests); `full_name` is what
+  // health checks ask for.
   void Register(grpc::Service* service, const std::string& full_name);
 
   // Checked every readiness_interval from Start() on: health is SERVING while it

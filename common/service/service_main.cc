@@ -9,8 +9,7 @@
 #include "common/metrics/metrics.h"
 #include "common/pg/request_log.h"
 #include "common/principal/principal.h"
-
-extern char** environ;
+#include "common/startup/startup.h"
 
 namespace coopnet::service {
 namespace {
@@ -83,7 +82,98 @@ class Gauges {
   std::vector<Seen> last_;
 };
 
+// Every hour, forgets request ids past their retention (every replica may: deleting what
+// another deleted is harmless); every second, samples the gauges. Stops when destroyed.
+class Housekeeping {
+ public:
+  Housekeeping(Gauges& gauges, const server::Server& server, pg::Pool& pool, redis::Client& redis,
+               const Context& context, absl::Duration request_id_retention)
+      : thread_([&, request_id_retention] {
+          absl::Time next_forget = absl::Now() + absl::Minutes(1);
+          do {
+            gauges.Sample(server, pool, redis, context.caches());
+            if (absl::Now() >= next_forget) {
+              absl::StatusOr<int64_t> forgotten =
+                  pg::ForgetRequests(pool, absl::Now() - request_id_retention);
+              if (!forgotten.ok()) {
+                log::Warn("forgetting old request ids",
+                          {{"error", std::string(forgotten.status().message())}});
+              }
+              next_forget = absl::Now() + absl::Hours(1);
+            }
+          } while (!stopped_.WaitForNotificationWithTimeout(absl::Seconds(1)));
+        }) {}
+  ~Housekeeping() {
+    stopped_.Notify();
+    thread_.join();
+  }
+
+ private:
+  absl::Notification stopped_;
+  std::thread thread_;
+};
+
+// The settings of a service's database, beside those of every serving process.
+struct StoreSettings {
+  const std::string& pg_dsn;
+  const int64_t& pg_pool_size;
+  const bool& migrate_at_start;
+  const absl::Duration& request_id_retention;
+
+  static StoreSettings Declare(config::Loader& config, const std::string& name) {
+    return {
+        .pg_dsn = config.Secret(
+            "pg_dsn", absl::StrCat("host=127.0.0.1 port=15432 user=postgres dbname=coopnet_", name),
+            "PostgreSQL connection string (libpq)"),
+        .pg_pool_size =
+            config.Int("pg_pool_size", 8, "database connections, and threads for blocking work"),
+        .migrate_at_start =
+            config.Bool("migrate_at_start", false, "apply migrations before serving"),
+        .request_id_retention =
+            config.Duration("request_id_retention", absl::Hours(7 * 24),
+                            "how long a retried request_id still returns the first result"),
+    };
+  }
+};
+
+// `serve` (the default) or `migrate`; nullopt, saying why, for anything else.
+std::optional<std::string> CommandOf(const config::Loader& config) {
+  const std::vector<std::string>& args = config.Positional();
+  const std::string command = args.empty() ? "serve" : args[0];
+  if (args.size() > 1 || (command != "serve" && command != "migrate")) {
+    std::cerr << config.program() << ": expected `serve` or `migrate`\n" << config.Help();
+    return std::nullopt;
+  }
+  return command;
+}
+
+absl::StatusOr<std::unique_ptr<pg::Pool>> OpenPool(const std::string& name,
+                                                   const StoreSettings& store) {
+  pg::PoolOptions options;
+  options.dsn = store.pg_dsn;
+  options.size = static_cast<int>(store.pg_pool_size);
+  options.application_name = name;
+  return pg::Pool::Create(options);
+}
+
+server::ServerOptions ServerOptionsOf(const Definition& d, const startup::ProcessSettings& process,
+                                      const StoreSettings& store) {
+  server::ServerOptions options;
+  options.service_name = d.name;
+  options.error_domain = d.error_domain;
+  options.listen_address = process.grpc_address;
+  options.metrics_address = process.metrics_address;
+  options.workers = static_cast<int>(store.pg_pool_size);
+  options.drain_timeout = process.drain_timeout;
+  options.max_connection_age = process.max_connection_age;
+  return options;
+}
+
 }  // namespace
+
+Context::~Context() {
+  while (!owned_.empty()) owned_.pop_back();
+}
 
 cache::Cache& Context::Cache(cache::Keyspace keyspace) {
   if (!keyspace_prefix_.empty()) keyspace.name = absl::StrCat(keyspace_prefix_, "_", keyspace.name);
@@ -92,132 +182,67 @@ cache::Cache& Context::Cache(cache::Keyspace keyspace) {
   return cache;
 }
 
+std::function<absl::Status()> MigratedDatabase(pg::Pool& pool,
+                                               const std::vector<pg::Migration>& migrations) {
+  return [&pool, &migrations]() -> absl::Status {
+    absl::StatusOr<bool> migrated = pg::IsMigrated(pool, migrations);
+    if (!migrated.ok()) return migrated.status();
+    if (!*migrated) return absl::UnavailableError("the database is not migrated yet");
+    return absl::OkStatus();
+  };
+}
+
 int Run(int argc, char** argv, const Definition& d) {
   server::PrepareProcess();
   config::Loader config(d.name, "[serve|migrate]");
-  const auto& address =
-      config.String("grpc_address", absl::StrCat("0.0.0.0:", d.grpc_port), "gRPC listen address");
-  const auto& metrics_address =
-      config.String("metrics_address", absl::StrCat("0.0.0.0:", d.metrics_port),
-                    "Prometheus /metrics address; empty turns it off");
-  const auto& pg_dsn = config.Secret(
-      "pg_dsn", absl::StrCat("host=127.0.0.1 port=15432 user=postgres dbname=coopnet_", d.name),
-      "PostgreSQL connection string (libpq)");
-  const auto& pg_pool_size =
-      config.Int("pg_pool_size", 8, "database connections, and threads for blocking work");
-  const auto& redis_address = config.String("redis_address", "127.0.0.1:16379", "Redis host:port");
-  const auto& secret =
-      config.Secret("principal_secret", "",
-                    "shared secret (32+ bytes) that signs callers' principals; `serve` needs it");
-  const auto& log_level = config.String("log_level", "info", "debug, info, warn or error");
-  const auto& drain_timeout = config.Duration("drain_timeout", absl::Seconds(20),
-                                              "how long calls in flight may finish after SIGTERM");
-  const auto& max_connection_age = config.Duration("max_connection_age", absl::Minutes(5),
-                                                   "connections are recycled after this long");
-  const auto& migrate_at_start =
-      config.Bool("migrate_at_start", false, "apply migrations before serving");
-  const auto& request_id_retention =
-      config.Duration("request_id_retention", absl::Hours(7 * 24),
-                      "how long a retried request_id still returns the first result");
-  if (d.configure) d.configure(config);
-
-  const std::string me = d.name + ": ";
-  if (absl::Status s = config.Load(argc, argv, environ); !s.ok()) {
-    std::cerr << me << s.message() << "\n";
-    return 2;
-  }
-  if (config.HelpRequested()) return 0;
-  const std::vector<std::string>& args = config.Positional();
-  const std::string command = args.empty() ? "serve" : args[0];
-  if (args.size() > 1 || (command != "serve" && command != "migrate")) {
-    std::cerr << me << "expected `serve` or `migrate`\n" << config.Help();
-    return 2;
-  }
+  const startup::ProcessSettings process =
+      startup::ProcessSettings::Declare(config, d.grpc_port, d.metrics_port);
+  const StoreSettings store = StoreSettings::Declare(config, d.name);
+  const Starter start = d.settings ? d.settings(config) : Starter();
+  if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
+  const std::optional<std::string> command = CommandOf(config);
+  if (!command) return 2;
   // Migrating signs nothing: a migration Job needs no secret.
-  if (command == "serve" && secret.size() < principal::kMinSecretBytes) {
-    std::cerr << me << "COOPNET_PRINCIPAL_SECRET must be at least " << principal::kMinSecretBytes
-              << " bytes\n";
-    return 2;
-  }
-  absl::StatusOr<log::Level> level = log::ParseLevel(log_level);
-  if (!level.ok()) {
-    std::cerr << me << "COOPNET_LOG_LEVEL " << level.status().message() << "\n";
-    return 2;
-  }
-  log::Init(d.name, *level);
+  if (*command == "serve" && !process.SecretUsable(config)) return 2;
+  if (!startup::StartLogs(config, process)) return 2;
 
-  pg::PoolOptions pool_options;
-  pool_options.dsn = pg_dsn;
-  pool_options.size = static_cast<int>(pg_pool_size);
-  pool_options.application_name = d.name;
-  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(pool_options);
+  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = OpenPool(d.name, store);
   if (!pool.ok()) {
     log::Error("database pool", {{"error", std::string(pool.status().message())}});
     return 2;
   }
-  if (command == "migrate" || migrate_at_start) {
+  if (*command == "migrate" || store.migrate_at_start) {
     if (absl::Status s = pg::Migrate(**pool, *d.migrations); !s.ok()) {
       log::Error("migration failed", {{"error", std::string(s.message())}});
       return 1;
     }
     log::Info("migrated", {{"versions", static_cast<int64_t>(d.migrations->size())}});
-    if (command == "migrate") return 0;
+    if (*command == "migrate") return 0;
   }
 
   redis::ClientOptions redis_options;
-  redis_options.address = redis_address;
+  redis_options.address = process.redis_address;
   std::unique_ptr<redis::Client> redis = redis::Client::Create(redis_options);
-
-  server::ServerOptions options;
-  options.service_name = d.name;
-  options.error_domain = d.error_domain;
-  options.listen_address = address;
-  options.metrics_address = metrics_address;
-  options.workers = static_cast<int>(pg_pool_size);
-  options.drain_timeout = drain_timeout;
-  options.max_connection_age = max_connection_age;
-  server::Server server(options, principal::Signer(secret));
-  Context context(server, **pool, *redis);
-  if (absl::Status s = d.start(context); !s.ok()) {
-    log::Error("cannot start", {{"error", std::string(s.message())}});
-    return 1;
-  }
-  const std::vector<pg::Migration>& migrations = *d.migrations;
-  server.SetReadinessCheck([&pool, &migrations]() -> absl::Status {
-    absl::StatusOr<bool> migrated = pg::IsMigrated(**pool, migrations);
-    if (!migrated.ok()) return migrated.status();
-    if (!*migrated) return absl::UnavailableError("the database is not migrated yet");
-    return absl::OkStatus();
-  });
   absl::StatusOr<std::unique_ptr<Gauges>> gauges = Gauges::Create();
   if (!gauges.ok()) {
     log::Error("metrics", {{"error", std::string(gauges.status().message())}});
     return 1;
   }
+  server::Server server(ServerOptionsOf(d, process, store),
+                        principal::Signer(process.principal_secret));
+  // Declared after the server: what the service built goes before the server it serves on.
+  Context context(server, **pool, *redis);
+  if (absl::Status s = start ? start(context) : absl::OkStatus(); !s.ok()) {
+    log::Error("cannot start", {{"error", std::string(s.message())}});
+    return 1;
+  }
+  server.SetReadinessCheck(MigratedDatabase(**pool, *d.migrations));
   if (absl::Status s = server.Start(); !s.ok()) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
     return 1;
   }
-  absl::Notification stopped;
-  std::thread housekeeping([&] {
-    absl::Time next_forget = absl::Now() + absl::Minutes(1);
-    do {
-      (*gauges)->Sample(server, **pool, *redis, context.caches());
-      if (absl::Now() >= next_forget) {
-        // Every replica may do this; deleting what another already deleted is harmless.
-        absl::StatusOr<int64_t> forgotten =
-            pg::ForgetRequests(**pool, absl::Now() - request_id_retention);
-        if (!forgotten.ok()) {
-          log::Warn("forgetting old request ids",
-                    {{"error", std::string(forgotten.status().message())}});
-        }
-        next_forget = absl::Now() + absl::Hours(1);
-      }
-    } while (!stopped.WaitForNotificationWithTimeout(absl::Seconds(1)));
-  });
+  Housekeeping housekeeping(**gauges, server, **pool, *redis, context, store.request_id_retention);
   server.WaitForTermination();
-  stopped.Notify();
-  housekeeping.join();
   return 0;
 }
 

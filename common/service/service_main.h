@@ -3,21 +3,20 @@
 // A service binary is its handlers plus this: configuration from COOPNET_* (and flags),
 // JSON logs, the database pool and `<binary> migrate`, Redis, the gRPC server with
 // health that waits for a migrated database, pool / queue / cache gauges, and the drain
-// on SIGTERM. A service's main.cc only says what is its own:
+// on SIGTERM. Every service says what is its own in services/<service>/process.{h,cc},
+// and its main.cc is one line:
 //
 //   int main(int argc, char** argv) {
-//     return service::Run(argc, argv, {
-//         .name = "organisations",
-//         .error_domain = "organisations.coopnet",
-//         .grpc_port = 50051,
-//         .metrics_port = 9101,
-//         .migrations = &organisations::Migrations(),
-//         .start = [](service::Context& context) -> absl::Status {
-//           auto& store = context.Own(std::make_unique<OrganisationStore>(context.pool()));
-//           ...
-//           context.server().Register(&service, kServiceName);
-//           return absl::OkStatus();
-//         }});
+//     return coopnet::service::Run(argc, argv, coopnet::events::Definition());
+//   }
+//
+//   service::Definition Definition() {
+//     return {.name = "events", ..., .settings = [](config::Loader& config) -> service::Starter {
+//       const std::string& organisations = config.String("organisations_address", ...);
+//       return [&organisations](service::Context& context) {
+//         return Start(context, {.organisations_address = organisations}).status();
+//       };
+//     }};
 //   }
 #ifndef COOPNET_COMMON_SERVICE_SERVICE_MAIN_H_
 #define COOPNET_COMMON_SERVICE_SERVICE_MAIN_H_
@@ -54,7 +53,12 @@ class Context {
   // A cache on the shared Redis whose hits, misses and errors are exported as metrics.
   cache::Cache& Cache(cache::Keyspace keyspace);
 
-  // Keeps `object` alive until the server has stopped; returns it.
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // Keeps `object` alive until the server has stopped; returns it. Objects are destroyed
+  // in the reverse order of being given, so what is built on another goes before it.
   template <typename T>
   T& Own(std::unique_ptr<T> object) {
     T& ref = *object;
@@ -73,6 +77,10 @@ class Context {
   std::vector<std::shared_ptr<void>> owned_;
 };
 
+// Builds what a service serves on `context` and registers it with the context's server;
+// runs before the server starts. An error stops the process.
+using Starter = std::function<absl::Status(Context&)>;
+
 struct Definition {
   // Short name: the binary, log `service` field, the default database
   // `coopnet_<name>` and the metrics label.
@@ -83,12 +91,14 @@ struct Definition {
   int metrics_port = 0;
   // The service's schema (applied by `<binary> migrate`); health waits for it.
   const std::vector<pg::Migration>* migrations = nullptr;
-  // Declares the service's own settings before they are loaded.
-  std::function<void(config::Loader&)> configure;
-  // Builds the handlers and registers them with context.server(); runs before the
-  // server starts. An error stops the process.
-  std::function<absl::Status(Context&)> start;
+  // Declares the service's own settings on `config` and returns its Starter, which reads
+  // their values (through the references `config` gave) once they are loaded.
+  std::function<Starter(config::Loader&)> settings;
 };
+
+// Readiness of a service: its database answers and has every one of `migrations`.
+std::function<absl::Status()> MigratedDatabase(pg::Pool& pool,
+                                               const std::vector<pg::Migration>& migrations);
 
 // Parses the command line (`serve` by default, or `migrate`), runs the service until
 // SIGTERM or SIGINT and returns the process's exit code: 0 after a clean drain or

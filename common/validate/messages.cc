@@ -16,10 +16,6 @@ const std::regex& ThemeSlug() {
 
 }  // namespace
 
-std::string Quoted(absl::string_view value) {
-  return absl::StrCat("\"", value.substr(0, 40), value.size() > 40 ? "...\"" : "\"");
-}
-
 void CheckLocalizedText(Violations& v, const type::v1::LocalizedText& text,
                         const std::string& field, size_t max_chars, bool required) {
   if (required && text.translations().empty()) {

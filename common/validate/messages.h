@@ -20,9 +20,6 @@
 
 namespace coopnet::validate {
 
-// `value` in double quotes for a message, cut after 40 bytes.
-std::string Quoted(absl::string_view value);
-
 // "must have at most <max> entries" when `list` is longer.
 template <typename List>
 void CheckCount(Violations& v, const List& list, absl::string_view field, int max) {

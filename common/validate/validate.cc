@@ -98,50 +98,13 @@ bool IsInvisible(int32_t cp) {
          (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
 }
 
-// `value` in double quotes for a message: cut to about kQuotedBytes at a character
-// boundary (then followed by ...) and escaped, so that the message stays valid UTF-8 that
-// a proto string field accepts, whatever bytes the caller sent.
-std::string Quote(absl::string_view value) {
-  std::string out = "\"";
-  size_t pos = 0;
-  while (pos < value.size()) {
-    const size_t start = pos;
-    const int32_t cp = DecodeUtf8(value, &pos);
-    if (pos > kQuotedBytes) {
-      pos = start;
-      break;
-    }
-    if (cp < 0) {
-      absl::StrAppend(&out, "\\x", HexUpper(static_cast<unsigned char>(value[start]), 2));
-    } else if (cp == '"' || cp == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(cp));
-    } else if (cp == '\n') {
-      out += "\\n";
-    } else if (cp == '\r') {
-      out += "\\r";
-    } else if (cp == '\t') {
-      out += "\\t";
-    } else if (cp < 0x80 && IsControl(cp)) {
-      absl::StrAppend(&out, "\\x", HexUpper(cp, 2));
-    } else if (IsControl(cp) || IsInvisible(cp)) {
-      absl::StrAppend(&out, "\\u", HexUpper(cp, 4));
-    } else {
-      out.append(value.data() + start, pos - start);
-    }
-  }
-  out += "\"";
-  if (pos < value.size()) out += "...";
-  return out;
-}
-
 // "<rule> (<detail>), got <value>", or without the parentheses when there is no detail.
 absl::Status Refuse(absl::string_view field, absl::string_view rule, absl::string_view detail,
                     absl::string_view value) {
   if (detail.empty()) {
-    return status::InvalidField(field, absl::StrCat(rule, ", got ", Quote(value)));
+    return status::InvalidField(field, absl::StrCat(rule, ", got ", Quoted(value)));
   }
-  return status::InvalidField(field, absl::StrCat(rule, " (", detail, "), got ", Quote(value)));
+  return status::InvalidField(field, absl::StrCat(rule, " (", detail, "), got ", Quoted(value)));
 }
 
 template <typename Predicate>
@@ -298,6 +261,43 @@ bool IsTimeZoneComponent(absl::string_view component) {
 
 }  // namespace
 
+// `value` in double quotes for a message: cut to about kQuotedBytes at a character
+// boundary (then followed by ...) and escaped, so that the message stays valid UTF-8 that
+// a proto string field accepts, whatever bytes the caller sent.
+std::string Quoted(absl::string_view value) {
+  std::string out = "\"";
+  size_t pos = 0;
+  while (pos < value.size()) {
+    const size_t start = pos;
+    const int32_t cp = DecodeUtf8(value, &pos);
+    if (pos > kQuotedBytes) {
+      pos = start;
+      break;
+    }
+    if (cp < 0) {
+      absl::StrAppend(&out, "\\x", HexUpper(static_cast<unsigned char>(value[start]), 2));
+    } else if (cp == '"' || cp == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(cp));
+    } else if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp < 0x80 && IsControl(cp)) {
+      absl::StrAppend(&out, "\\x", HexUpper(cp, 2));
+    } else if (IsControl(cp) || IsInvisible(cp)) {
+      absl::StrAppend(&out, "\\u", HexUpper(cp, 4));
+    } else {
+      out.append(value.data() + start, pos - start);
+    }
+  }
+  out += "\"";
+  if (pos < value.size()) out += "...";
+  return out;
+}
+
 bool IsCountryCode(absl::string_view code) { return internal::IsIso3166Alpha2(Std(code)); }
 
 absl::Status CountryCode(absl::string_view field, absl::string_view code) {
@@ -327,7 +327,7 @@ absl::Status NutsCode(absl::string_view field, absl::string_view nuts, absl::str
   const std::string prefix = NutsPrefixIfAny(country);
   if (prefix.empty()) {
     return status::InvalidField(field, absl::StrCat(nuts, " is not a NUTS region: NUTS has no ",
-                                                    "regions in country ", Quote(country)));
+                                                    "regions in country ", Quoted(country)));
   }
   if (nuts.substr(0, 2) != prefix) {
     return status::InvalidField(

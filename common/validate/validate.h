@@ -34,6 +34,11 @@
 
 namespace coopnet::validate {
 
+// `value` in double quotes for a message: cut to about 40 bytes at a character boundary
+// (then followed by ...) and escaped, so the message stays short, valid UTF-8 whatever
+// bytes the caller sent.
+std::string Quoted(absl::string_view value);
+
 // True when `code` is an officially assigned ISO 3166-1 alpha-2 code in upper case ("DK";
 // not "dk", nor user-assigned ones such as "XX" or "XK").
 bool IsCountryCode(absl::string_view code);

@@ -36,18 +36,6 @@ bool IsValidTimestamp(const Timestamp& t) {
          t.nanos() < 1000000000;
 }
 
-Timestamp ToTimestamp(absl::Time t) {
-  Timestamp out;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  out.set_seconds(nanos / 1000000000);
-  out.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  if (out.nanos() < 0) {
-    out.set_seconds(out.seconds() - 1);
-    out.set_nanos(out.nanos() + 1000000000);
-  }
-  return out;
-}
-
 void CheckName(validate::Violations& v, const std::string& field, absl::string_view name,
                absl::string_view collection, bool required) {
   if (name.empty()) {

@@ -48,17 +48,6 @@ absl::Status EventNotFound(absl::string_view name) {
                        absl::StrCat(name, " does not exist"));
 }
 
-absl::StatusOr<std::optional<int64_t>> RevisionOf(absl::string_view field, absl::string_view etag) {
-  if (etag.empty()) return std::nullopt;
-  COOPNET_ASSIGN_OR_RETURN(int64_t revision, resource::RevisionOfEtag(field, etag));
-  return revision;
-}
-
-void CheckNameFilter(validate::Violations& v, absl::string_view field, absl::string_view name,
-                     absl::string_view collection) {
-  if (!name.empty()) v.Check(resource::ParseName(field, name, collection).status());
-}
-
 absl::Status ValidateListFilters(const v1::ListEventsRequest& r, absl::string_view prefix) {
   auto f = [&](absl::string_view name) { return absl::StrCat(prefix, name); };
   validate::Violations v;
@@ -90,20 +79,17 @@ absl::Status ValidateListFilters(const v1::ListEventsRequest& r, absl::string_vi
   for (int i = 0; i < r.languages_size(); ++i) {
     v.Check(validate::LanguageTag(absl::StrCat(f("languages"), "[", i, "]"), r.languages(i)));
   }
-  CheckNameFilter(v, f("organiser"), r.organiser(), "organisations");
-  CheckNameFilter(v, f("network"), r.network(), "networks");
-  CheckNameFilter(v, f("series"), r.series(), kSeriesCollection);
+  resource::CheckNameFilter(v, f("organiser"), r.organiser(), "organisations");
+  resource::CheckNameFilter(v, f("network"), r.network(), "networks");
+  resource::CheckNameFilter(v, f("series"), r.series(), kSeriesCollection);
   v.Check(validate::Utf8Text(f("query"), r.query(), 0, 200));
   return v.ToStatus();
 }
 
-std::string IdOf(absl::string_view name) {
-  return std::string(name.substr(std::min(name.size(), name.find('/') + 1)));
-}
-
 // Keyset page keys: the last event's start (unix microseconds) and id.
 std::string PageKey(const Event& last) {
-  return absl::StrCat(TimeUtil::TimestampToMicroseconds(last.start_time()), "/", IdOf(last.name()));
+  return absl::StrCat(TimeUtil::TimestampToMicroseconds(last.start_time()), "/",
+                      resource::IdOf(last.name()));
 }
 
 absl::Status ParsePageKey(absl::string_view key, absl::Time* start, std::string* id) {
@@ -140,7 +126,27 @@ absl::Status SameOwnership(const Event& authorised, const Event& stored) {
 EventService::EventService(server::Server& server, EventStore& store, cache::Cache& cache,
                            OrganisationDirectory& directory, outbox::Relay& relay,
                            outbox::WatchOptions watch)
-    : server_(server), store_(store), cache_(cache), directory_(directory), relay_(relay) {
+    : store_(store),
+      cache_(cache),
+      directory_(directory),
+      relay_(relay),
+      table_(server, kServiceName) {
+  table_.Unary("CreateEvent", this, &EventService::CreateEvent)
+      .Unary("GetEvent", this, &EventService::GetEvent)
+      .Unary("ListEvents", this, &EventService::ListEvents)
+      .Unary("UpdateEvent", this, &EventService::UpdateEvent)
+      .Unary("DeleteEvent", this, &EventService::DeleteEvent)
+      .Unary("PublishEvent", this, &EventService::PublishEvent)
+      .Unary("CancelEvent", this, &EventService::CancelEvent)
+      .Unary("RescheduleEvent", this, &EventService::RescheduleEvent)
+      .Unary("GetEventCalendar", this, &EventService::GetEventCalendar)
+      .Unary("ListEventsCalendar", this, &EventService::ListEventsCalendar)
+      .ServerStream("WatchEvents", this, &EventService::WatchEvents)
+      .Unary("CreateSeries", this, &EventService::CreateSeries)
+      .Unary("GetSeries", this, &EventService::GetSeries)
+      .Unary("ListSeries", this, &EventService::ListSeries)
+      .Unary("UpdateSeries", this, &EventService::UpdateSeries)
+      .Unary("DeleteSeries", this, &EventService::DeleteSeries);
   watchers_ = std::make_unique<outbox::Watchers<v1::EventChange>>(
       server, std::move(watch), DecodeChange,
       [this](const server::Call& call, const v1::EventChange& change) {
@@ -150,123 +156,9 @@ EventService::EventService(server::Server& server, EventStore& store, cache::Cac
       });
 }
 
-// ---- gRPC entry points: each hands its work to the worker pool. ----
-
-grpc::ServerUnaryReactor* EventService::CreateEvent(grpc::CallbackServerContext* context,
-                                                    const v1::CreateEventRequest* request,
-                                                    Event* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Create(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* EventService::GetEvent(grpc::CallbackServerContext* context,
-                                                 const v1::GetEventRequest* request,
-                                                 Event* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Get(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* EventService::ListEvents(grpc::CallbackServerContext* context,
-                                                   const v1::ListEventsRequest* request,
-                                                   v1::ListEventsResponse* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return List(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* EventService::UpdateEvent(grpc::CallbackServerContext* context,
-                                                    const v1::UpdateEventRequest* request,
-                                                    Event* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Update(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* EventService::DeleteEvent(grpc::CallbackServerContext* context,
-                                                    const v1::DeleteEventRequest* request,
-                                                    google::protobuf::Empty*) {
-  return server_.Unary(context,
-                       [=, this](const server::Call& call) { return Delete(call, *request); });
-}
-
-grpc::ServerUnaryReactor* EventService::PublishEvent(grpc::CallbackServerContext* context,
-                                                     const v1::PublishEventRequest* request,
-                                                     Event* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Publish(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* EventService::CancelEvent(grpc::CallbackServerContext* context,
-                                                    const v1::CancelEventRequest* request,
-                                                    Event* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Cancel(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* EventService::RescheduleEvent(grpc::CallbackServerContext* context,
-                                                        const v1::RescheduleEventRequest* request,
-                                                        Event* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return MoveEvent(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* EventService::GetEventCalendar(grpc::CallbackServerContext* context,
-                                                         const v1::GetEventCalendarRequest* request,
-                                                         v1::Calendar* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return EventCalendar(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* EventService::ListEventsCalendar(
-    grpc::CallbackServerContext* context, const v1::ListEventsCalendarRequest* request,
-    v1::Calendar* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return ListCalendar(call, *request, *response);
-  });
-}
-
 grpc::ServerWriteReactor<v1::EventChange>* EventService::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   return watchers_->Start(context, request->cursor());
-}
-
-grpc::ServerUnaryReactor* EventService::CreateSeries(grpc::CallbackServerContext* context,
-                                                     const v1::CreateSeriesRequest* request,
-                                                     Series* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return CreateSeriesOf(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* EventService::GetSeries(grpc::CallbackServerContext* context,
-                                                  const v1::GetSeriesRequest* request,
-                                                  Series* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return GetSeriesOf(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* EventService::ListSeries(grpc::CallbackServerContext* context,
-                                                   const v1::ListSeriesRequest* request,
-                                                   v1::ListSeriesResponse* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return ListSeriesOf(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* EventService::UpdateSeries(grpc::CallbackServerContext* context,
-                                                     const v1::UpdateSeriesRequest* request,
-                                                     Series* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return UpdateSeriesOf(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* EventService::DeleteSeries(grpc::CallbackServerContext* context,
-                                                     const v1::DeleteSeriesRequest* request,
-                                                     google::protobuf::Empty*) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return DeleteSeriesOf(call, *request); });
 }
 
 // ---- Shared steps. ----
@@ -341,7 +233,7 @@ absl::Status EventService::CheckReferences(const server::Call& call, const Event
   }
   if (!event.series().empty() && (before == nullptr || before->series() != event.series() ||
                                   before->network() != event.network())) {
-    absl::StatusOr<Series> series = store_.GetSeries(IdOf(event.series()));
+    absl::StatusOr<Series> series = store_.GetSeries(resource::IdOf(event.series()));
     if (series.status().code() == absl::StatusCode::kNotFound) {
       v.Add("event.series", absl::StrCat(event.series(), " does not exist"));
     } else if (!series.ok()) {
@@ -358,7 +250,8 @@ absl::StatusOr<Event> EventService::Edit(const server::Call& call, absl::string_
                                          absl::string_view etag,
                                          std::optional<request::RequestKey> key,
                                          const EventEdit& edit) {
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", etag));
   COOPNET_ASSIGN_OR_RETURN(Event authorised, EditableEvent(call, id));
   EventEdit guarded = edit;
   guarded.apply = [&](const Event& stored) -> absl::StatusOr<Event> {
@@ -390,7 +283,7 @@ absl::StatusOr<std::vector<Event>> EventService::Find(const server::Call& call,
   for (int kind : r.kinds()) q.kinds.push_back(Event::Kind_Name(kind));
   q.organiser = r.organiser();
   q.network = r.network();
-  q.series_id = IdOf(r.series());
+  q.series_id = resource::IdOf(r.series());
   for (const std::string& language : r.languages()) {
     q.languages.push_back(absl::AsciiStrToLower(language));
   }
@@ -414,8 +307,8 @@ absl::StatusOr<std::vector<Event>> EventService::Find(const server::Call& call,
 
 // ---- Events. ----
 
-absl::Status EventService::Create(const server::Call& call, const v1::CreateEventRequest& request,
-                                  Event& response) {
+absl::Status EventService::CreateEvent(const server::Call& call,
+                                       const v1::CreateEventRequest& request, Event& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateEvent(request.event()));
   COOPNET_RETURN_IF_ERROR(RequireWrite(call));
@@ -432,19 +325,20 @@ absl::Status EventService::Create(const server::Call& call, const v1::CreateEven
       Event created,
       store_.CreateEvent(event, request::RequestKeyOf(call.principal, "CreateEvent",
                                                       request.request_id(), request)));
-  Wrote(IdOf(created.name()));
+  Wrote(resource::IdOf(created.name()));
   response = Present(std::move(created));
   return absl::OkStatus();
 }
 
-absl::Status EventService::Get(const server::Call& call, const v1::GetEventRequest& request,
-                               Event& response) {
+absl::Status EventService::GetEvent(const server::Call& call, const v1::GetEventRequest& request,
+                                    Event& response) {
   COOPNET_ASSIGN_OR_RETURN(response, VisibleEvent(call, "name", request.name()));
   return absl::OkStatus();
 }
 
-absl::Status EventService::List(const server::Call& call, const v1::ListEventsRequest& request,
-                                v1::ListEventsResponse& response) {
+absl::Status EventService::ListEvents(const server::Call& call,
+                                      const v1::ListEventsRequest& request,
+                                      v1::ListEventsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   COOPNET_RETURN_IF_ERROR(ValidateListFilters(request, ""));
   const std::string fingerprint = request::ListFingerprint(request);
@@ -483,8 +377,8 @@ absl::Status EventService::List(const server::Call& call, const v1::ListEventsRe
   return absl::OkStatus();
 }
 
-absl::Status EventService::Update(const server::Call& call, const v1::UpdateEventRequest& request,
-                                  Event& response) {
+absl::Status EventService::UpdateEvent(const server::Call& call,
+                                       const v1::UpdateEventRequest& request, Event& response) {
   const Event& patch = request.event();
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("event.name", patch.name(), kEvents));
@@ -517,9 +411,12 @@ absl::Status EventService::Update(const server::Call& call, const v1::UpdateEven
   return absl::OkStatus();
 }
 
-absl::Status EventService::Delete(const server::Call& call, const v1::DeleteEventRequest& request) {
+absl::Status EventService::DeleteEvent(const server::Call& call,
+                                       const v1::DeleteEventRequest& request,
+                                       google::protobuf::Empty&) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request.name(), kEvents));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", request.etag()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", request.etag()));
   COOPNET_ASSIGN_OR_RETURN(Event authorised, EditableEvent(call, id));
   COOPNET_RETURN_IF_ERROR(store_.DeleteEvent(id, revision, [&](const Event& stored) {
     COOPNET_RETURN_IF_ERROR(SameOwnership(authorised, stored));
@@ -529,8 +426,8 @@ absl::Status EventService::Delete(const server::Call& call, const v1::DeleteEven
   return absl::OkStatus();
 }
 
-absl::Status EventService::Publish(const server::Call& call, const v1::PublishEventRequest& request,
-                                   Event& response) {
+absl::Status EventService::PublishEvent(const server::Call& call,
+                                        const v1::PublishEventRequest& request, Event& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request.name(), kEvents));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   EventEdit edit;
@@ -555,8 +452,8 @@ absl::Status EventService::Publish(const server::Call& call, const v1::PublishEv
   return absl::OkStatus();
 }
 
-absl::Status EventService::Cancel(const server::Call& call, const v1::CancelEventRequest& request,
-                                  Event& response) {
+absl::Status EventService::CancelEvent(const server::Call& call,
+                                       const v1::CancelEventRequest& request, Event& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request.name(), kEvents));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("reason", request.reason(), 1, kMaxReason));
@@ -586,8 +483,9 @@ absl::Status EventService::Cancel(const server::Call& call, const v1::CancelEven
   return absl::OkStatus();
 }
 
-absl::Status EventService::MoveEvent(const server::Call& call,
-                                     const v1::RescheduleEventRequest& request, Event& response) {
+absl::Status EventService::RescheduleEvent(const server::Call& call,
+                                           const v1::RescheduleEventRequest& request,
+                                           Event& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request.name(), kEvents));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   // The zone is checked with the event's own when the request keeps it.
@@ -620,9 +518,9 @@ absl::Status EventService::MoveEvent(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status EventService::EventCalendar(const server::Call& call,
-                                         const v1::GetEventCalendarRequest& request,
-                                         v1::Calendar& response) {
+absl::Status EventService::GetEventCalendar(const server::Call& call,
+                                            const v1::GetEventCalendarRequest& request,
+                                            v1::Calendar& response) {
   COOPNET_ASSIGN_OR_RETURN(Event event, VisibleEvent(call, "name", request.name()));
   std::string language;
   const std::string title = ChooseTranslation(event.title(), call.accept_language, &language);
@@ -631,9 +529,9 @@ absl::Status EventService::EventCalendar(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status EventService::ListCalendar(const server::Call& call,
-                                        const v1::ListEventsCalendarRequest& request,
-                                        v1::Calendar& response) {
+absl::Status EventService::ListEventsCalendar(const server::Call& call,
+                                              const v1::ListEventsCalendarRequest& request,
+                                              v1::Calendar& response) {
   COOPNET_RETURN_IF_ERROR(ValidateListFilters(request.filter(), "filter."));
   COOPNET_ASSIGN_OR_RETURN(
       std::vector<Event> events,
@@ -660,9 +558,8 @@ absl::Status EventService::RequireSeriesManager(const server::Call& call, const 
                                     series.network(), " may manage this series"));
 }
 
-absl::Status EventService::CreateSeriesOf(const server::Call& call,
-                                          const v1::CreateSeriesRequest& request,
-                                          Series& response) {
+absl::Status EventService::CreateSeries(const server::Call& call,
+                                        const v1::CreateSeriesRequest& request, Series& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateSeries(request.series()));
   COOPNET_RETURN_IF_ERROR(RequireSeriesManager(call, request.series()));
@@ -679,21 +576,21 @@ absl::Status EventService::CreateSeriesOf(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status EventService::GetSeriesOf(const server::Call& call,
-                                       const v1::GetSeriesRequest& request, Series& response) {
+absl::Status EventService::GetSeries(const server::Call& call, const v1::GetSeriesRequest& request,
+                                     Series& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("name", request.name(), kSeriesCollection));
   COOPNET_ASSIGN_OR_RETURN(response, store_.GetSeries(id));
   return absl::OkStatus();
 }
 
-absl::Status EventService::ListSeriesOf(const server::Call& call,
-                                        const v1::ListSeriesRequest& request,
-                                        v1::ListSeriesResponse& response) {
+absl::Status EventService::ListSeries(const server::Call& call,
+                                      const v1::ListSeriesRequest& request,
+                                      v1::ListSeriesResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   validate::Violations v;
-  CheckNameFilter(v, "network", request.network(), "networks");
-  CheckNameFilter(v, "organiser", request.organiser(), "organisations");
+  resource::CheckNameFilter(v, "network", request.network(), "networks");
+  resource::CheckNameFilter(v, "organiser", request.organiser(), "organisations");
   COOPNET_RETURN_IF_ERROR(v.ToStatus());
   const std::string fingerprint = request::ListFingerprint(request);
   COOPNET_ASSIGN_OR_RETURN(std::string after,
@@ -707,20 +604,19 @@ absl::Status EventService::ListSeriesOf(const server::Call& call,
   if (more) found.resize(page_size);
   for (Series& series : found) *response.add_series() = std::move(series);
   if (more) {
-    response.set_next_page_token(
-        resource::EncodePageToken(fingerprint, IdOf(response.series(page_size - 1).name())));
+    response.set_next_page_token(resource::EncodePageToken(
+        fingerprint, resource::IdOf(response.series(page_size - 1).name())));
   }
   return absl::OkStatus();
 }
 
-absl::Status EventService::UpdateSeriesOf(const server::Call& call,
-                                          const v1::UpdateSeriesRequest& request,
-                                          Series& response) {
+absl::Status EventService::UpdateSeries(const server::Call& call,
+                                        const v1::UpdateSeriesRequest& request, Series& response) {
   const Series& patch = request.series();
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("series.name", patch.name(), kSeriesCollection));
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
-                           RevisionOf("series.etag", patch.etag()));
+                           resource::ExpectedRevision("series.etag", patch.etag()));
   COOPNET_RETURN_IF_ERROR(ApplySeriesMask(Series(), patch, request.update_mask()).status());
   COOPNET_ASSIGN_OR_RETURN(Series stored, store_.GetSeries(id));
   COOPNET_RETURN_IF_ERROR(RequireSeriesManager(call, stored));
@@ -735,11 +631,13 @@ absl::Status EventService::UpdateSeriesOf(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status EventService::DeleteSeriesOf(const server::Call& call,
-                                          const v1::DeleteSeriesRequest& request) {
+absl::Status EventService::DeleteSeries(const server::Call& call,
+                                        const v1::DeleteSeriesRequest& request,
+                                        google::protobuf::Empty&) {
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("name", request.name(), kSeriesCollection));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", request.etag()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", request.etag()));
   COOPNET_ASSIGN_OR_RETURN(Series stored, store_.GetSeries(id));
   COOPNET_RETURN_IF_ERROR(RequireSeriesManager(call, stored));
   return store_.DeleteSeries(id, revision);

@@ -11,6 +11,7 @@
 #include "common/outbox/relay.h"
 #include "common/outbox/watch.h"
 #include "common/server/server.h"
+#include "common/server/service_table.h"
 #include "coopnet/events/v1/events.grpc.pb.h"
 #include "services/events/event_rules.h"
 #include "services/events/event_store.h"
@@ -22,7 +23,7 @@ namespace coopnet::events {
 inline constexpr char kServiceName[] = "coopnet.events.v1.EventService";
 inline constexpr char kErrorDomain[] = "events.coopnet";
 
-class EventService final : public v1::EventService::CallbackService {
+class EventService {
  public:
   // Reads by name and anonymous list pages go through `cache` (cache-aside; Redis down
   // is a miss); every write invalidates it after it commits and wakes `relay` to
@@ -30,81 +31,43 @@ class EventService final : public v1::EventService::CallbackService {
   EventService(server::Server& server, EventStore& store, cache::Cache& cache,
                OrganisationDirectory& directory, outbox::Relay& relay, outbox::WatchOptions watch);
 
-  grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* context,
-                                        const v1::CreateEventRequest* request,
-                                        Event* response) override;
-  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context,
-                                     const v1::GetEventRequest* request, Event* response) override;
-  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
-                                       const v1::ListEventsRequest* request,
-                                       v1::ListEventsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateEvent(grpc::CallbackServerContext* context,
-                                        const v1::UpdateEventRequest* request,
-                                        Event* response) override;
-  grpc::ServerUnaryReactor* DeleteEvent(grpc::CallbackServerContext* context,
-                                        const v1::DeleteEventRequest* request,
-                                        google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* PublishEvent(grpc::CallbackServerContext* context,
-                                         const v1::PublishEventRequest* request,
-                                         Event* response) override;
-  grpc::ServerUnaryReactor* CancelEvent(grpc::CallbackServerContext* context,
-                                        const v1::CancelEventRequest* request,
-                                        Event* response) override;
-  grpc::ServerUnaryReactor* RescheduleEvent(grpc::CallbackServerContext* context,
-                                            const v1::RescheduleEventRequest* request,
-                                            Event* response) override;
-  grpc::ServerUnaryReactor* GetEventCalendar(grpc::CallbackServerContext* context,
-                                             const v1::GetEventCalendarRequest* request,
-                                             v1::Calendar* response) override;
-  grpc::ServerUnaryReactor* ListEventsCalendar(grpc::CallbackServerContext* context,
-                                               const v1::ListEventsCalendarRequest* request,
-                                               v1::Calendar* response) override;
-  grpc::ServerWriteReactor<v1::EventChange>* WatchEvents(
-      grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
-  grpc::ServerUnaryReactor* CreateSeries(grpc::CallbackServerContext* context,
-                                         const v1::CreateSeriesRequest* request,
-                                         Series* response) override;
-  grpc::ServerUnaryReactor* GetSeries(grpc::CallbackServerContext* context,
-                                      const v1::GetSeriesRequest* request,
-                                      Series* response) override;
-  grpc::ServerUnaryReactor* ListSeries(grpc::CallbackServerContext* context,
-                                       const v1::ListSeriesRequest* request,
-                                       v1::ListSeriesResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateSeries(grpc::CallbackServerContext* context,
-                                         const v1::UpdateSeriesRequest* request,
-                                         Series* response) override;
-  grpc::ServerUnaryReactor* DeleteSeries(grpc::CallbackServerContext* context,
-                                         const v1::DeleteSeriesRequest* request,
-                                         google::protobuf::Empty* response) override;
+  // The methods of coopnet.events.v1.EventService, each beside its handler below.
+  server::ServiceTable& table() { return table_; }
 
  private:
-  absl::Status Create(const server::Call& call, const v1::CreateEventRequest& request,
-                      Event& response);
-  absl::Status Get(const server::Call& call, const v1::GetEventRequest& request, Event& response);
-  absl::Status List(const server::Call& call, const v1::ListEventsRequest& request,
-                    v1::ListEventsResponse& response);
-  absl::Status Update(const server::Call& call, const v1::UpdateEventRequest& request,
-                      Event& response);
-  absl::Status Delete(const server::Call& call, const v1::DeleteEventRequest& request);
-  absl::Status Publish(const server::Call& call, const v1::PublishEventRequest& request,
-                       Event& response);
-  absl::Status Cancel(const server::Call& call, const v1::CancelEventRequest& request,
-                      Event& response);
-  absl::Status MoveEvent(const server::Call& call, const v1::RescheduleEventRequest& request,
-                         Event& response);
-  absl::Status EventCalendar(const server::Call& call, const v1::GetEventCalendarRequest& request,
-                             v1::Calendar& response);
-  absl::Status ListCalendar(const server::Call& call, const v1::ListEventsCalendarRequest& request,
-                            v1::Calendar& response);
-  absl::Status CreateSeriesOf(const server::Call& call, const v1::CreateSeriesRequest& request,
-                              Series& response);
-  absl::Status GetSeriesOf(const server::Call& call, const v1::GetSeriesRequest& request,
-                           Series& response);
-  absl::Status ListSeriesOf(const server::Call& call, const v1::ListSeriesRequest& request,
-                            v1::ListSeriesResponse& response);
-  absl::Status UpdateSeriesOf(const server::Call& call, const v1::UpdateSeriesRequest& request,
-                              Series& response);
-  absl::Status DeleteSeriesOf(const server::Call& call, const v1::DeleteSeriesRequest& request);
+  absl::Status CreateEvent(const server::Call& call, const v1::CreateEventRequest& request,
+                           Event& response);
+  absl::Status GetEvent(const server::Call& call, const v1::GetEventRequest& request,
+                        Event& response);
+  absl::Status ListEvents(const server::Call& call, const v1::ListEventsRequest& request,
+                          v1::ListEventsResponse& response);
+  absl::Status UpdateEvent(const server::Call& call, const v1::UpdateEventRequest& request,
+                           Event& response);
+  absl::Status DeleteEvent(const server::Call& call, const v1::DeleteEventRequest& request,
+                           google::protobuf::Empty& response);
+  absl::Status PublishEvent(const server::Call& call, const v1::PublishEventRequest& request,
+                            Event& response);
+  absl::Status CancelEvent(const server::Call& call, const v1::CancelEventRequest& request,
+                           Event& response);
+  absl::Status RescheduleEvent(const server::Call& call, const v1::RescheduleEventRequest& request,
+                               Event& response);
+  absl::Status GetEventCalendar(const server::Call& call,
+                                const v1::GetEventCalendarRequest& request, v1::Calendar& response);
+  absl::Status ListEventsCalendar(const server::Call& call,
+                                  const v1::ListEventsCalendarRequest& request,
+                                  v1::Calendar& response);
+  absl::Status CreateSeries(const server::Call& call, const v1::CreateSeriesRequest& request,
+                            Series& response);
+  absl::Status GetSeries(const server::Call& call, const v1::GetSeriesRequest& request,
+                         Series& response);
+  absl::Status ListSeries(const server::Call& call, const v1::ListSeriesRequest& request,
+                          v1::ListSeriesResponse& response);
+  absl::Status UpdateSeries(const server::Call& call, const v1::UpdateSeriesRequest& request,
+                            Series& response);
+  absl::Status DeleteSeries(const server::Call& call, const v1::DeleteSeriesRequest& request,
+                            google::protobuf::Empty& response);
+  grpc::ServerWriteReactor<v1::EventChange>* WatchEvents(grpc::CallbackServerContext* context,
+                                                         const v1::WatchEventsRequest* request);
 
   // The stored event, through the cache.
   absl::StatusOr<Event> LoadEvent(absl::string_view id);
@@ -133,12 +96,12 @@ class EventService final : public v1::EventService::CallbackService {
   void Wrote(absl::string_view id);
   absl::Status RequireSeriesManager(const server::Call& call, const Series& series);
 
-  server::Server& server_;
   EventStore& store_;
   cache::Cache& cache_;
   OrganisationDirectory& directory_;
   outbox::Relay& relay_;
   std::unique_ptr<outbox::Watchers<v1::EventChange>> watchers_;
+  server::ServiceTable table_;
 };
 
 }  // namespace coopnet::events

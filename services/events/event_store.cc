@@ -115,10 +115,6 @@ absl::Status ParseDocument(const pg::Result& r, int row, int column,
   return absl::OkStatus();
 }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
 // What `document` keeps: the writable fields and the cancellation reason; the rest
 // lives in columns.
 Event Document(const Event& event) {
@@ -165,11 +161,6 @@ absl::StatusOr<Series> ReadSeries(const pg::Result& r, int row) {
   return s;
 }
 
-std::string IdOf(absl::string_view name) {
-  const size_t slash = name.find('/');
-  return std::string(slash == absl::string_view::npos ? "" : name.substr(slash + 1));
-}
-
 // The columns lists filter on, copied from the event.
 struct EventColumns {
   std::string visibility;
@@ -187,7 +178,7 @@ EventColumns ColumnsOf(const Event& e) {
       e.visibility() == Event::VISIBILITY_UNSPECIFIED ? Event::PUBLIC : e.visibility());
   c.organisers.push_back(e.organiser());
   c.organisers.insert(c.organisers.end(), e.co_organisers().begin(), e.co_organisers().end());
-  if (!e.series().empty()) c.series_id = IdOf(e.series());
+  if (!e.series().empty()) c.series_id = resource::IdOf(e.series());
   c.country = e.venue().address().region_code();
   for (const std::string& language : e.languages()) {
     c.languages.push_back(absl::AsciiStrToLower(language));

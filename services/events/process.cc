@@ -1,33 +1,50 @@
-#include "services/events/registration.h"
-
-#include "common/client/service_channel.h"
-#include "services/events/event_service.h"
-#include "services/events/event_store.h"
-#include "services/events/organisation_directory.h"
+#include "services/events/process.h"
 
 namespace coopnet::events {
 
-absl::Status RegisterServices(service::Context& context, const Options& options) {
-  auto& store = context.Own(std::make_unique<EventStore>(context.pool(), options.stream));
+absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
   cache::Cache& events_cache = context.Cache({"events", 1});
   cache::Cache& directory_cache = context.Cache({"events_directory", 1});
-  auto& organisations = context.Own(std::make_unique<client::ServiceChannel>(
+  Process& p = context.Own(std::make_unique<Process>());
+  p.store = std::make_unique<EventStore>(context.pool(), options.stream);
+  p.organisations = std::make_unique<client::ServiceChannel>(
       client::ChannelOptions{.address = options.organisations_address,
                              .caller = "events",
                              .callee = "organisations",
                              .deadline = options.organisations_deadline},
-      context.server().signer()));
-  auto& directory =
-      context.Own(std::make_unique<OrganisationDirectory>(organisations, directory_cache));
-  auto& relay =
-      context.Own(std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay));
-  relay.Start();
-  auto& events = context.Own(std::make_unique<EventService>(
-      context.server(), store, events_cache, directory, relay,
+      context.server().signer());
+  p.directory = std::make_unique<OrganisationDirectory>(*p.organisations, directory_cache);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay->Start();
+  p.service = std::make_unique<EventService>(
+      context.server(), *p.store, events_cache, *p.directory, *p.relay,
       outbox::WatchOptions{.redis_address = context.redis().options().address,
-                           .stream = options.stream}));
-  context.server().Register(&events, kServiceName);
-  return absl::OkStatus();
+                           .stream = options.stream});
+  context.server().Register(p.service->table());
+  return &p;
+}
+
+service::Definition Definition() {
+  return {.name = "events",
+          .error_domain = kErrorDomain,
+          .grpc_port = 50052,
+          .metrics_port = 9102,
+          .migrations = &Migrations(),
+          .settings = [](config::Loader& config) -> service::Starter {
+            const Options defaults;
+            const std::string& organisations_address =
+                config.String("organisations_address", defaults.organisations_address,
+                              "gRPC address of the organisations process");
+            const absl::Duration& organisations_deadline =
+                config.Duration("organisations_deadline", defaults.organisations_deadline,
+                                "the longest a call to the organisations process may take");
+            return [&organisations_address, &organisations_deadline](service::Context& context) {
+              Options options;
+              options.organisations_address = organisations_address;
+              options.organisations_deadline = organisations_deadline;
+              return Start(context, options).status();
+            };
+          }};
 }
 
 }  // namespace coopnet::events

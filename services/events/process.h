@@ -1,14 +1,19 @@
-// Everything the events process serves, built and registered in one place, so that the
-// binary and the in-process test stacks serve exactly the same thing.
-#ifndef COOPNET_SERVICES_EVENTS_REGISTRATION_H_
-#define COOPNET_SERVICES_EVENTS_REGISTRATION_H_
+// The events process: its settings, everything it serves and runs, built in one place so
+// that the binary, the in-process test stacks and the benchmark serve exactly the same.
+#ifndef COOPNET_SERVICES_EVENTS_PROCESS_H_
+#define COOPNET_SERVICES_EVENTS_PROCESS_H_
 
+#include <memory>
 #include <string>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/client/service_channel.h"
 #include "common/outbox/relay.h"
 #include "common/service/service_main.h"
+#include "services/events/event_service.h"
+#include "services/events/event_store.h"
+#include "services/events/organisation_directory.h"
 
 namespace coopnet::events {
 
@@ -23,11 +28,25 @@ struct Options {
   outbox::RelayOptions relay = {};
 };
 
+// What Start builds, in the order it is built: destroyed in reverse, so that the relay
+// and the watches stop before what they use goes.
+struct Process {
+  std::unique_ptr<EventStore> store;
+  std::unique_ptr<client::ServiceChannel> organisations;
+  std::unique_ptr<OrganisationDirectory> directory;
+  std::unique_ptr<outbox::Relay> relay;
+  std::unique_ptr<EventService> service;
+};
+
 // Builds the store, the client of the organisations process, the outbox relay (started
-// here, stopped when `context` lets go of it) and the handlers, keeps them in `context`
-// and registers EventService with its server.
-absl::Status RegisterServices(service::Context& context, const Options& options);
+// here) and the handlers, keeps them in `context` and registers EventService with its
+// server.
+absl::StatusOr<Process*> Start(service::Context& context, const Options& options);
+
+// The events binary: `events` serves gRPC on :50052, `events migrate` applies the
+// database migrations and exits (the Kubernetes Job).
+service::Definition Definition();
 
 }  // namespace coopnet::events
 
-#endif  // COOPNET_SERVICES_EVENTS_REGISTRATION_H_
+#endif  // COOPNET_SERVICES_EVENTS_PROCESS_H_

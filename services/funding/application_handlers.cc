@@ -74,7 +74,7 @@ absl::StatusOr<std::pair<Application, Call>> FundingService::VisibleApplication(
     const server::Call& call, absl::string_view name) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", name, kApplications));
   COOPNET_ASSIGN_OR_RETURN(Application application, store_.GetApplication(id));
-  COOPNET_ASSIGN_OR_RETURN(Call to, LoadCall(IdOf(application.call())));
+  COOPNET_ASSIGN_OR_RETURN(Call to, LoadCall(resource::IdOf(application.call())));
   const std::string organisation = CallerOrganisation(call.principal);
   const bool sees = IsPrivileged(call.principal) ||
                     (!organisation.empty() && TakesPart(application, organisation)) ||
@@ -111,7 +111,8 @@ absl::StatusOr<Application> FundingService::LeadEdit(const server::Call& call,
                                                      absl::string_view name, absl::string_view etag,
                                                      std::optional<RequestKey> key,
                                                      ApplicationAction action) {
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", etag));
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
   COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, name));
   const std::string lead = LeadOf(found.first);
@@ -123,7 +124,7 @@ absl::StatusOr<Application> FundingService::LeadEdit(const server::Call& call,
     changed.set_state(next);
     return changed;
   };
-  return store_.EditApplication(IdOf(name), revision, key, edit);
+  return store_.EditApplication(resource::IdOf(name), revision, key, edit);
 }
 
 absl::StatusOr<Application> FundingService::FunderEdit(const server::Call& call,
@@ -131,15 +132,16 @@ absl::StatusOr<Application> FundingService::FunderEdit(const server::Call& call,
                                                        absl::string_view etag,
                                                        std::optional<RequestKey> key,
                                                        const ApplicationEdit& edit) {
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", etag));
   COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, name));
   COOPNET_RETURN_IF_ERROR(RequireFunder(call, found.second.funder(), "review and decide"));
-  return store_.EditApplication(IdOf(name), revision, key, edit);
+  return store_.EditApplication(resource::IdOf(name), revision, key, edit);
 }
 
-absl::Status FundingService::CreateApplicationOf(const server::Call& call,
-                                                 const v1::CreateApplicationRequest& r,
-                                                 Application& response) {
+absl::Status FundingService::CreateApplication(const server::Call& call,
+                                               const v1::CreateApplicationRequest& r,
+                                               Application& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
   const Application& application = r.application();
   COOPNET_RETURN_IF_ERROR(ValidateApplication(application));
@@ -169,20 +171,28 @@ absl::Status FundingService::CreateApplicationOf(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status FundingService::ListApplicationsOf(const server::Call& call,
-                                                const v1::ListApplicationsRequest& r,
-                                                v1::ListApplicationsResponse& response) {
+absl::Status FundingService::GetApplication(const server::Call& call,
+                                            const v1::GetApplicationRequest& r,
+                                            Application& response) {
+  COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, r.name()));
+  response = std::move(found.first);
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::ListApplications(const server::Call& call,
+                                              const v1::ListApplicationsRequest& r,
+                                              v1::ListApplicationsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(r.page_size()));
   validate::Violations v;
-  CheckNameFilter(v, "call", r.call(), "calls");
-  CheckNameFilter(v, "participant", r.participant(), "organisations");
+  resource::CheckNameFilter(v, "call", r.call(), "calls");
+  resource::CheckNameFilter(v, "participant", r.participant(), "organisations");
   ApplicationQuery q;
   q.states = EnumFilter<Application::State>(v, "states", r.states(), &Application::State_IsValid,
                                             &Application::State_Name);
   COOPNET_RETURN_IF_ERROR(v.ToStatus());
   const std::string fingerprint = request::ListFingerprint(r);
   COOPNET_ASSIGN_OR_RETURN(q.after_id, resource::DecodePageToken(r.page_token(), fingerprint));
-  q.call_id = r.call().empty() ? "" : IdOf(r.call());
+  q.call_id = r.call().empty() ? "" : resource::IdOf(r.call());
   q.participant = r.participant();
   q.viewer_sees_everything = IsPrivileged(call.principal);
   q.viewer_organisation = CallerOrganisation(call.principal);
@@ -191,20 +201,20 @@ absl::Status FundingService::ListApplicationsOf(const server::Call& call,
   const bool more = request::TrimToPage(found, page_size);
   for (Application& a : found) *response.add_applications() = std::move(a);
   if (more) {
-    response.set_next_page_token(
-        resource::EncodePageToken(fingerprint, IdOf(response.applications().rbegin()->name())));
+    response.set_next_page_token(resource::EncodePageToken(
+        fingerprint, resource::IdOf(response.applications().rbegin()->name())));
   }
   return absl::OkStatus();
 }
 
-absl::Status FundingService::UpdateApplicationOf(const server::Call& call,
-                                                 const v1::UpdateApplicationRequest& r,
-                                                 Application& response) {
+absl::Status FundingService::UpdateApplication(const server::Call& call,
+                                               const v1::UpdateApplicationRequest& r,
+                                               Application& response) {
   const Application& patch = r.application();
   COOPNET_RETURN_IF_ERROR(
       resource::ParseName("application.name", patch.name(), kApplications).status());
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
-                           RevisionOf("application.etag", patch.etag()));
+                           resource::ExpectedRevision("application.etag", patch.etag()));
   Application scratch;
   COOPNET_RETURN_IF_ERROR(
       ApplyUpdateMask(patch, r.update_mask(), ApplicationFixedFields(), scratch));
@@ -239,16 +249,17 @@ absl::Status FundingService::UpdateApplicationOf(const server::Call& call,
     return next;
   };
   COOPNET_ASSIGN_OR_RETURN(
-      response, store_.EditApplication(IdOf(patch.name()), revision, std::nullopt, edit));
+      response, store_.EditApplication(resource::IdOf(patch.name()), revision, std::nullopt, edit));
   return absl::OkStatus();
 }
 
-absl::Status FundingService::SubmitApplicationOf(const server::Call& call,
-                                                 const v1::SubmitApplicationRequest& r,
-                                                 Application& response) {
+absl::Status FundingService::SubmitApplication(const server::Call& call,
+                                               const v1::SubmitApplicationRequest& r,
+                                               Application& response) {
   COOPNET_RETURN_IF_ERROR(resource::ParseName("name", r.name(), kApplications).status());
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", r.etag()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", r.etag()));
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
   COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, r.name()));
   const auto& [stored, to] = found;
@@ -279,15 +290,47 @@ absl::Status FundingService::SubmitApplicationOf(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(
       response,
       store_.EditApplication(
-          IdOf(r.name()), revision,
+          resource::IdOf(r.name()), revision,
           request::RequestKeyOf(call.principal, "SubmitApplication", r.request_id(), r), edit));
   relay_.Wake();
   return absl::OkStatus();
 }
 
-absl::Status FundingService::DecideApplicationOf(const server::Call& call,
-                                                 const v1::DecideApplicationRequest& r,
+absl::Status FundingService::WithdrawApplication(const server::Call& call,
+                                                 const v1::WithdrawApplicationRequest& r,
                                                  Application& response) {
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
+  COOPNET_ASSIGN_OR_RETURN(
+      response,
+      LeadEdit(call, r.name(), r.etag(),
+               request::RequestKeyOf(call.principal, "WithdrawApplication", r.request_id(), r),
+               ApplicationAction::kWithdraw));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::ReviewApplication(const server::Call& call,
+                                               const v1::ReviewApplicationRequest& r,
+                                               Application& response) {
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
+  ApplicationEdit edit;
+  edit.apply = [](const Application& stored) -> absl::StatusOr<Application> {
+    COOPNET_ASSIGN_OR_RETURN(Application::State next,
+                             NextState(stored.state(), ApplicationAction::kReview));
+    Application reviewed = stored;
+    reviewed.set_state(next);
+    return reviewed;
+  };
+  COOPNET_ASSIGN_OR_RETURN(
+      response,
+      FunderEdit(call, r.name(), r.etag(),
+                 request::RequestKeyOf(call.principal, "ReviewApplication", r.request_id(), r),
+                 edit));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::DecideApplication(const server::Call& call,
+                                               const v1::DecideApplicationRequest& r,
+                                               Application& response) {
   COOPNET_RETURN_IF_ERROR(resource::ParseName("name", r.name(), kApplications).status());
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("note", r.note(), 0, kMaxSummary));

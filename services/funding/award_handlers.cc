@@ -31,25 +31,25 @@ std::optional<std::string> DateFilter(validate::Violations& v, absl::string_view
 absl::StatusOr<AwardQuery> AwardQueryOf(const v1::ListAwardsRequest& r, absl::string_view prefix) {
   auto f = [&](absl::string_view name) { return absl::StrCat(prefix, name); };
   validate::Violations v;
-  CheckNameFilter(v, f("funder"), r.funder(), "organisations");
-  CheckNameFilter(v, f("recipient"), r.recipient(), "organisations");
-  CheckNameFilter(v, f("programme"), r.programme(), "programmes");
-  CheckNameFilter(v, f("call"), r.call(), "calls");
+  resource::CheckNameFilter(v, f("funder"), r.funder(), "organisations");
+  resource::CheckNameFilter(v, f("recipient"), r.recipient(), "organisations");
+  resource::CheckNameFilter(v, f("programme"), r.programme(), "programmes");
+  resource::CheckNameFilter(v, f("call"), r.call(), "calls");
   AwardQuery q;
   q.from_date = DateFilter(v, f("from_date"), r.from_date(), r.has_from_date());
   q.to_date = DateFilter(v, f("to_date"), r.to_date(), r.has_to_date());
   COOPNET_RETURN_IF_ERROR(v.ToStatus());
   q.funder = r.funder();
   q.recipient = r.recipient();
-  q.programme_id = r.programme().empty() ? "" : IdOf(r.programme());
-  q.call_id = r.call().empty() ? "" : IdOf(r.call());
+  q.programme_id = r.programme().empty() ? "" : resource::IdOf(r.programme());
+  q.call_id = r.call().empty() ? "" : resource::IdOf(r.call());
   return q;
 }
 
 }  // namespace
 
-absl::Status FundingService::CreateAwardOf(const server::Call& call,
-                                           const v1::CreateAwardRequest& r, Award& response) {
+absl::Status FundingService::CreateAward(const server::Call& call, const v1::CreateAwardRequest& r,
+                                         Award& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateAward(r.award()));
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
@@ -81,8 +81,15 @@ absl::Status FundingService::CreateAwardOf(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status FundingService::ListAwardsOf(const server::Call& call, const v1::ListAwardsRequest& r,
-                                          v1::ListAwardsResponse& response) {
+absl::Status FundingService::GetAward(const server::Call&, const v1::GetAwardRequest& r,
+                                      Award& response) {
+  COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", r.name(), kAwards));
+  COOPNET_ASSIGN_OR_RETURN(response, store_.GetAward(id));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::ListAwards(const server::Call& call, const v1::ListAwardsRequest& r,
+                                        v1::ListAwardsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(r.page_size()));
   COOPNET_ASSIGN_OR_RETURN(AwardQuery q, AwardQueryOf(r, ""));
   const std::string fingerprint = request::ListFingerprint(r);
@@ -93,19 +100,20 @@ absl::Status FundingService::ListAwardsOf(const server::Call& call, const v1::Li
   for (Award& a : found) *response.add_awards() = std::move(a);
   if (more) {
     response.set_next_page_token(
-        resource::EncodePageToken(fingerprint, IdOf(response.awards().rbegin()->name())));
+        resource::EncodePageToken(fingerprint, resource::IdOf(response.awards().rbegin()->name())));
   }
   COOPNET_ASSIGN_OR_RETURN(std::vector<google::type::Money> totals, store_.AwardTotals(q));
   for (auto& total : totals) *response.add_totals() = std::move(total);
   return absl::OkStatus();
 }
 
-absl::Status FundingService::UpdateAwardOf(const server::Call& call,
-                                           const v1::UpdateAwardRequest& r, Award& response) {
+absl::Status FundingService::UpdateAward(const server::Call& call, const v1::UpdateAwardRequest& r,
+                                         Award& response) {
   const Award& patch = r.award();
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("award.name", patch.name(), kAwards));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("award.etag", patch.etag()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("award.etag", patch.etag()));
   Award scratch;
   COOPNET_RETURN_IF_ERROR(ApplyUpdateMask(patch, r.update_mask(), AwardFixedFields(), scratch));
   COOPNET_ASSIGN_OR_RETURN(Award stored, store_.GetAward(id));
@@ -124,13 +132,13 @@ absl::Status FundingService::UpdateAwardOf(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status FundingService::ExportAwardsOf(const server::Call& call,
-                                            const v1::ExportAwardsRequest& r,
-                                            v1::ExportAwardsResponse& response) {
+absl::Status FundingService::ExportAwards(const server::Call& call,
+                                          const v1::ExportAwardsRequest& r,
+                                          v1::ExportAwardsResponse& response) {
   // The filters are named as the export's own fields before ListAwards reads them.
   COOPNET_RETURN_IF_ERROR(AwardQueryOf(r.filter(), "filter.").status());
   v1::ListAwardsResponse page;
-  COOPNET_RETURN_IF_ERROR(ListAwardsOf(call, r.filter(), page));
+  COOPNET_RETURN_IF_ERROR(ListAwards(call, r.filter(), page));
   GrantsContext context;
   context.id_prefix = options_.giving360_prefix;
   std::set<std::string> organisations;
@@ -138,7 +146,7 @@ absl::Status FundingService::ExportAwardsOf(const server::Call& call,
     organisations.insert(award.funder());
     organisations.insert(award.recipient());
     if (context.programmes.count(award.programme()) == 0) {
-      absl::StatusOr<Programme> programme = store_.GetProgramme(IdOf(award.programme()));
+      absl::StatusOr<Programme> programme = store_.GetProgramme(resource::IdOf(award.programme()));
       if (programme.ok()) context.programmes[award.programme()] = *std::move(programme);
     }
   }

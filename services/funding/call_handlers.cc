@@ -26,7 +26,8 @@ constexpr absl::Duration kMatchTtl = absl::Seconds(30);
 
 // The keyset position of a page of ListCalls: "<deadline micros>/<id>".
 std::string CallPageKey(const Call& call) {
-  return absl::StrCat(absl::ToUnixMicros(ToTime(call.deadline())), "/", IdOf(call.name()));
+  return absl::StrCat(absl::ToUnixMicros(ToTime(call.deadline())), "/",
+                      resource::IdOf(call.name()));
 }
 
 absl::Status ParseCallPageKey(absl::string_view key, absl::Time* deadline, std::string* id) {
@@ -52,14 +53,14 @@ void ValidateMatchRequest(const v1::MatchCallsRequest& r, validate::Violations& 
   if (r.organisation().empty()) {
     v.Add("organisation", "must be given, as organisations/{id}");
   } else {
-    CheckNameFilter(v, "organisation", r.organisation(), "organisations");
+    resource::CheckNameFilter(v, "organisation", r.organisation(), "organisations");
   }
   if (r.partners_size() > kMaxListEntries) {
     v.Add("partners", absl::StrCat("must have at most ", kMaxListEntries, " entries"));
   }
   for (int i = 0; i < r.partners_size(); ++i) {
     const std::string field = absl::StrCat("partners[", i, "]");
-    CheckNameFilter(v, field, r.partners(i), "organisations");
+    resource::CheckNameFilter(v, field, r.partners(i), "organisations");
     if (r.partners(i) == r.organisation()) v.Add(field, "is the organisation itself, the lead");
   }
   CheckThemes(v, "themes", r.themes());
@@ -97,8 +98,8 @@ bool Asked(const Call& call, const MatchFilter& filter, const Organisation& lead
 
 }  // namespace
 
-absl::Status FundingService::CreateCallOf(const server::Call& call, const v1::CreateCallRequest& r,
-                                          Call& response) {
+absl::Status FundingService::CreateCall(const server::Call& call, const v1::CreateCallRequest& r,
+                                        Call& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateCall(r.call()));
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
@@ -112,18 +113,24 @@ absl::Status FundingService::CreateCallOf(const server::Call& call, const v1::Cr
   COOPNET_ASSIGN_OR_RETURN(
       Call created, store_.CreateCall(draft, request::RequestKeyOf(call.principal, "CreateCall",
                                                                    r.request_id(), r)));
-  CallWritten(IdOf(created.name()));
+  CallWritten(resource::IdOf(created.name()));
   created.set_state(CallStateAt(created, absl::Now()));
   response = std::move(created);
   return absl::OkStatus();
 }
 
-absl::Status FundingService::ListCallsOf(const server::Call& call, const v1::ListCallsRequest& r,
-                                         v1::ListCallsResponse& response) {
+absl::Status FundingService::GetCall(const server::Call& call, const v1::GetCallRequest& r,
+                                     Call& response) {
+  COOPNET_ASSIGN_OR_RETURN(response, VisibleCall(call, "name", r.name()));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::ListCalls(const server::Call& call, const v1::ListCallsRequest& r,
+                                       v1::ListCallsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(r.page_size()));
   validate::Violations v;
-  CheckNameFilter(v, "programme", r.programme(), "programmes");
-  CheckNameFilter(v, "funder", r.funder(), "organisations");
+  resource::CheckNameFilter(v, "programme", r.programme(), "programmes");
+  resource::CheckNameFilter(v, "funder", r.funder(), "organisations");
   CallQuery q;
   q.states =
       EnumFilter<Call::State>(v, "states", r.states(), &Call::State_IsValid, &Call::State_Name);
@@ -137,7 +144,7 @@ absl::Status FundingService::ListCallsOf(const server::Call& call, const v1::Lis
                            resource::DecodePageToken(r.page_token(), fingerprint));
   if (!after.empty())
     COOPNET_RETURN_IF_ERROR(ParseCallPageKey(after, &q.after_deadline, &q.after_id));
-  q.programme_id = r.programme().empty() ? "" : IdOf(r.programme());
+  q.programme_id = r.programme().empty() ? "" : resource::IdOf(r.programme());
   q.funder = r.funder();
   q.themes.assign(r.themes().begin(), r.themes().end());
   q.now = absl::Now();
@@ -157,11 +164,12 @@ absl::Status FundingService::ListCallsOf(const server::Call& call, const v1::Lis
   return absl::OkStatus();
 }
 
-absl::Status FundingService::UpdateCallOf(const server::Call& call, const v1::UpdateCallRequest& r,
-                                          Call& response) {
+absl::Status FundingService::UpdateCall(const server::Call& call, const v1::UpdateCallRequest& r,
+                                        Call& response) {
   const Call& patch = r.call();
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("call.name", patch.name(), kCalls));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("call.etag", patch.etag()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("call.etag", patch.etag()));
   Call scratch;
   COOPNET_RETURN_IF_ERROR(ApplyUpdateMask(patch, r.update_mask(), CallFixedFields(), scratch));
   COOPNET_ASSIGN_OR_RETURN(Call stored, VisibleCall(call, "call.name", patch.name()));
@@ -185,11 +193,12 @@ absl::Status FundingService::UpdateCallOf(const server::Call& call, const v1::Up
   return absl::OkStatus();
 }
 
-absl::Status FundingService::PublishCallOf(const server::Call& call,
-                                           const v1::PublishCallRequest& r, Call& response) {
+absl::Status FundingService::PublishCall(const server::Call& call, const v1::PublishCallRequest& r,
+                                         Call& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", r.name(), kCalls));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", r.etag()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", r.etag()));
   COOPNET_ASSIGN_OR_RETURN(Call stored, VisibleCall(call, "name", r.name()));
   COOPNET_RETURN_IF_ERROR(RequireFunder(call, stored.funder(), "publish its calls"));
   CallEdit edit;
@@ -218,8 +227,8 @@ absl::Status FundingService::PublishCallOf(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::MatchCallsRequest& r,
-                                          v1::MatchCallsResponse& response) {
+absl::Status FundingService::MatchCalls(const server::Call& call, const v1::MatchCallsRequest& r,
+                                        v1::MatchCallsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(r.page_size()));
   validate::Violations v;
   ValidateMatchRequest(r, v);
@@ -295,7 +304,7 @@ absl::Status FundingService::MatchCallsOf(const server::Call& call, const v1::Ma
                     [](const Ranked& a, const Ranked& b) { return RanksBefore(a.rank, b.rank); });
 
   std::vector<std::string> ids;
-  for (auto it = first; it != last; ++it) ids.push_back(IdOf(it->rank.name));
+  for (auto it = first; it != last; ++it) ids.push_back(resource::IdOf(it->rank.name));
   COOPNET_ASSIGN_OR_RETURN(std::vector<Call> calls, store_.GetCalls(ids));
   for (auto it = first; it != last; ++it) {
     v1::CallMatch& match = *response.add_matches();

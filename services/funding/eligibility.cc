@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status.h"
+#include "common/wording/wording.h"
 #include "services/funding/funding_rules.h"
 #include "services/funding/money.h"
 
@@ -51,39 +52,9 @@ std::string Called(const Organisation& o) {
 }
 
 // "DK, SE or NO".
-std::string OneOf(const std::vector<std::string>& items) {
-  if (items.size() <= 1) return absl::StrJoin(items, "");
-  return absl::StrCat(absl::StrJoin(items.begin(), items.end() - 1, ", "), " or ", items.back());
-}
+std::string OneOf(const std::vector<std::string>& items) { return wording::ListOf(items, "or"); }
 
 std::vector<std::string> Strings(const StringList& list) { return {list.begin(), list.end()}; }
-
-std::string KindNoun(int kind) {
-  switch (kind) {
-    case Organisation::NGO:
-      return "an NGO";
-    case Organisation::ASSOCIATION:
-      return "an association";
-    case Organisation::FOUNDATION:
-      return "a foundation";
-    case Organisation::MUNICIPALITY:
-      return "a municipality";
-    case Organisation::REGIONAL_AUTHORITY:
-      return "a regional authority";
-    case Organisation::NATIONAL_AUTHORITY:
-      return "a national authority";
-    case Organisation::EU_INSTITUTION:
-      return "an EU institution";
-    case Organisation::EDUCATION:
-      return "an education institution";
-    case Organisation::RESEARCH:
-      return "a research organisation";
-    case Organisation::BUSINESS:
-      return "a business";
-    default:
-      return "of no stated kind";
-  }
-}
 
 // "a public body (MUNICIPALITY, REGIONAL_AUTHORITY or NATIONAL_AUTHORITY)".
 std::string KindsPhrase(const KindList& kinds) {
@@ -97,7 +68,7 @@ std::string KindsPhrase(const KindList& kinds) {
   if (set == public_bodies) return absl::StrCat("a public body (", OneOf(names), ")");
   if (set == civil_society)
     return absl::StrCat("a civil-society organisation (", OneOf(names), ")");
-  if (set.size() == 1) return KindNoun(*set.begin());
+  if (set.size() == 1) return wording::KindPhrase(*set.begin());
   return absl::StrCat("one of ", OneOf(names));
 }
 
@@ -155,7 +126,7 @@ void JudgeLead(const v1::Eligibility& e, const Organisation& lead, Verdicts& out
     out.Add("lead_kind", met, [&] {
       return absl::StrCat(met ? "the lead may be " : "the lead must be ",
                           KindsPhrase(e.lead_kinds()), "; ", Called(lead), " is ",
-                          KindNoun(lead.kind()));
+                          wording::KindPhrase(lead.kind()));
     });
   }
 }
@@ -184,7 +155,9 @@ void JudgePartners(const v1::Eligibility& e, const Consortium& c, Verdicts& out)
   judge_each(
       "partner_kinds", !e.partner_kinds().empty(),
       [&](const Organisation& p) { return HasKind(e.partner_kinds(), p.kind()); },
-      [](const Organisation& p) { return absl::StrCat(Called(p), " (", KindNoun(p.kind()), ")"); },
+      [](const Organisation& p) {
+        return absl::StrCat(Called(p), " (", wording::KindPhrase(p.kind()), ")");
+      },
       [&] { return absl::StrCat("partners must be ", KindsPhrase(e.partner_kinds())); });
 }
 

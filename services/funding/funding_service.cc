@@ -12,7 +12,6 @@ namespace {
 
 constexpr char kProgrammes[] = "programmes";
 constexpr char kCalls[] = "calls";
-constexpr char kAwards[] = "awards";
 constexpr absl::Duration kCallTtl = absl::Minutes(10);
 
 // Whether a change on the stream is for the watching caller: calls and awards are
@@ -31,106 +30,40 @@ bool MaySee(const server::Call& call, const v1::FundingChange& change) {
 FundingService::FundingService(server::Server& server, FundingStore& store, cache::Cache& cache,
                                OrganisationProfiles& profiles, outbox::Relay& relay,
                                ServiceOptions options)
-    : server_(server),
-      store_(store),
+    : store_(store),
       cache_(cache),
       profiles_(profiles),
       relay_(relay),
       options_(std::move(options)),
       watchers_(std::make_unique<outbox::Watchers<v1::FundingChange>>(server, options_.watch,
                                                                       DecodeChange, &MaySee)),
-      open_calls_(store, OpenCalls::Options{}) {}
-
-// ---- The gRPC methods: each hands its work to the worker pool. ----
-
-// The body, a block, comes last: its commas would otherwise split the macro's arguments.
-#define COOPNET_FUNDING_SERVE(Method, Request, Response, ...)                                 \
-  grpc::ServerUnaryReactor* FundingService::Method(                                           \
-      grpc::CallbackServerContext* context, const v1::Request* request, Response* response) { \
-    return server_.Unary(context, [ =, this ](const server::Call& call) __VA_ARGS__);         \
-  }
-
-COOPNET_FUNDING_SERVE(CreateProgramme, CreateProgrammeRequest, Programme,
-                      { return CreateProgrammeOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(GetProgramme, GetProgrammeRequest, Programme, {
-  COOPNET_ASSIGN_OR_RETURN(std::string id,
-                           resource::ParseName("name", request->name(), kProgrammes));
-  COOPNET_ASSIGN_OR_RETURN(*response, store_.GetProgramme(id));
-  return absl::OkStatus();
-})
-COOPNET_FUNDING_SERVE(ListProgrammes, ListProgrammesRequest, v1::ListProgrammesResponse,
-                      { return ListProgrammesOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(UpdateProgramme, UpdateProgrammeRequest, Programme,
-                      { return UpdateProgrammeOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(CreateCall, CreateCallRequest, Call,
-                      { return CreateCallOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(GetCall, GetCallRequest, Call, {
-  COOPNET_ASSIGN_OR_RETURN(*response, VisibleCall(call, "name", request->name()));
-  return absl::OkStatus();
-})
-COOPNET_FUNDING_SERVE(ListCalls, ListCallsRequest, v1::ListCallsResponse,
-                      { return ListCallsOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(UpdateCall, UpdateCallRequest, Call,
-                      { return UpdateCallOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(PublishCall, PublishCallRequest, Call,
-                      { return PublishCallOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(MatchCalls, MatchCallsRequest, v1::MatchCallsResponse,
-                      { return MatchCallsOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(CreateApplication, CreateApplicationRequest, Application,
-                      { return CreateApplicationOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(GetApplication, GetApplicationRequest, Application, {
-  COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, request->name()));
-  *response = std::move(found.first);
-  return absl::OkStatus();
-})
-COOPNET_FUNDING_SERVE(ListApplications, ListApplicationsRequest, v1::ListApplicationsResponse,
-                      { return ListApplicationsOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(UpdateApplication, UpdateApplicationRequest, Application,
-                      { return UpdateApplicationOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(SubmitApplication, SubmitApplicationRequest, Application,
-                      { return SubmitApplicationOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(WithdrawApplication, WithdrawApplicationRequest, Application, {
-  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request->request_id()));
-  COOPNET_ASSIGN_OR_RETURN(*response,
-                           LeadEdit(call, request->name(), request->etag(),
-                                    request::RequestKeyOf(call.principal, "WithdrawApplication",
-                                                          request->request_id(), *request),
-                                    ApplicationAction::kWithdraw));
-  return absl::OkStatus();
-})
-COOPNET_FUNDING_SERVE(ReviewApplication, ReviewApplicationRequest, Application, {
-  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request->request_id()));
-  ApplicationEdit edit;
-  edit.apply = [](const Application& stored) -> absl::StatusOr<Application> {
-    COOPNET_ASSIGN_OR_RETURN(Application::State next,
-                             NextState(stored.state(), ApplicationAction::kReview));
-    Application reviewed = stored;
-    reviewed.set_state(next);
-    return reviewed;
-  };
-  COOPNET_ASSIGN_OR_RETURN(*response,
-                           FunderEdit(call, request->name(), request->etag(),
-                                      request::RequestKeyOf(call.principal, "ReviewApplication",
-                                                            request->request_id(), *request),
-                                      edit));
-  return absl::OkStatus();
-})
-COOPNET_FUNDING_SERVE(DecideApplication, DecideApplicationRequest, Application,
-                      { return DecideApplicationOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(CreateAward, CreateAwardRequest, Award,
-                      { return CreateAwardOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(GetAward, GetAwardRequest, Award, {
-  COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request->name(), kAwards));
-  COOPNET_ASSIGN_OR_RETURN(*response, store_.GetAward(id));
-  return absl::OkStatus();
-})
-COOPNET_FUNDING_SERVE(ListAwards, ListAwardsRequest, v1::ListAwardsResponse,
-                      { return ListAwardsOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(UpdateAward, UpdateAwardRequest, Award,
-                      { return UpdateAwardOf(call, *request, *response); })
-COOPNET_FUNDING_SERVE(ExportAwards, ExportAwardsRequest, v1::ExportAwardsResponse,
-                      { return ExportAwardsOf(call, *request, *response); })
-#undef COOPNET_FUNDING_SERVE
+      open_calls_(store, OpenCalls::Options{}),
+      table_(server, kServiceName) {
+  table_.Unary("CreateProgramme", this, &FundingService::CreateProgramme)
+      .Unary("GetProgramme", this, &FundingService::GetProgramme)
+      .Unary("ListProgrammes", this, &FundingService::ListProgrammes)
+      .Unary("UpdateProgramme", this, &FundingService::UpdateProgramme)
+      .Unary("CreateCall", this, &FundingService::CreateCall)
+      .Unary("GetCall", this, &FundingService::GetCall)
+      .Unary("ListCalls", this, &FundingService::ListCalls)
+      .Unary("UpdateCall", this, &FundingService::UpdateCall)
+      .Unary("PublishCall", this, &FundingService::PublishCall)
+      .Unary("MatchCalls", this, &FundingService::MatchCalls)
+      .Unary("CreateApplication", this, &FundingService::CreateApplication)
+      .Unary("GetApplication", this, &FundingService::GetApplication)
+      .Unary("ListApplications", this, &FundingService::ListApplications)
+      .Unary("UpdateApplication", this, &FundingService::UpdateApplication)
+      .Unary("SubmitApplication", this, &FundingService::SubmitApplication)
+      .Unary("WithdrawApplication", this, &FundingService::WithdrawApplication)
+      .Unary("ReviewApplication", this, &FundingService::ReviewApplication)
+      .Unary("DecideApplication", this, &FundingService::DecideApplication)
+      .Unary("CreateAward", this, &FundingService::CreateAward)
+      .Unary("GetAward", this, &FundingService::GetAward)
+      .Unary("ListAwards", this, &FundingService::ListAwards)
+      .Unary("UpdateAward", this, &FundingService::UpdateAward)
+      .Unary("ExportAwards", this, &FundingService::ExportAwards)
+      .ServerStream("WatchFunding", this, &FundingService::WatchFunding);
+}
 
 grpc::ServerWriteReactor<v1::FundingChange>* FundingService::WatchFunding(
     grpc::CallbackServerContext* context, const v1::WatchFundingRequest* request) {
@@ -189,9 +122,9 @@ void FundingService::CallWritten(absl::string_view id) {
 
 // ---- Programmes. ----
 
-absl::Status FundingService::CreateProgrammeOf(const server::Call& call,
-                                               const v1::CreateProgrammeRequest& r,
-                                               Programme& response) {
+absl::Status FundingService::CreateProgramme(const server::Call& call,
+                                             const v1::CreateProgrammeRequest& r,
+                                             Programme& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateProgramme(r.programme()));
   COOPNET_RETURN_IF_ERROR(RequireFunder(call, r.programme().funder(), "create its programmes"));
@@ -204,12 +137,19 @@ absl::Status FundingService::CreateProgrammeOf(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status FundingService::ListProgrammesOf(const server::Call& call,
-                                              const v1::ListProgrammesRequest& r,
-                                              v1::ListProgrammesResponse& response) {
+absl::Status FundingService::GetProgramme(const server::Call&, const v1::GetProgrammeRequest& r,
+                                          Programme& response) {
+  COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", r.name(), kProgrammes));
+  COOPNET_ASSIGN_OR_RETURN(response, store_.GetProgramme(id));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::ListProgrammes(const server::Call& call,
+                                            const v1::ListProgrammesRequest& r,
+                                            v1::ListProgrammesResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(r.page_size()));
   validate::Violations v;
-  CheckNameFilter(v, "funder", r.funder(), "organisations");
+  resource::CheckNameFilter(v, "funder", r.funder(), "organisations");
   ProgrammeQuery q;
   q.levels = EnumFilter<Programme::Level>(v, "levels", r.levels(), &Programme::Level_IsValid,
                                           &Programme::Level_Name);
@@ -223,20 +163,20 @@ absl::Status FundingService::ListProgrammesOf(const server::Call& call,
   const bool more = request::TrimToPage(found, page_size);
   for (Programme& p : found) *response.add_programmes() = std::move(p);
   if (more) {
-    response.set_next_page_token(
-        resource::EncodePageToken(fingerprint, IdOf(response.programmes().rbegin()->name())));
+    response.set_next_page_token(resource::EncodePageToken(
+        fingerprint, resource::IdOf(response.programmes().rbegin()->name())));
   }
   return absl::OkStatus();
 }
 
-absl::Status FundingService::UpdateProgrammeOf(const server::Call& call,
-                                               const v1::UpdateProgrammeRequest& r,
-                                               Programme& response) {
+absl::Status FundingService::UpdateProgramme(const server::Call& call,
+                                             const v1::UpdateProgrammeRequest& r,
+                                             Programme& response) {
   const Programme& patch = r.programme();
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("programme.name", patch.name(), kProgrammes));
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
-                           RevisionOf("programme.etag", patch.etag()));
+                           resource::ExpectedRevision("programme.etag", patch.etag()));
   Programme scratch;
   COOPNET_RETURN_IF_ERROR(ApplyUpdateMask(patch, r.update_mask(), ProgrammeFixedFields(), scratch));
   COOPNET_ASSIGN_OR_RETURN(Programme stored, store_.GetProgramme(id));

@@ -13,6 +13,7 @@
 #include "common/outbox/relay.h"
 #include "common/outbox/watch.h"
 #include "common/server/server.h"
+#include "common/server/service_table.h"
 #include "coopnet/funding/v1/funding.grpc.pb.h"
 #include "services/funding/eligibility.h"
 #include "services/funding/funding_rules.h"
@@ -32,7 +33,7 @@ struct ServiceOptions {
   outbox::WatchOptions watch;
 };
 
-class FundingService final : public v1::FundingService::CallbackService {
+class FundingService {
  public:
   // Calls by name and match results go through `cache` (cache-aside; Redis down is a
   // miss); every write invalidates after it commits and wakes `relay` to publish the
@@ -40,80 +41,62 @@ class FundingService final : public v1::FundingService::CallbackService {
   FundingService(server::Server& server, FundingStore& store, cache::Cache& cache,
                  OrganisationProfiles& profiles, outbox::Relay& relay, ServiceOptions options);
 
-#define COOPNET_FUNDING_UNARY(Method, Request, Response)                 \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
-                                   const v1::Request* request, Response* response) override
-
-  COOPNET_FUNDING_UNARY(CreateProgramme, CreateProgrammeRequest, Programme);
-  COOPNET_FUNDING_UNARY(GetProgramme, GetProgrammeRequest, Programme);
-  COOPNET_FUNDING_UNARY(ListProgrammes, ListProgrammesRequest, v1::ListProgrammesResponse);
-  COOPNET_FUNDING_UNARY(UpdateProgramme, UpdateProgrammeRequest, Programme);
-  COOPNET_FUNDING_UNARY(CreateCall, CreateCallRequest, Call);
-  COOPNET_FUNDING_UNARY(GetCall, GetCallRequest, Call);
-  COOPNET_FUNDING_UNARY(ListCalls, ListCallsRequest, v1::ListCallsResponse);
-  COOPNET_FUNDING_UNARY(UpdateCall, UpdateCallRequest, Call);
-  COOPNET_FUNDING_UNARY(PublishCall, PublishCallRequest, Call);
-  COOPNET_FUNDING_UNARY(MatchCalls, MatchCallsRequest, v1::MatchCallsResponse);
-  COOPNET_FUNDING_UNARY(CreateApplication, CreateApplicationRequest, Application);
-  COOPNET_FUNDING_UNARY(GetApplication, GetApplicationRequest, Application);
-  COOPNET_FUNDING_UNARY(ListApplications, ListApplicationsRequest, v1::ListApplicationsResponse);
-  COOPNET_FUNDING_UNARY(UpdateApplication, UpdateApplicationRequest, Application);
-  COOPNET_FUNDING_UNARY(SubmitApplication, SubmitApplicationRequest, Application);
-  COOPNET_FUNDING_UNARY(WithdrawApplication, WithdrawApplicationRequest, Application);
-  COOPNET_FUNDING_UNARY(ReviewApplication, ReviewApplicationRequest, Application);
-  COOPNET_FUNDING_UNARY(DecideApplication, DecideApplicationRequest, Application);
-  COOPNET_FUNDING_UNARY(CreateAward, CreateAwardRequest, Award);
-  COOPNET_FUNDING_UNARY(GetAward, GetAwardRequest, Award);
-  COOPNET_FUNDING_UNARY(ListAwards, ListAwardsRequest, v1::ListAwardsResponse);
-  COOPNET_FUNDING_UNARY(UpdateAward, UpdateAwardRequest, Award);
-  COOPNET_FUNDING_UNARY(ExportAwards, ExportAwardsRequest, v1::ExportAwardsResponse);
-#undef COOPNET_FUNDING_UNARY
-
-  grpc::ServerWriteReactor<v1::FundingChange>* WatchFunding(
-      grpc::CallbackServerContext* context, const v1::WatchFundingRequest* request) override;
+  // The methods of coopnet.funding.v1.FundingService, each beside its handler below.
+  server::ServiceTable& table() { return table_; }
 
  private:
   // Programmes (funding_service.cc).
-  absl::Status CreateProgrammeOf(const server::Call& call, const v1::CreateProgrammeRequest& r,
-                                 Programme& response);
-  absl::Status ListProgrammesOf(const server::Call& call, const v1::ListProgrammesRequest& r,
-                                v1::ListProgrammesResponse& response);
-  absl::Status UpdateProgrammeOf(const server::Call& call, const v1::UpdateProgrammeRequest& r,
-                                 Programme& response);
+  absl::Status CreateProgramme(const server::Call& call, const v1::CreateProgrammeRequest& r,
+                               Programme& response);
+  absl::Status GetProgramme(const server::Call& call, const v1::GetProgrammeRequest& r,
+                            Programme& response);
+  absl::Status ListProgrammes(const server::Call& call, const v1::ListProgrammesRequest& r,
+                              v1::ListProgrammesResponse& response);
+  absl::Status UpdateProgramme(const server::Call& call, const v1::UpdateProgrammeRequest& r,
+                               Programme& response);
 
   // Calls (call_handlers.cc).
-  absl::Status CreateCallOf(const server::Call& call, const v1::CreateCallRequest& r,
-                            Call& response);
-  absl::Status ListCallsOf(const server::Call& call, const v1::ListCallsRequest& r,
-                           v1::ListCallsResponse& response);
-  absl::Status UpdateCallOf(const server::Call& call, const v1::UpdateCallRequest& r,
-                            Call& response);
-  absl::Status PublishCallOf(const server::Call& call, const v1::PublishCallRequest& r,
-                             Call& response);
-  absl::Status MatchCallsOf(const server::Call& call, const v1::MatchCallsRequest& r,
-                            v1::MatchCallsResponse& response);
+  absl::Status CreateCall(const server::Call& call, const v1::CreateCallRequest& r, Call& response);
+  absl::Status GetCall(const server::Call& call, const v1::GetCallRequest& r, Call& response);
+  absl::Status ListCalls(const server::Call& call, const v1::ListCallsRequest& r,
+                         v1::ListCallsResponse& response);
+  absl::Status UpdateCall(const server::Call& call, const v1::UpdateCallRequest& r, Call& response);
+  absl::Status PublishCall(const server::Call& call, const v1::PublishCallRequest& r,
+                           Call& response);
+  absl::Status MatchCalls(const server::Call& call, const v1::MatchCallsRequest& r,
+                          v1::MatchCallsResponse& response);
 
   // Applications (application_handlers.cc).
-  absl::Status CreateApplicationOf(const server::Call& call, const v1::CreateApplicationRequest& r,
-                                   Application& response);
-  absl::Status ListApplicationsOf(const server::Call& call, const v1::ListApplicationsRequest& r,
-                                  v1::ListApplicationsResponse& response);
-  absl::Status UpdateApplicationOf(const server::Call& call, const v1::UpdateApplicationRequest& r,
-                                   Application& response);
-  absl::Status SubmitApplicationOf(const server::Call& call, const v1::SubmitApplicationRequest& r,
-                                   Application& response);
-  absl::Status DecideApplicationOf(const server::Call& call, const v1::DecideApplicationRequest& r,
-                                   Application& response);
+  absl::Status CreateApplication(const server::Call& call, const v1::CreateApplicationRequest& r,
+                                 Application& response);
+  absl::Status GetApplication(const server::Call& call, const v1::GetApplicationRequest& r,
+                              Application& response);
+  absl::Status ListApplications(const server::Call& call, const v1::ListApplicationsRequest& r,
+                                v1::ListApplicationsResponse& response);
+  absl::Status UpdateApplication(const server::Call& call, const v1::UpdateApplicationRequest& r,
+                                 Application& response);
+  absl::Status SubmitApplication(const server::Call& call, const v1::SubmitApplicationRequest& r,
+                                 Application& response);
+  absl::Status WithdrawApplication(const server::Call& call,
+                                   const v1::WithdrawApplicationRequest& r, Application& response);
+  absl::Status ReviewApplication(const server::Call& call, const v1::ReviewApplicationRequest& r,
+                                 Application& response);
+  absl::Status DecideApplication(const server::Call& call, const v1::DecideApplicationRequest& r,
+                                 Application& response);
 
   // Awards (award_handlers.cc).
-  absl::Status CreateAwardOf(const server::Call& call, const v1::CreateAwardRequest& r,
-                             Award& response);
-  absl::Status ListAwardsOf(const server::Call& call, const v1::ListAwardsRequest& r,
-                            v1::ListAwardsResponse& response);
-  absl::Status UpdateAwardOf(const server::Call& call, const v1::UpdateAwardRequest& r,
-                             Award& response);
-  absl::Status ExportAwardsOf(const server::Call& call, const v1::ExportAwardsRequest& r,
-                              v1::ExportAwardsResponse& response);
+  absl::Status CreateAward(const server::Call& call, const v1::CreateAwardRequest& r,
+                           Award& response);
+  absl::Status GetAward(const server::Call& call, const v1::GetAwardRequest& r, Award& response);
+  absl::Status ListAwards(const server::Call& call, const v1::ListAwardsRequest& r,
+                          v1::ListAwardsResponse& response);
+  absl::Status UpdateAward(const server::Call& call, const v1::UpdateAwardRequest& r,
+                           Award& response);
+  absl::Status ExportAwards(const server::Call& call, const v1::ExportAwardsRequest& r,
+                            v1::ExportAwardsResponse& response);
+  // Changes (funding_service.cc).
+  grpc::ServerWriteReactor<v1::FundingChange>* WatchFunding(grpc::CallbackServerContext* context,
+                                                            const v1::WatchFundingRequest* request);
 
   // The programme `name` (a field of the request, `field`): INVALID_ARGUMENT naming the
   // field when it does not exist.
@@ -145,7 +128,6 @@ class FundingService final : public v1::FundingService::CallbackService {
   // stale; a domain event may wait.
   void CallWritten(absl::string_view id);
 
-  server::Server& server_;
   FundingStore& store_;
   cache::Cache& cache_;
   OrganisationProfiles& profiles_;
@@ -154,6 +136,7 @@ class FundingService final : public v1::FundingService::CallbackService {
   std::unique_ptr<outbox::Watchers<v1::FundingChange>> watchers_;
   // What MatchCalls judges, kept in memory.
   OpenCalls open_calls_;
+  server::ServiceTable table_;
 };
 
 }  // namespace coopnet::funding

@@ -151,21 +151,9 @@ const pg::Statement kAwardTotals{
 
 // ---- Reading and writing rows. ----
 
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-// PostgreSQL keeps microseconds; so does every time we hand out.
-absl::Time NowMicros() { return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())); }
-
-std::string IdOf(absl::string_view name) {
-  const size_t slash = name.find('/');
-  return std::string(slash == absl::string_view::npos ? "" : name.substr(slash + 1));
-}
-
 std::optional<std::string> OptionalId(absl::string_view name) {
   if (name.empty()) return std::nullopt;
-  return IdOf(name);
+  return resource::IdOf(name);
 }
 
 std::string DateText(const google::type::Date& d) {
@@ -310,7 +298,7 @@ absl::StatusOr<Award> InsertAward(pg::Transaction& tx, absl::string_view stream,
                                   const Award& award) {
   const std::string id = resource::NewId();
   COOPNET_RETURN_IF_ERROR(tx.Exec(kInsertAward, id, award.funder(), award.recipient(),
-                                  IdOf(award.programme()), OptionalId(award.call()),
+                                  resource::IdOf(award.programme()), OptionalId(award.call()),
                                   OptionalId(award.application()), award.amount().currency_code(),
                                   Decimal(award.amount()), DateText(award.award_date()),
                                   pg::Bytes(Document(award).SerializeAsString()), NowMicros())
@@ -393,12 +381,12 @@ absl::StatusOr<Call> FundingStore::CreateCall(const Call& call,
     return request::Idempotent(tx, key, created, [&]() -> absl::Status {
       const std::string id = resource::NewId();
       const CallColumns c = ColumnsOf(call);
-      COOPNET_RETURN_IF_ERROR(tx.Exec(kInsertCall, id, IdOf(call.programme()), call.funder(),
-                                      Programme::Level_Name(call.level()), call.identifier(),
-                                      Call::Kind_Name(call.kind()), ToTime(call.open_time()),
-                                      ToTime(call.deadline()), call.total_budget().currency_code(),
-                                      c.themes, pg::Bytes(c.eligibility), pg::Bytes(c.document),
-                                      NowMicros())
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kInsertCall, id, resource::IdOf(call.programme()),
+                                      call.funder(), Programme::Level_Name(call.level()),
+                                      call.identifier(), Call::Kind_Name(call.kind()),
+                                      ToTime(call.open_time()), ToTime(call.deadline()),
+                                      call.total_budget().currency_code(), c.themes,
+                                      pg::Bytes(c.eligibility), pg::Bytes(c.document), NowMicros())
                                   .status());
       COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectCall, id));
       COOPNET_ASSIGN_OR_RETURN(created, ReadCall(row, 0));
@@ -529,8 +517,9 @@ absl::StatusOr<Application> FundingStore::CreateApplication(const Application& a
     return request::Idempotent(tx, key, created, [&]() -> absl::Status {
       const std::string id = resource::NewId();
       COOPNET_RETURN_IF_ERROR(
-          tx.Exec(kInsertApplication, id, IdOf(application.call()), funder, LeadOf(application),
-                  Participants(application), Application::State_Name(Application::DRAFT),
+          tx.Exec(kInsertApplication, id, resource::IdOf(application.call()), funder,
+                  LeadOf(application), Participants(application),
+                  Application::State_Name(Application::DRAFT),
                   pg::Bytes(ApplicationDocument(application).SerializeAsString()), NowMicros())
               .status());
       COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectApplication, id));

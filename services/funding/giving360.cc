@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/resource/resource.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/funding/money.h"
@@ -13,11 +14,6 @@ namespace {
 using google::protobuf::ListValue;
 using google::protobuf::Struct;
 using google::protobuf::Value;
-
-std::string IdOf(absl::string_view name) {
-  const size_t slash = name.find('/');
-  return std::string(slash == absl::string_view::npos ? name : name.substr(slash + 1));
-}
 
 std::string DateText(const google::type::Date& d) {
   return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
@@ -62,7 +58,7 @@ std::string OrganisationIdentifier(const organisations::v1::Organisation& organi
       return absl::StrCat(identifier.scheme(), "-", identifier.value());
     }
   }
-  return absl::StrCat(id_prefix, "-", IdOf(name));
+  return absl::StrCat(id_prefix, "-", resource::IdOf(name));
 }
 
 std::string GrantsJson(const std::vector<v1::Award>& awards, const GrantsContext& context) {
@@ -70,7 +66,7 @@ std::string GrantsJson(const std::vector<v1::Award>& awards, const GrantsContext
   (*package.mutable_fields())["grants"].mutable_list_value();
   for (const v1::Award& award : awards) {
     Struct grant;
-    Put(grant, "id", absl::StrCat(context.id_prefix, "-", IdOf(award.name())));
+    Put(grant, "id", absl::StrCat(context.id_prefix, "-", resource::IdOf(award.name())));
     Put(grant, "title", award.title());
     Put(grant, "description", award.purpose().empty() ? award.title() : award.purpose());
     Put(grant, "currency", award.amount().currency_code());
@@ -82,7 +78,7 @@ std::string GrantsJson(const std::vector<v1::Award>& awards, const GrantsContext
     Append(grant, "fundingOrganization",
            OrganisationOf(context.organisations, award.funder(), context.id_prefix));
     Struct programme;
-    Put(programme, "code", IdOf(award.programme()));
+    Put(programme, "code", resource::IdOf(award.programme()));
     if (auto it = context.programmes.find(award.programme()); it != context.programmes.end()) {
       Put(programme, "title", Translation(it->second.title()));
       if (!it->second.website().empty()) Put(programme, "url", it->second.website());

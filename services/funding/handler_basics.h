@@ -16,21 +16,11 @@
 
 namespace coopnet::funding {
 
-// The id in a name the caller's request already had checked (`calls/{id}`).
-std::string IdOf(absl::string_view name);
-
-// The revision `etag` names; nullopt for an empty etag.
-absl::StatusOr<std::optional<int64_t>> RevisionOf(absl::string_view field, absl::string_view etag);
-
 // An administrator or a coopnet service: sees and may read everything.
 bool IsPrivileged(const principal::Principal& caller);
 
 // The organisation the caller's key belongs to; "" for anybody else.
 std::string CallerOrganisation(const principal::Principal& caller);
-
-// Records a violation for a filter `name` that is not `collection/{id}` (empty is fine).
-void CheckNameFilter(validate::Violations& v, absl::string_view field, absl::string_view name,
-                     absl::string_view collection);
 
 // The enum values of a filter, as names; a violation for UNSPECIFIED or unknown ones.
 template <typename Enum>

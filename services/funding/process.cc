@@ -1,34 +1,55 @@
-#include "services/funding/registration.h"
-
-#include "common/client/service_channel.h"
-#include "services/funding/funding_service.h"
-#include "services/funding/funding_store.h"
-#include "services/funding/organisation_profiles.h"
+#include "services/funding/process.h"
 
 namespace coopnet::funding {
 
-absl::Status RegisterServices(service::Context& context, const Options& options) {
-  auto& store = context.Own(std::make_unique<FundingStore>(context.pool(), options.stream));
+absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
   cache::Cache& calls_cache = context.Cache({"funding", 1});
   cache::Cache& profiles_cache = context.Cache({"funding_profiles", 1});
-  auto& organisations = context.Own(std::make_unique<client::ServiceChannel>(
+  Process& p = context.Own(std::make_unique<Process>());
+  p.store = std::make_unique<FundingStore>(context.pool(), options.stream);
+  p.organisations = std::make_unique<client::ServiceChannel>(
       client::ChannelOptions{.address = options.organisations_address,
                              .caller = "funding",
                              .callee = "organisations",
                              .deadline = options.organisations_deadline},
-      context.server().signer()));
-  auto& profiles =
-      context.Own(std::make_unique<OrganisationProfiles>(organisations, profiles_cache));
-  auto& relay =
-      context.Own(std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay));
-  relay.Start();
-  auto& funding = context.Own(std::make_unique<FundingService>(
-      context.server(), store, calls_cache, profiles, relay,
-      ServiceOptions{.giving360_prefix = options.giving360_prefix,
-                     .watch = {.redis_address = context.redis().options().address,
-                               .stream = options.stream}}));
-  context.server().Register(&funding, kServiceName);
-  return absl::OkStatus();
+      context.server().signer());
+  p.profiles = std::make_unique<OrganisationProfiles>(*p.organisations, profiles_cache);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay->Start();
+  p.service = std::make_unique<FundingService>(
+      context.server(), *p.store, calls_cache, *p.profiles, *p.relay,
+      ServiceOptions{
+          .giving360_prefix = options.giving360_prefix,
+          .watch = {.redis_address = context.redis().options().address, .stream = options.stream}});
+  context.server().Register(p.service->table());
+  return &p;
+}
+
+service::Definition Definition() {
+  return {.name = "funding",
+          .error_domain = kErrorDomain,
+          .grpc_port = 50054,
+          .metrics_port = 9104,
+          .migrations = &Migrations(),
+          .settings = [](config::Loader& config) -> service::Starter {
+            const Options defaults;
+            const std::string& organisations_address =
+                config.String("organisations_address", defaults.organisations_address,
+                              "gRPC address of the organisations process");
+            const absl::Duration& organisations_deadline =
+                config.Duration("organisations_deadline", defaults.organisations_deadline,
+                                "the longest a call to the organisations process may take");
+            const std::string& giving360_prefix =
+                config.String("giving360_prefix", defaults.giving360_prefix,
+                              "360Giving publisher prefix of exported grant identifiers");
+            return [&](service::Context& context) {
+              Options options;
+              options.organisations_address = organisations_address;
+              options.organisations_deadline = organisations_deadline;
+              options.giving360_prefix = giving360_prefix;
+              return Start(context, options).status();
+            };
+          }};
 }
 
 }  // namespace coopnet::funding

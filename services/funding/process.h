@@ -1,14 +1,19 @@
-// Everything the funding process serves, built and registered in one place, so that the
-// binary and the in-process test stacks serve exactly the same thing.
-#ifndef COOPNET_SERVICES_FUNDING_REGISTRATION_H_
-#define COOPNET_SERVICES_FUNDING_REGISTRATION_H_
+// The funding process: its settings, everything it serves and runs, built in one place so
+// that the binary, the in-process test stacks and the benchmark serve exactly the same.
+#ifndef COOPNET_SERVICES_FUNDING_PROCESS_H_
+#define COOPNET_SERVICES_FUNDING_PROCESS_H_
 
+#include <memory>
 #include <string>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/client/service_channel.h"
 #include "common/outbox/relay.h"
 #include "common/service/service_main.h"
+#include "services/funding/funding_service.h"
+#include "services/funding/funding_store.h"
+#include "services/funding/organisation_profiles.h"
 
 namespace coopnet::funding {
 
@@ -25,11 +30,24 @@ struct Options {
   outbox::RelayOptions relay = {};
 };
 
-// Builds the store, the organisations client, the outbox relay (started here, stopped
-// when `context` lets go of it) and the handlers, keeps them in `context` and registers
-// FundingService with its server.
-absl::Status RegisterServices(service::Context& context, const Options& options);
+// What Start builds, in the order it is built: destroyed in reverse, so that the relay
+// and the watches stop before what they use goes.
+struct Process {
+  std::unique_ptr<FundingStore> store;
+  std::unique_ptr<client::ServiceChannel> organisations;
+  std::unique_ptr<OrganisationProfiles> profiles;
+  std::unique_ptr<outbox::Relay> relay;
+  std::unique_ptr<FundingService> service;
+};
+
+// Builds the store, the organisations client, the outbox relay (started here) and the
+// handlers, keeps them in `context` and registers FundingService with its server.
+absl::StatusOr<Process*> Start(service::Context& context, const Options& options);
+
+// The funding binary: `funding` serves gRPC on :50054, `funding migrate` applies the
+// database migrations and exits (the Kubernetes Job).
+service::Definition Definition();
 
 }  // namespace coopnet::funding
 
-#endif  // COOPNET_SERVICES_FUNDING_REGISTRATION_H_
+#endif  // COOPNET_SERVICES_FUNDING_PROCESS_H_

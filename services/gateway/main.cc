@@ -1,38 +1,29 @@
 // The gateway process: gRPC on :50050, HTTP/JSON on :8080, metrics on :9100, in front of
 // the backends COOPNET_BACKENDS names. It has no database; SIGTERM drains it.
-#include <signal.h>
-
 #include <iostream>
 
 #include "absl/strings/str_split.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "common/server/server.h"
+#include "common/startup/startup.h"
 #include "services/gateway/gateway.h"
-
-extern char** environ;
 
 int main(int argc, char** argv) {
   using namespace coopnet;
   server::PrepareProcess();
   config::Loader config("gateway");
-  const auto& grpc_address = config.String("grpc_address", "0.0.0.0:50050", "gRPC listen address");
+  const startup::ProcessSettings process = startup::ProcessSettings::Declare(config, 50050, 9100);
   const auto& http_address =
       config.String("http_address", "0.0.0.0:8080", "HTTP/JSON listen address");
-  const auto& metrics_address = config.String("metrics_address", "0.0.0.0:9100",
-                                              "Prometheus /metrics address; empty turns it off");
   const auto& backends = config.String(
       "backends",
       "coopnet.organisations.v1=127.0.0.1:50051,coopnet.events.v1=127.0.0.1:50052,"
       "coopnet.registrations.v1=127.0.0.1:50053,coopnet.funding.v1=127.0.0.1:50054",
       "package=address of every backend, comma-separated (dns:///name:port balances over "
       "replicas)");
-  const auto& secret = config.Secret("principal_secret", config::kRequired,
-                                     "shared secret (32+ bytes) that signs callers' principals");
   const auto& admin_key = config.Secret(
       "admin_key", "", "the operators' bootstrap API key (32+ bytes); empty for none");
-  const auto& redis_address =
-      config.String("redis_address", "127.0.0.1:16379", "Redis of the shared rate limits");
   const auto& anonymous_rate =
       config.Int("anonymous_rate", 20, "calls a second per address without a key (0: no limit)");
   const auto& anonymous_burst =
@@ -56,22 +47,8 @@ int main(int argc, char** argv) {
       config.Bool("trust_forwarded_for", false,
                   "take callers' addresses from X-Forwarded-For (behind a proxy)");
   const auto& http_threads = config.Int("http_threads", 2, "threads serving HTTP connections");
-  const auto& log_level = config.String("log_level", "info", "debug, info, warn or error");
-  const auto& drain_timeout = config.Duration("drain_timeout", absl::Seconds(20),
-                                              "how long calls in flight may finish after SIGTERM");
-  const auto& max_connection_age = config.Duration("max_connection_age", absl::Minutes(5),
-                                                   "gRPC connections are recycled after this long");
-  if (absl::Status s = config.Load(argc, argv, environ); !s.ok()) {
-    std::cerr << "gateway: " << s.message() << "\n";
-    return 2;
-  }
-  if (config.HelpRequested()) return 0;
-  absl::StatusOr<log::Level> level = log::ParseLevel(log_level);
-  if (!level.ok()) {
-    std::cerr << "gateway: COOPNET_LOG_LEVEL " << level.status().message() << "\n";
-    return 2;
-  }
-  log::Init("gateway", *level);
+  if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
+  if (!process.SecretUsable(config) || !startup::StartLogs(config, process)) return 2;
 
   gateway::GatewayOptions options;
   absl::StatusOr<std::vector<gateway::BackendAddress>> parsed = gateway::ParseBackends(backends);
@@ -79,13 +56,13 @@ int main(int argc, char** argv) {
     std::cerr << "gateway: COOPNET_BACKENDS " << parsed.status().message() << "\n";
     return 2;
   }
-  options.grpc_address = grpc_address;
+  options.grpc_address = process.grpc_address;
   options.http_address = http_address;
-  options.metrics_address = metrics_address;
+  options.metrics_address = process.metrics_address;
   options.backends = *std::move(parsed);
-  options.principal_secret = secret;
+  options.principal_secret = process.principal_secret;
   options.admin_key = admin_key;
-  options.redis_address = redis_address;
+  options.redis_address = process.redis_address;
   options.limits.address = {.rate = static_cast<double>(anonymous_rate),
                             .burst = static_cast<double>(anonymous_burst)};
   options.limits.key = {.rate = static_cast<double>(key_rate),
@@ -98,21 +75,15 @@ int main(int argc, char** argv) {
   options.front.trust_forwarded_for = trust_forwarded_for;
   options.cors_origins = absl::StrSplit(cors_origins, ',', absl::SkipWhitespace());
   options.http_threads = static_cast<int>(http_threads);
-  options.drain_timeout = drain_timeout;
-  options.max_connection_age = max_connection_age;
+  options.drain_timeout = process.drain_timeout;
+  options.max_connection_age = process.max_connection_age;
 
   absl::StatusOr<std::unique_ptr<gateway::Gateway>> gateway = gateway::Gateway::Start(options);
   if (!gateway.ok()) {
     log::Error("cannot start", {{"error", std::string(gateway.status().message())}});
     return gateway.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  log::Info("draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  log::Info("draining", {{"signal", std::string(server::AwaitTerminationSignal())}});
   (*gateway)->Shutdown();
   log::Info("stopped", {});
   return 0;

@@ -40,50 +40,17 @@ absl::StatusOr<MintedKey> Mint() {
 }  // namespace
 
 ApiKeyService::ApiKeyService(server::Server& server, ApiKeyStore& store)
-    : server_(server), store_(store) {}
-
-grpc::ServerUnaryReactor* ApiKeyService::CreateApiKey(grpc::CallbackServerContext* context,
-                                                      const v1::CreateApiKeyRequest* request,
-                                                      v1::CreateApiKeyResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Create(call, *request, *response);
-  });
+    : store_(store), table_(server, kApiKeyServiceName) {
+  table_.Unary("CreateApiKey", this, &ApiKeyService::CreateApiKey)
+      .Unary("GetApiKey", this, &ApiKeyService::GetApiKey)
+      .Unary("ListApiKeys", this, &ApiKeyService::ListApiKeys)
+      .Unary("RevokeApiKey", this, &ApiKeyService::RevokeApiKey)
+      .Unary("AuthenticateApiKey", this, &ApiKeyService::AuthenticateApiKey);
 }
 
-grpc::ServerUnaryReactor* ApiKeyService::GetApiKey(grpc::CallbackServerContext* context,
-                                                   const v1::GetApiKeyRequest* request,
-                                                   ApiKey* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Get(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* ApiKeyService::ListApiKeys(grpc::CallbackServerContext* context,
-                                                     const v1::ListApiKeysRequest* request,
-                                                     v1::ListApiKeysResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return List(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* ApiKeyService::RevokeApiKey(grpc::CallbackServerContext* context,
-                                                      const v1::RevokeApiKeyRequest* request,
-                                                      ApiKey* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Revoke(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* ApiKeyService::AuthenticateApiKey(
-    grpc::CallbackServerContext* context, const v1::AuthenticateApiKeyRequest* request,
-    v1::AuthenticateApiKeyResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Authenticate(call, *request, *response);
-  });
-}
-
-absl::Status ApiKeyService::Create(const server::Call& call, const v1::CreateApiKeyRequest& request,
-                                   v1::CreateApiKeyResponse& response) {
+absl::Status ApiKeyService::CreateApiKey(const server::Call& call,
+                                         const v1::CreateApiKeyRequest& request,
+                                         v1::CreateApiKeyResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string organisation_id,
                            resource::ParseName("parent", request.parent(), kOrganisations));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
@@ -116,8 +83,8 @@ absl::Status ApiKeyService::Create(const server::Call& call, const v1::CreateApi
   }
 }
 
-absl::Status ApiKeyService::Get(const server::Call& call, const v1::GetApiKeyRequest& request,
-                                ApiKey& response) {
+absl::Status ApiKeyService::GetApiKey(const server::Call& call, const v1::GetApiKeyRequest& request,
+                                      ApiKey& response) {
   COOPNET_ASSIGN_OR_RETURN(
       auto ids, resource::ParseChildName("name", request.name(), kOrganisations, kApiKeys));
   const auto& [organisation_id, key_id] = ids;
@@ -127,8 +94,9 @@ absl::Status ApiKeyService::Get(const server::Call& call, const v1::GetApiKeyReq
   return absl::OkStatus();
 }
 
-absl::Status ApiKeyService::List(const server::Call& call, const v1::ListApiKeysRequest& request,
-                                 v1::ListApiKeysResponse& response) {
+absl::Status ApiKeyService::ListApiKeys(const server::Call& call,
+                                        const v1::ListApiKeysRequest& request,
+                                        v1::ListApiKeysResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string organisation_id,
                            resource::ParseName("parent", request.parent(), kOrganisations));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
@@ -147,8 +115,8 @@ absl::Status ApiKeyService::List(const server::Call& call, const v1::ListApiKeys
   return absl::OkStatus();
 }
 
-absl::Status ApiKeyService::Revoke(const server::Call& call, const v1::RevokeApiKeyRequest& request,
-                                   ApiKey& response) {
+absl::Status ApiKeyService::RevokeApiKey(const server::Call& call,
+                                         const v1::RevokeApiKeyRequest& request, ApiKey& response) {
   COOPNET_ASSIGN_OR_RETURN(
       auto ids, resource::ParseChildName("name", request.name(), kOrganisations, kApiKeys));
   const auto& [organisation_id, key_id] = ids;
@@ -162,9 +130,9 @@ absl::Status ApiKeyService::Revoke(const server::Call& call, const v1::RevokeApi
   return absl::OkStatus();
 }
 
-absl::Status ApiKeyService::Authenticate(const server::Call& call,
-                                         const v1::AuthenticateApiKeyRequest& request,
-                                         v1::AuthenticateApiKeyResponse& response) {
+absl::Status ApiKeyService::AuthenticateApiKey(const server::Call& call,
+                                               const v1::AuthenticateApiKeyRequest& request,
+                                               v1::AuthenticateApiKeyResponse& response) {
   // Who asks comes first: anyone else learns nothing about any key, not even its shape.
   COOPNET_RETURN_IF_ERROR(MayAuthenticate(call.principal));
   const std::optional<PresentedKey> presented = ParseKey(request.key());

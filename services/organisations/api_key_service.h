@@ -6,6 +6,7 @@
 #define COOPNET_SERVICES_ORGANISATIONS_API_KEY_SERVICE_H_
 
 #include "common/server/server.h"
+#include "common/server/service_table.h"
 #include "coopnet/organisations/v1/api_keys.grpc.pb.h"
 #include "services/organisations/api_key_store.h"
 
@@ -13,39 +14,28 @@ namespace coopnet::organisations {
 
 inline constexpr char kApiKeyServiceName[] = "coopnet.organisations.v1.ApiKeyService";
 
-class ApiKeyService final : public v1::ApiKeyService::CallbackService {
+class ApiKeyService {
  public:
   ApiKeyService(server::Server& server, ApiKeyStore& store);
 
-  grpc::ServerUnaryReactor* CreateApiKey(grpc::CallbackServerContext* context,
-                                         const v1::CreateApiKeyRequest* request,
-                                         v1::CreateApiKeyResponse* response) override;
-  grpc::ServerUnaryReactor* GetApiKey(grpc::CallbackServerContext* context,
-                                      const v1::GetApiKeyRequest* request,
-                                      ApiKey* response) override;
-  grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* context,
-                                        const v1::ListApiKeysRequest* request,
-                                        v1::ListApiKeysResponse* response) override;
-  grpc::ServerUnaryReactor* RevokeApiKey(grpc::CallbackServerContext* context,
-                                         const v1::RevokeApiKeyRequest* request,
-                                         ApiKey* response) override;
-  grpc::ServerUnaryReactor* AuthenticateApiKey(grpc::CallbackServerContext* context,
-                                               const v1::AuthenticateApiKeyRequest* request,
-                                               v1::AuthenticateApiKeyResponse* response) override;
+  // The methods of the proto service, each beside its handler below.
+  server::ServiceTable& table() { return table_; }
 
  private:
-  absl::Status Create(const server::Call& call, const v1::CreateApiKeyRequest& request,
-                      v1::CreateApiKeyResponse& response);
-  absl::Status Get(const server::Call& call, const v1::GetApiKeyRequest& request, ApiKey& response);
-  absl::Status List(const server::Call& call, const v1::ListApiKeysRequest& request,
-                    v1::ListApiKeysResponse& response);
-  absl::Status Revoke(const server::Call& call, const v1::RevokeApiKeyRequest& request,
-                      ApiKey& response);
-  absl::Status Authenticate(const server::Call& call, const v1::AuthenticateApiKeyRequest& request,
-                            v1::AuthenticateApiKeyResponse& response);
+  absl::Status CreateApiKey(const server::Call& call, const v1::CreateApiKeyRequest& request,
+                            v1::CreateApiKeyResponse& response);
+  absl::Status GetApiKey(const server::Call& call, const v1::GetApiKeyRequest& request,
+                         ApiKey& response);
+  absl::Status ListApiKeys(const server::Call& call, const v1::ListApiKeysRequest& request,
+                           v1::ListApiKeysResponse& response);
+  absl::Status RevokeApiKey(const server::Call& call, const v1::RevokeApiKeyRequest& request,
+                            ApiKey& response);
+  absl::Status AuthenticateApiKey(const server::Call& call,
+                                  const v1::AuthenticateApiKeyRequest& request,
+                                  v1::AuthenticateApiKeyResponse& response);
 
-  server::Server& server_;
   ApiKeyStore& store_;
+  server::ServiceTable table_;
 };
 
 }  // namespace coopnet::organisations

@@ -75,79 +75,21 @@ void AnswerMemberPage(std::vector<Membership> found, int page_size, absl::string
 }  // namespace
 
 NetworkService::NetworkService(server::Server& server, NetworkStore& store)
-    : server_(server), store_(store) {}
-
-grpc::ServerUnaryReactor* NetworkService::CreateNetwork(grpc::CallbackServerContext* context,
-                                                        const v1::CreateNetworkRequest* request,
-                                                        Network* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Create(call, *request, *response);
-  });
+    : store_(store), table_(server, kNetworkServiceName) {
+  table_.Unary("CreateNetwork", this, &NetworkService::CreateNetwork)
+      .Unary("GetNetwork", this, &NetworkService::GetNetwork)
+      .Unary("ListNetworks", this, &NetworkService::ListNetworks)
+      .Unary("UpdateNetwork", this, &NetworkService::UpdateNetwork)
+      .Unary("DeleteNetwork", this, &NetworkService::DeleteNetwork)
+      .Unary("AddMember", this, &NetworkService::AddMember)
+      .Unary("ListMembers", this, &NetworkService::ListMembers)
+      .Unary("RemoveMember", this, &NetworkService::RemoveMember)
+      .Unary("ListOrganisationNetworks", this, &NetworkService::ListOrganisationNetworks);
 }
 
-grpc::ServerUnaryReactor* NetworkService::GetNetwork(grpc::CallbackServerContext* context,
-                                                     const v1::GetNetworkRequest* request,
-                                                     Network* response) {
-  return server_.Unary(
-      context, [this, request, response](const server::Call&) { return Get(*request, *response); });
-}
-
-grpc::ServerUnaryReactor* NetworkService::ListNetworks(grpc::CallbackServerContext* context,
-                                                       const v1::ListNetworksRequest* request,
-                                                       v1::ListNetworksResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call&) {
-    return List(*request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* NetworkService::UpdateNetwork(grpc::CallbackServerContext* context,
-                                                        const v1::UpdateNetworkRequest* request,
-                                                        Network* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Update(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* NetworkService::DeleteNetwork(grpc::CallbackServerContext* context,
-                                                        const v1::DeleteNetworkRequest* request,
-                                                        google::protobuf::Empty*) {
-  return server_.Unary(
-      context, [this, request](const server::Call& call) { return Delete(call, *request); });
-}
-
-grpc::ServerUnaryReactor* NetworkService::AddMember(grpc::CallbackServerContext* context,
-                                                    const v1::AddMemberRequest* request,
-                                                    Membership* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Add(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* NetworkService::ListMembers(grpc::CallbackServerContext* context,
-                                                      const v1::ListMembersRequest* request,
-                                                      v1::ListMembersResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call&) {
-    return Members(*request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* NetworkService::RemoveMember(grpc::CallbackServerContext* context,
-                                                       const v1::RemoveMemberRequest* request,
-                                                       google::protobuf::Empty*) {
-  return server_.Unary(
-      context, [this, request](const server::Call& call) { return Remove(call, *request); });
-}
-
-grpc::ServerUnaryReactor* NetworkService::ListOrganisationNetworks(
-    grpc::CallbackServerContext* context, const v1::ListOrganisationNetworksRequest* request,
-    v1::ListOrganisationNetworksResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call&) {
-    return OrganisationNetworks(*request, *response);
-  });
-}
-
-absl::Status NetworkService::Create(const server::Call& call,
-                                    const v1::CreateNetworkRequest& request, Network& response) {
+absl::Status NetworkService::CreateNetwork(const server::Call& call,
+                                           const v1::CreateNetworkRequest& request,
+                                           Network& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateNetwork(request.network()));
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
@@ -159,14 +101,16 @@ absl::Status NetworkService::Create(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status NetworkService::Get(const v1::GetNetworkRequest& request, Network& response) {
+absl::Status NetworkService::GetNetwork(const server::Call&, const v1::GetNetworkRequest& request,
+                                        Network& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request.name(), kNetworks));
   COOPNET_ASSIGN_OR_RETURN(response, store_.Get(id));
   return absl::OkStatus();
 }
 
-absl::Status NetworkService::List(const v1::ListNetworksRequest& request,
-                                  v1::ListNetworksResponse& response) {
+absl::Status NetworkService::ListNetworks(const server::Call&,
+                                          const v1::ListNetworksRequest& request,
+                                          v1::ListNetworksResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   COOPNET_RETURN_IF_ERROR(ValidateListFilters(request));
   const std::string fingerprint = request::ListFingerprint(request);
@@ -187,8 +131,9 @@ absl::Status NetworkService::List(const v1::ListNetworksRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status NetworkService::Update(const server::Call& call,
-                                    const v1::UpdateNetworkRequest& request, Network& response) {
+absl::Status NetworkService::UpdateNetwork(const server::Call& call,
+                                           const v1::UpdateNetworkRequest& request,
+                                           Network& response) {
   const Network& patch = request.network();
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("network.name", patch.name(), kNetworks));
@@ -214,8 +159,9 @@ absl::Status NetworkService::Update(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status NetworkService::Delete(const server::Call& call,
-                                    const v1::DeleteNetworkRequest& request) {
+absl::Status NetworkService::DeleteNetwork(const server::Call& call,
+                                           const v1::DeleteNetworkRequest& request,
+                                           google::protobuf::Empty&) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request.name(), kNetworks));
   std::optional<int64_t> expected_revision;
   if (!request.etag().empty()) {
@@ -226,8 +172,8 @@ absl::Status NetworkService::Delete(const server::Call& call,
                        [&](const Network& stored) { return MayManage(call.principal, stored); });
 }
 
-absl::Status NetworkService::Add(const server::Call& call, const v1::AddMemberRequest& request,
-                                 Membership& response) {
+absl::Status NetworkService::AddMember(const server::Call& call,
+                                       const v1::AddMemberRequest& request, Membership& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("parent", request.parent(), kNetworks));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
@@ -244,8 +190,8 @@ absl::Status NetworkService::Add(const server::Call& call, const v1::AddMemberRe
   return absl::OkStatus();
 }
 
-absl::Status NetworkService::Members(const v1::ListMembersRequest& request,
-                                     v1::ListMembersResponse& response) {
+absl::Status NetworkService::ListMembers(const server::Call&, const v1::ListMembersRequest& request,
+                                         v1::ListMembersResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("parent", request.parent(), kNetworks));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
@@ -260,8 +206,9 @@ absl::Status NetworkService::Members(const v1::ListMembersRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status NetworkService::Remove(const server::Call& call,
-                                    const v1::RemoveMemberRequest& request) {
+absl::Status NetworkService::RemoveMember(const server::Call& call,
+                                          const v1::RemoveMemberRequest& request,
+                                          google::protobuf::Empty&) {
   COOPNET_ASSIGN_OR_RETURN(auto ids,
                            resource::ParseChildName("name", request.name(), kNetworks, "members"));
   const auto& [network_id, organisation_id] = ids;
@@ -272,8 +219,8 @@ absl::Status NetworkService::Remove(const server::Call& call,
   });
 }
 
-absl::Status NetworkService::OrganisationNetworks(
-    const v1::ListOrganisationNetworksRequest& request,
+absl::Status NetworkService::ListOrganisationNetworks(
+    const server::Call&, const v1::ListOrganisationNetworksRequest& request,
     v1::ListOrganisationNetworksResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(
       std::string id, resource::ParseName("organisation", request.organisation(), kOrganisations));

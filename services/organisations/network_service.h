@@ -6,6 +6,7 @@
 #define COOPNET_SERVICES_ORGANISATIONS_NETWORK_SERVICE_H_
 
 #include "common/server/server.h"
+#include "common/server/service_table.h"
 #include "coopnet/organisations/v1/networks.grpc.pb.h"
 #include "services/organisations/network_store.h"
 
@@ -13,55 +14,36 @@ namespace coopnet::organisations {
 
 inline constexpr char kNetworkServiceName[] = "coopnet.organisations.v1.NetworkService";
 
-class NetworkService final : public v1::NetworkService::CallbackService {
+class NetworkService {
  public:
   NetworkService(server::Server& server, NetworkStore& store);
 
-  grpc::ServerUnaryReactor* CreateNetwork(grpc::CallbackServerContext* context,
-                                          const v1::CreateNetworkRequest* request,
-                                          Network* response) override;
-  grpc::ServerUnaryReactor* GetNetwork(grpc::CallbackServerContext* context,
-                                       const v1::GetNetworkRequest* request,
-                                       Network* response) override;
-  grpc::ServerUnaryReactor* ListNetworks(grpc::CallbackServerContext* context,
-                                         const v1::ListNetworksRequest* request,
-                                         v1::ListNetworksResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateNetwork(grpc::CallbackServerContext* context,
-                                          const v1::UpdateNetworkRequest* request,
-                                          Network* response) override;
-  grpc::ServerUnaryReactor* DeleteNetwork(grpc::CallbackServerContext* context,
-                                          const v1::DeleteNetworkRequest* request,
-                                          google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* AddMember(grpc::CallbackServerContext* context,
-                                      const v1::AddMemberRequest* request,
-                                      Membership* response) override;
-  grpc::ServerUnaryReactor* ListMembers(grpc::CallbackServerContext* context,
-                                        const v1::ListMembersRequest* request,
-                                        v1::ListMembersResponse* response) override;
-  grpc::ServerUnaryReactor* RemoveMember(grpc::CallbackServerContext* context,
-                                         const v1::RemoveMemberRequest* request,
-                                         google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* ListOrganisationNetworks(
-      grpc::CallbackServerContext* context, const v1::ListOrganisationNetworksRequest* request,
-      v1::ListOrganisationNetworksResponse* response) override;
+  // The methods of the proto service, each beside its handler below.
+  server::ServiceTable& table() { return table_; }
 
  private:
-  absl::Status Create(const server::Call& call, const v1::CreateNetworkRequest& request,
-                      Network& response);
-  absl::Status Get(const v1::GetNetworkRequest& request, Network& response);
-  absl::Status List(const v1::ListNetworksRequest& request, v1::ListNetworksResponse& response);
-  absl::Status Update(const server::Call& call, const v1::UpdateNetworkRequest& request,
-                      Network& response);
-  absl::Status Delete(const server::Call& call, const v1::DeleteNetworkRequest& request);
-  absl::Status Add(const server::Call& call, const v1::AddMemberRequest& request,
-                   Membership& response);
-  absl::Status Members(const v1::ListMembersRequest& request, v1::ListMembersResponse& response);
-  absl::Status Remove(const server::Call& call, const v1::RemoveMemberRequest& request);
-  absl::Status OrganisationNetworks(const v1::ListOrganisationNetworksRequest& request,
-                                    v1::ListOrganisationNetworksResponse& response);
+  absl::Status CreateNetwork(const server::Call& call, const v1::CreateNetworkRequest& request,
+                             Network& response);
+  absl::Status GetNetwork(const server::Call&, const v1::GetNetworkRequest& request,
+                          Network& response);
+  absl::Status ListNetworks(const server::Call&, const v1::ListNetworksRequest& request,
+                            v1::ListNetworksResponse& response);
+  absl::Status UpdateNetwork(const server::Call& call, const v1::UpdateNetworkRequest& request,
+                             Network& response);
+  absl::Status DeleteNetwork(const server::Call& call, const v1::DeleteNetworkRequest& request,
+                             google::protobuf::Empty&);
+  absl::Status AddMember(const server::Call& call, const v1::AddMemberRequest& request,
+                         Membership& response);
+  absl::Status ListMembers(const server::Call&, const v1::ListMembersRequest& request,
+                           v1::ListMembersResponse& response);
+  absl::Status RemoveMember(const server::Call& call, const v1::RemoveMemberRequest& request,
+                            google::protobuf::Empty&);
+  absl::Status ListOrganisationNetworks(const server::Call&,
+                                        const v1::ListOrganisationNetworksRequest& request,
+                                        v1::ListOrganisationNetworksResponse& response);
 
-  server::Server& server_;
   NetworkStore& store_;
+  server::ServiceTable table_;
 };
 
 }  // namespace coopnet::organisations

@@ -96,9 +96,6 @@ const pg::Statement kListOrganisationNetworks{
     "   AND (m.join_time, m.network_id) > ($2::timestamptz, $3)"
     " ORDER BY m.join_time, m.network_id LIMIT $4"};
 
-// The id of a name the service validated: `organisations/{id}` -> `{id}`.
-std::string IdOf(absl::string_view name) { return std::string(name.substr(name.find('/') + 1)); }
-
 std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& list) {
   return {list.begin(), list.end()};
 }
@@ -201,7 +198,7 @@ absl::StatusOr<Network> NetworkStore::Create(const Network& n,
   Network created;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
     return request::Idempotent(tx, key, created, [&]() -> absl::Status {
-      const std::string coordinator = IdOf(n.coordinator());
+      const std::string coordinator = resource::IdOf(n.coordinator());
       COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, coordinator, "network.coordinator"));
       const std::string id = resource::NewId();
       const absl::Time now = absl::Now();
@@ -243,7 +240,7 @@ absl::StatusOr<Network> NetworkStore::Update(
       return StaleEtag(*expected_revision, revision);
     }
     COOPNET_ASSIGN_OR_RETURN(Network n, change(stored));
-    const std::string coordinator = IdOf(n.coordinator());
+    const std::string coordinator = resource::IdOf(n.coordinator());
     const absl::Time now = absl::Now();
     if (n.coordinator() != stored.coordinator()) {
       COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, coordinator, "network.coordinator"));
@@ -283,7 +280,7 @@ absl::StatusOr<Membership> NetworkStore::AddMember(absl::string_view network_id,
     return request::Idempotent(tx, key, added, [&]() -> absl::Status {
       COOPNET_ASSIGN_OR_RETURN(Network network, LockNetwork(tx, kSelectForShare, network_id));
       COOPNET_RETURN_IF_ERROR(authorise(network));
-      const std::string organisation = IdOf(membership.organisation());
+      const std::string organisation = resource::IdOf(membership.organisation());
       COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, organisation, "membership.organisation"));
       COOPNET_ASSIGN_OR_RETURN(pg::Result inserted,
                                tx.Exec(kInsertMember, network_id, organisation,

@@ -55,13 +55,22 @@ absl::Status ValidateListFilters(const v1::ListOrganisationsRequest& request) {
 OrganisationService::OrganisationService(server::Server& server, OrganisationStore& store,
                                          cache::Cache& cache, outbox::Relay& relay,
                                          outbox::WatchOptions watch)
-    : server_(server),
-      store_(store),
+    : store_(store),
       cache_(cache),
       relay_(relay),
       // The directory is public: whoever may read may watch every change.
       watchers_(server, std::move(watch), DecodeChange,
-                [](const server::Call&, const v1::OrganisationChange&) { return true; }) {}
+                [](const server::Call&, const v1::OrganisationChange&) { return true; }),
+      table_(server, kServiceName) {
+  table_.Unary("CreateOrganisation", this, &OrganisationService::CreateOrganisation)
+      .Unary("GetOrganisation", this, &OrganisationService::GetOrganisation)
+      .Unary("ListOrganisations", this, &OrganisationService::ListOrganisations)
+      .Unary("UpdateOrganisation", this, &OrganisationService::UpdateOrganisation)
+      .Unary("DeleteOrganisation", this, &OrganisationService::DeleteOrganisation)
+      .Unary("SearchOrganisations", this, &OrganisationService::SearchOrganisations)
+      .Unary("LookupOrganisation", this, &OrganisationService::LookupOrganisation)
+      .ServerStream("WatchOrganisations", this, &OrganisationService::WatchOrganisations);
+}
 
 grpc::ServerWriteReactor<v1::OrganisationChange>* OrganisationService::WatchOrganisations(
     grpc::CallbackServerContext* context, const v1::WatchOrganisationsRequest* request) {
@@ -73,64 +82,9 @@ void OrganisationService::Wrote(absl::string_view id) {
   relay_.Wake();
 }
 
-grpc::ServerUnaryReactor* OrganisationService::CreateOrganisation(
-    grpc::CallbackServerContext* context, const v1::CreateOrganisationRequest* request,
-    Organisation* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Create(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* OrganisationService::GetOrganisation(
-    grpc::CallbackServerContext* context, const v1::GetOrganisationRequest* request,
-    Organisation* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Get(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* OrganisationService::ListOrganisations(
-    grpc::CallbackServerContext* context, const v1::ListOrganisationsRequest* request,
-    v1::ListOrganisationsResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return List(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* OrganisationService::UpdateOrganisation(
-    grpc::CallbackServerContext* context, const v1::UpdateOrganisationRequest* request,
-    Organisation* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Update(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* OrganisationService::DeleteOrganisation(
-    grpc::CallbackServerContext* context, const v1::DeleteOrganisationRequest* request,
-    google::protobuf::Empty*) {
-  return server_.Unary(
-      context, [this, request](const server::Call& call) { return Delete(call, *request); });
-}
-
-grpc::ServerUnaryReactor* OrganisationService::SearchOrganisations(
-    grpc::CallbackServerContext* context, const v1::SearchOrganisationsRequest* request,
-    v1::SearchOrganisationsResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Search(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* OrganisationService::LookupOrganisation(
-    grpc::CallbackServerContext* context, const v1::LookupOrganisationRequest* request,
-    Organisation* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Lookup(call, *request, *response);
-  });
-}
-
-absl::Status OrganisationService::Create(const server::Call& call,
-                                         const v1::CreateOrganisationRequest& request,
-                                         Organisation& response) {
+absl::Status OrganisationService::CreateOrganisation(const server::Call& call,
+                                                     const v1::CreateOrganisationRequest& request,
+                                                     Organisation& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateOrganisation(request.organisation()));
   COOPNET_RETURN_IF_ERROR(RequireWrite(call));
@@ -143,9 +97,9 @@ absl::Status OrganisationService::Create(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status OrganisationService::Get(const server::Call& call,
-                                      const v1::GetOrganisationRequest& request,
-                                      Organisation& response) {
+absl::Status OrganisationService::GetOrganisation(const server::Call& call,
+                                                  const v1::GetOrganisationRequest& request,
+                                                  Organisation& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("name", request.name(), kCollection));
   cache::LookupResult lookup = cache_.Lookup(id);
@@ -155,9 +109,9 @@ absl::Status OrganisationService::Get(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status OrganisationService::List(const server::Call& call,
-                                       const v1::ListOrganisationsRequest& request,
-                                       v1::ListOrganisationsResponse& response) {
+absl::Status OrganisationService::ListOrganisations(const server::Call& call,
+                                                    const v1::ListOrganisationsRequest& request,
+                                                    v1::ListOrganisationsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   COOPNET_RETURN_IF_ERROR(ValidateListFilters(request));
   const std::string fingerprint = request::ListFingerprint(request);
@@ -184,9 +138,9 @@ absl::Status OrganisationService::List(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status OrganisationService::Update(const server::Call& call,
-                                         const v1::UpdateOrganisationRequest& request,
-                                         Organisation& response) {
+absl::Status OrganisationService::UpdateOrganisation(const server::Call& call,
+                                                     const v1::UpdateOrganisationRequest& request,
+                                                     Organisation& response) {
   const Organisation& patch = request.organisation();
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("organisation.name", patch.name(), kCollection));
@@ -212,8 +166,9 @@ absl::Status OrganisationService::Update(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status OrganisationService::Delete(const server::Call& call,
-                                         const v1::DeleteOrganisationRequest& request) {
+absl::Status OrganisationService::DeleteOrganisation(const server::Call& call,
+                                                     const v1::DeleteOrganisationRequest& request,
+                                                     google::protobuf::Empty&) {
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("name", request.name(), kCollection));
   std::optional<int64_t> expected_revision;
@@ -226,9 +181,9 @@ absl::Status OrganisationService::Delete(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status OrganisationService::Search(const server::Call& call,
-                                         const v1::SearchOrganisationsRequest& request,
-                                         v1::SearchOrganisationsResponse& response) {
+absl::Status OrganisationService::SearchOrganisations(const server::Call& call,
+                                                      const v1::SearchOrganisationsRequest& request,
+                                                      v1::SearchOrganisationsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(SearchFilters filters, ValidateSearch(request));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   const std::string fingerprint = request::ListFingerprint(request);
@@ -261,9 +216,9 @@ absl::Status OrganisationService::Search(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status OrganisationService::Lookup(const server::Call& call,
-                                         const v1::LookupOrganisationRequest& request,
-                                         Organisation& response) {
+absl::Status OrganisationService::LookupOrganisation(const server::Call& call,
+                                                     const v1::LookupOrganisationRequest& request,
+                                                     Organisation& response) {
   COOPNET_RETURN_IF_ERROR(ValidateIdentifier("identifier", request.identifier()));
   COOPNET_ASSIGN_OR_RETURN(response, store_.Lookup(request.identifier()));
   return absl::OkStatus();

@@ -7,6 +7,7 @@
 #include "common/outbox/relay.h"
 #include "common/outbox/watch.h"
 #include "common/server/server.h"
+#include "common/server/service_table.h"
 #include "coopnet/organisations/v1/organisations.grpc.pb.h"
 #include "services/organisations/organisation_store.h"
 
@@ -15,7 +16,7 @@ namespace coopnet::organisations {
 inline constexpr char kServiceName[] = "coopnet.organisations.v1.OrganisationService";
 inline constexpr char kErrorDomain[] = "organisations.coopnet";
 
-class OrganisationService final : public v1::OrganisationService::CallbackService {
+class OrganisationService {
  public:
   // Reads go through `cache` (cache-aside; Redis down is a miss); writes invalidate it
   // after they commit and wake `relay` to publish the change they recorded, which
@@ -23,52 +24,40 @@ class OrganisationService final : public v1::OrganisationService::CallbackServic
   OrganisationService(server::Server& server, OrganisationStore& store, cache::Cache& cache,
                       outbox::Relay& relay, outbox::WatchOptions watch);
 
-  grpc::ServerUnaryReactor* CreateOrganisation(grpc::CallbackServerContext* context,
-                                               const v1::CreateOrganisationRequest* request,
-                                               Organisation* response) override;
-  grpc::ServerUnaryReactor* GetOrganisation(grpc::CallbackServerContext* context,
-                                            const v1::GetOrganisationRequest* request,
-                                            Organisation* response) override;
-  grpc::ServerUnaryReactor* ListOrganisations(grpc::CallbackServerContext* context,
-                                              const v1::ListOrganisationsRequest* request,
-                                              v1::ListOrganisationsResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateOrganisation(grpc::CallbackServerContext* context,
-                                               const v1::UpdateOrganisationRequest* request,
-                                               Organisation* response) override;
-  grpc::ServerUnaryReactor* DeleteOrganisation(grpc::CallbackServerContext* context,
-                                               const v1::DeleteOrganisationRequest* request,
-                                               google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* SearchOrganisations(grpc::CallbackServerContext* context,
-                                                const v1::SearchOrganisationsRequest* request,
-                                                v1::SearchOrganisationsResponse* response) override;
-  grpc::ServerUnaryReactor* LookupOrganisation(grpc::CallbackServerContext* context,
-                                               const v1::LookupOrganisationRequest* request,
-                                               Organisation* response) override;
-  grpc::ServerWriteReactor<v1::OrganisationChange>* WatchOrganisations(
-      grpc::CallbackServerContext* context, const v1::WatchOrganisationsRequest* request) override;
+  // The methods of the proto service, each beside its handler below.
+  server::ServiceTable& table() { return table_; }
 
  private:
-  absl::Status Create(const server::Call& call, const v1::CreateOrganisationRequest& request,
-                      Organisation& response);
-  absl::Status Get(const server::Call& call, const v1::GetOrganisationRequest& request,
-                   Organisation& response);
-  absl::Status List(const server::Call& call, const v1::ListOrganisationsRequest& request,
-                    v1::ListOrganisationsResponse& response);
-  absl::Status Update(const server::Call& call, const v1::UpdateOrganisationRequest& request,
-                      Organisation& response);
-  absl::Status Delete(const server::Call& call, const v1::DeleteOrganisationRequest& request);
-  absl::Status Search(const server::Call& call, const v1::SearchOrganisationsRequest& request,
-                      v1::SearchOrganisationsResponse& response);
-  absl::Status Lookup(const server::Call& call, const v1::LookupOrganisationRequest& request,
-                      Organisation& response);
+  absl::Status CreateOrganisation(const server::Call& call,
+                                  const v1::CreateOrganisationRequest& request,
+                                  Organisation& response);
+  absl::Status GetOrganisation(const server::Call& call, const v1::GetOrganisationRequest& request,
+                               Organisation& response);
+  absl::Status ListOrganisations(const server::Call& call,
+                                 const v1::ListOrganisationsRequest& request,
+                                 v1::ListOrganisationsResponse& response);
+  absl::Status UpdateOrganisation(const server::Call& call,
+                                  const v1::UpdateOrganisationRequest& request,
+                                  Organisation& response);
+  absl::Status DeleteOrganisation(const server::Call& call,
+                                  const v1::DeleteOrganisationRequest& request,
+                                  google::protobuf::Empty&);
+  absl::Status SearchOrganisations(const server::Call& call,
+                                   const v1::SearchOrganisationsRequest& request,
+                                   v1::SearchOrganisationsResponse& response);
+  absl::Status LookupOrganisation(const server::Call& call,
+                                  const v1::LookupOrganisationRequest& request,
+                                  Organisation& response);
+  grpc::ServerWriteReactor<v1::OrganisationChange>* WatchOrganisations(
+      grpc::CallbackServerContext* context, const v1::WatchOrganisationsRequest* request);
   // After a commit: the cached copy is stale, and a change waits in the outbox.
   void Wrote(absl::string_view id);
 
-  server::Server& server_;
   OrganisationStore& store_;
   cache::Cache& cache_;
   outbox::Relay& relay_;
   outbox::Watchers<v1::OrganisationChange> watchers_;
+  server::ServiceTable table_;
 };
 
 }  // namespace coopnet::organisations

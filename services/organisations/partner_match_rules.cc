@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status/status.h"
+#include "common/wording/wording.h"
 
 namespace coopnet::organisations {
 namespace {
@@ -17,44 +18,6 @@ namespace {
 using v1::MatchReason;
 using v1::Organisation;
 using v1::PartnerRequest;
-
-// "a", "a and b", "a, b and c" (or "or").
-std::string ListOf(const std::vector<std::string>& items, absl::string_view conjunction) {
-  if (items.empty()) return "";
-  if (items.size() == 1) return items[0];
-  std::vector<std::string> head(items.begin(), items.end() - 1);
-  return absl::StrCat(absl::StrJoin(head, ", "), " ", conjunction, " ", items.back());
-}
-
-// "an NGO", "a regional authority": how a kind reads in a sentence.
-std::string KindPhrase(int kind) {
-  switch (kind) {
-    case Organisation::NGO:
-      return "an NGO";
-    case Organisation::ASSOCIATION:
-      return "an association";
-    case Organisation::FOUNDATION:
-      return "a foundation";
-    case Organisation::MUNICIPALITY:
-      return "a municipality";
-    case Organisation::REGIONAL_AUTHORITY:
-      return "a regional authority";
-    case Organisation::NATIONAL_AUTHORITY:
-      return "a national authority";
-    case Organisation::EU_INSTITUTION:
-      return "an EU institution";
-    case Organisation::EDUCATION:
-      return "an educational institution";
-    case Organisation::RESEARCH:
-      return "a research organisation";
-    case Organisation::BUSINESS:
-      return "a business";
-    case Organisation::OTHER:
-      return "an organisation of another kind";
-    default:
-      return "an organisation of unknown kind";
-  }
-}
 
 // The language of a BCP 47 tag, lower case: `en-GB` and `en` share English.
 std::string PrimaryLanguage(absl::string_view tag) {
@@ -87,10 +50,11 @@ Judged JudgeThemes(const PartnerRequest& request, const Organisation& candidate)
   }
   const double value = static_cast<double>(shared.size()) / wanted.size();
   if (shared.empty()) {
-    return Reason("themes", kMatchWeights.themes, 0, false,
-                  absl::StrCat("works on none of the wanted themes (", ListOf(wanted, "or"), ")"));
+    return Reason(
+        "themes", kMatchWeights.themes, 0, false,
+        absl::StrCat("works on none of the wanted themes (", wording::ListOf(wanted, "or"), ")"));
   }
-  std::string explanation = absl::StrCat("works on ", ListOf(shared, "and"));
+  std::string explanation = absl::StrCat("works on ", wording::ListOf(shared, "and"));
   if (shared.size() < wanted.size()) {
     absl::StrAppend(&explanation, " (", shared.size(), " of ", wanted.size(), " wanted themes)");
   }
@@ -104,25 +68,26 @@ Judged JudgeCountries(const PartnerRequest& request, const Organisation& candida
     return Reason("countries", kMatchWeights.countries, 1, true,
                   absl::StrCat("is in ", candidate.country(), ", which the request wants"));
   }
-  return Reason(
-      "countries", kMatchWeights.countries, 0, false,
-      absl::StrCat("is in ", candidate.country(), ", the request wants ", ListOf(wanted, "or")));
+  return Reason("countries", kMatchWeights.countries, 0, false,
+                absl::StrCat("is in ", candidate.country(), ", the request wants ",
+                             wording::ListOf(wanted, "or")));
 }
 
 Judged JudgeKinds(const PartnerRequest& request, const Organisation& candidate) {
   std::vector<std::string> wanted;
   bool met = false;
   for (int kind : request.kinds()) {
-    wanted.push_back(KindPhrase(kind));
+    wanted.push_back(wording::KindPhrase(kind));
     met = met || kind == candidate.kind();
   }
   if (met) {
-    return Reason("kinds", kMatchWeights.kinds, 1, true,
-                  absl::StrCat("is ", KindPhrase(candidate.kind()), ", which the request wants"));
+    return Reason(
+        "kinds", kMatchWeights.kinds, 1, true,
+        absl::StrCat("is ", wording::KindPhrase(candidate.kind()), ", which the request wants"));
   }
   return Reason("kinds", kMatchWeights.kinds, 0, false,
-                absl::StrCat("is ", KindPhrase(candidate.kind()), ", the request wants ",
-                             ListOf(wanted, "or")));
+                absl::StrCat("is ", wording::KindPhrase(candidate.kind()), ", the request wants ",
+                             wording::ListOf(wanted, "or")));
 }
 
 Judged JudgeLooking(const Organisation& candidate) {
@@ -180,12 +145,13 @@ Judged JudgeLanguages(const Organisation& requester, const Organisation& candida
   if (shared.empty()) {
     std::vector<std::string> theirs(requester.working_languages().begin(),
                                     requester.working_languages().end());
-    return Reason(
-        "languages", kMatchWeights.languages, 0, false,
-        absl::StrCat("shares no working language with the requester (", ListOf(theirs, "or"), ")"));
+    return Reason("languages", kMatchWeights.languages, 0, false,
+                  absl::StrCat("shares no working language with the requester (",
+                               wording::ListOf(theirs, "or"), ")"));
   }
-  return Reason("languages", kMatchWeights.languages, 1, true,
-                absl::StrCat("works in ", ListOf(shared, "and"), ", as the requester does"));
+  return Reason(
+      "languages", kMatchWeights.languages, 1, true,
+      absl::StrCat("works in ", wording::ListOf(shared, "and"), ", as the requester does"));
 }
 
 }  // namespace

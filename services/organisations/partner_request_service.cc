@@ -26,65 +26,21 @@ absl::StatusOr<std::optional<int64_t>> ExpectedRevision(absl::string_view field,
 
 PartnerRequestService::PartnerRequestService(server::Server& server, PartnerRequestStore& requests,
                                              OrganisationStore& organisations)
-    : server_(server), requests_(requests), organisations_(organisations) {}
-
-grpc::ServerUnaryReactor* PartnerRequestService::CreatePartnerRequest(
-    grpc::CallbackServerContext* context, const v1::CreatePartnerRequestRequest* request,
-    PartnerRequest* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Create(call, *request, *response);
-  });
+    : requests_(requests),
+      organisations_(organisations),
+      table_(server, kPartnerRequestServiceName) {
+  table_.Unary("CreatePartnerRequest", this, &PartnerRequestService::CreatePartnerRequest)
+      .Unary("GetPartnerRequest", this, &PartnerRequestService::GetPartnerRequest)
+      .Unary("ListPartnerRequests", this, &PartnerRequestService::ListPartnerRequests)
+      .Unary("UpdatePartnerRequest", this, &PartnerRequestService::UpdatePartnerRequest)
+      .Unary("DeletePartnerRequest", this, &PartnerRequestService::DeletePartnerRequest)
+      .Unary("SearchPartnerRequests", this, &PartnerRequestService::SearchPartnerRequests)
+      .Unary("MatchPartners", this, &PartnerRequestService::MatchPartners);
 }
 
-grpc::ServerUnaryReactor* PartnerRequestService::GetPartnerRequest(
-    grpc::CallbackServerContext* context, const v1::GetPartnerRequestRequest* request,
-    PartnerRequest* response) {
-  return server_.Unary(
-      context, [this, request, response](const server::Call&) { return Get(*request, *response); });
-}
-
-grpc::ServerUnaryReactor* PartnerRequestService::ListPartnerRequests(
-    grpc::CallbackServerContext* context, const v1::ListPartnerRequestsRequest* request,
-    v1::ListPartnerRequestsResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call&) {
-    return List(*request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* PartnerRequestService::UpdatePartnerRequest(
-    grpc::CallbackServerContext* context, const v1::UpdatePartnerRequestRequest* request,
-    PartnerRequest* response) {
-  return server_.Unary(context, [this, request, response](const server::Call& call) {
-    return Update(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* PartnerRequestService::DeletePartnerRequest(
-    grpc::CallbackServerContext* context, const v1::DeletePartnerRequestRequest* request,
-    google::protobuf::Empty*) {
-  return server_.Unary(
-      context, [this, request](const server::Call& call) { return Delete(call, *request); });
-}
-
-grpc::ServerUnaryReactor* PartnerRequestService::SearchPartnerRequests(
-    grpc::CallbackServerContext* context, const v1::SearchPartnerRequestsRequest* request,
-    v1::SearchPartnerRequestsResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call&) {
-    return Search(*request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* PartnerRequestService::MatchPartners(
-    grpc::CallbackServerContext* context, const v1::MatchPartnersRequest* request,
-    v1::MatchPartnersResponse* response) {
-  return server_.Unary(context, [this, request, response](const server::Call&) {
-    return Match(*request, *response);
-  });
-}
-
-absl::Status PartnerRequestService::Create(const server::Call& call,
-                                           const v1::CreatePartnerRequestRequest& request,
-                                           PartnerRequest& response) {
+absl::Status PartnerRequestService::CreatePartnerRequest(
+    const server::Call& call, const v1::CreatePartnerRequestRequest& request,
+    PartnerRequest& response) {
   validate::Violations v;
   v.Check(request::ValidateRequestId(request.request_id()));
   absl::StatusOr<std::string> organisation_id =
@@ -104,16 +60,18 @@ absl::Status PartnerRequestService::Create(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status PartnerRequestService::Get(const v1::GetPartnerRequestRequest& request,
-                                        PartnerRequest& response) {
+absl::Status PartnerRequestService::GetPartnerRequest(const server::Call&,
+                                                      const v1::GetPartnerRequestRequest& request,
+                                                      PartnerRequest& response) {
   COOPNET_ASSIGN_OR_RETURN(PartnerRequestName name,
                            ParsePartnerRequestName("name", request.name()));
   COOPNET_ASSIGN_OR_RETURN(response, requests_.Get(name));
   return absl::OkStatus();
 }
 
-absl::Status PartnerRequestService::List(const v1::ListPartnerRequestsRequest& request,
-                                         v1::ListPartnerRequestsResponse& response) {
+absl::Status PartnerRequestService::ListPartnerRequests(
+    const server::Call&, const v1::ListPartnerRequestsRequest& request,
+    v1::ListPartnerRequestsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string organisation_id,
                            resource::ParseName("parent", request.parent(), kOrganisations));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
@@ -138,9 +96,9 @@ absl::Status PartnerRequestService::List(const v1::ListPartnerRequestsRequest& r
   return absl::OkStatus();
 }
 
-absl::Status PartnerRequestService::Update(const server::Call& call,
-                                           const v1::UpdatePartnerRequestRequest& request,
-                                           PartnerRequest& response) {
+absl::Status PartnerRequestService::UpdatePartnerRequest(
+    const server::Call& call, const v1::UpdatePartnerRequestRequest& request,
+    PartnerRequest& response) {
   const PartnerRequest& patch = request.partner_request();
   COOPNET_ASSIGN_OR_RETURN(PartnerRequestName name,
                            ParsePartnerRequestName("partner_request.name", patch.name()));
@@ -170,8 +128,9 @@ absl::Status PartnerRequestService::Update(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status PartnerRequestService::Delete(const server::Call& call,
-                                           const v1::DeletePartnerRequestRequest& request) {
+absl::Status PartnerRequestService::DeletePartnerRequest(
+    const server::Call& call, const v1::DeletePartnerRequestRequest& request,
+    google::protobuf::Empty&) {
   COOPNET_ASSIGN_OR_RETURN(PartnerRequestName name,
                            ParsePartnerRequestName("name", request.name()));
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> expected_revision,
@@ -182,8 +141,9 @@ absl::Status PartnerRequestService::Delete(const server::Call& call,
   return requests_.Delete(name, expected_revision);
 }
 
-absl::Status PartnerRequestService::Search(const v1::SearchPartnerRequestsRequest& request,
-                                           v1::SearchPartnerRequestsResponse& response) {
+absl::Status PartnerRequestService::SearchPartnerRequests(
+    const server::Call&, const v1::SearchPartnerRequestsRequest& request,
+    v1::SearchPartnerRequestsResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(PartnerRequestFilters filters, ValidatePartnerRequestSearch(request));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   const std::string fingerprint = request::ListFingerprint(request);
@@ -211,8 +171,9 @@ absl::Status PartnerRequestService::Search(const v1::SearchPartnerRequestsReques
   return absl::OkStatus();
 }
 
-absl::Status PartnerRequestService::Match(const v1::MatchPartnersRequest& request,
-                                          v1::MatchPartnersResponse& response) {
+absl::Status PartnerRequestService::MatchPartners(const server::Call&,
+                                                  const v1::MatchPartnersRequest& request,
+                                                  v1::MatchPartnersResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(PartnerRequestName name,
                            ParsePartnerRequestName("name", request.name()));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));

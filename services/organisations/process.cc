@@ -1,38 +1,40 @@
-#include "services/organisations/registration.h"
-
-#include "services/organisations/api_key_service.h"
-#include "services/organisations/network_service.h"
-#include "services/organisations/organisation_service.h"
-#include "services/organisations/organisation_store.h"
-#include "services/organisations/partner_request_service.h"
+#include "services/organisations/process.h"
 
 namespace coopnet::organisations {
 
-absl::Status RegisterServices(service::Context& context, const Options& options) {
-  auto& store = context.Own(std::make_unique<OrganisationStore>(context.pool(), options.stream));
+absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
   cache::Cache& cache = context.Cache({"organisations", 1});
-  auto& relay =
-      context.Own(std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay));
-  relay.Start();
-  auto& organisations = context.Own(std::make_unique<OrganisationService>(
-      context.server(), store, cache, relay,
+  Process& p = context.Own(std::make_unique<Process>());
+  server::Server& server = context.server();
+  p.store = std::make_unique<OrganisationStore>(context.pool(), options.stream);
+  p.network_store = std::make_unique<NetworkStore>(context.pool());
+  p.key_store = std::make_unique<ApiKeyStore>(context.pool());
+  p.request_store = std::make_unique<PartnerRequestStore>(context.pool());
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay->Start();
+  p.organisations = std::make_unique<OrganisationService>(
+      server, *p.store, cache, *p.relay,
       outbox::WatchOptions{.redis_address = context.redis().options().address,
-                           .stream = options.stream}));
-  context.server().Register(&organisations, kServiceName);
+                           .stream = options.stream});
+  p.networks = std::make_unique<NetworkService>(server, *p.network_store);
+  p.keys = std::make_unique<ApiKeyService>(server, *p.key_store);
+  p.requests = std::make_unique<PartnerRequestService>(server, *p.request_store, *p.store);
+  server.Register(p.organisations->table());
+  server.Register(p.networks->table());
+  server.Register(p.keys->table());
+  server.Register(p.requests->table());
+  return &p;
+}
 
-  auto& network_store = context.Own(std::make_unique<NetworkStore>(context.pool()));
-  auto& networks = context.Own(std::make_unique<NetworkService>(context.server(), network_store));
-  context.server().Register(&networks, kNetworkServiceName);
-
-  auto& key_store = context.Own(std::make_unique<ApiKeyStore>(context.pool()));
-  auto& keys = context.Own(std::make_unique<ApiKeyService>(context.server(), key_store));
-  context.server().Register(&keys, kApiKeyServiceName);
-
-  auto& request_store = context.Own(std::make_unique<PartnerRequestStore>(context.pool()));
-  auto& requests =
-      context.Own(std::make_unique<PartnerRequestService>(context.server(), request_store, store));
-  context.server().Register(&requests, kPartnerRequestServiceName);
-  return absl::OkStatus();
+service::Definition Definition() {
+  return {.name = "organisations",
+          .error_domain = kErrorDomain,
+          .grpc_port = 50051,
+          .metrics_port = 9101,
+          .migrations = &Migrations(),
+          .settings = [](config::Loader&) -> service::Starter {
+            return [](service::Context& context) { return Start(context).status(); };
+          }};
 }
 
 }  // namespace coopnet::organisations

@@ -1,6 +1,7 @@
 #include "services/organisations/store_values.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -21,10 +22,6 @@ absl::Status FromJson(absl::string_view json, google::protobuf::Message& message
   if (!s.ok())
     return absl::InternalError(absl::StrCat("stored JSON unreadable: ", std::string(s.message())));
   return absl::OkStatus();
-}
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
 }
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/time/time.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -24,8 +25,6 @@ std::string ToJson(const google::protobuf::Message& message);
 // Reads what ToJson wrote into `message`; INTERNAL when it cannot (the row is damaged).
 absl::Status FromJson(absl::string_view json, google::protobuf::Message& message);
 
-// The same instant, to the microsecond.
-google::protobuf::Timestamp ToTimestamp(absl::Time time);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 
 }  // namespace coopnet::organisations

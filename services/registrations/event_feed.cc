@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "coopnet/events/v1/events.pb.h"
 
@@ -12,10 +13,6 @@ namespace {
 constexpr int kEntriesPerRead = 100;
 // How much longer than the BLOCK time a read may take before the connection is given up.
 constexpr absl::Duration kReplyMargin = absl::Seconds(2);
-
-std::string IdOf(absl::string_view name) {
-  return std::string(name.substr(std::min(name.size(), name.find('/') + 1)));
-}
 
 // The entries of an XREADGROUP reply ([[stream, [entries...]]]); none for nil.
 absl::StatusOr<std::vector<outbox::StreamEntry>> EntriesOfRead(const redis::Reply& reply) {
@@ -119,7 +116,7 @@ absl::StatusOr<int> EventFeed::HandleEntries(const std::vector<outbox::StreamEnt
 absl::Status EventFeed::Refresh(const events::v1::Event& event) {
   directory_.ForgetEvent(event.name());
   // Who organises it may have changed, and with it who sees its participants.
-  return store_.UpdateOrganisers(IdOf(event.name()), FactsOf(event).organisers);
+  return store_.UpdateOrganisers(resource::IdOf(event.name()), FactsOf(event).organisers);
 }
 
 absl::Status EventFeed::Handle(const outbox::StreamEntry& entry) {
@@ -129,8 +126,8 @@ absl::Status EventFeed::Handle(const outbox::StreamEntry& entry) {
     if (!cancelled.ParseFromString(entry.payload)) return absl::OkStatus();
     directory_.ForgetEvent(cancelled.event().name());
     COOPNET_ASSIGN_OR_RETURN(
-        bool done,
-        store_.CancelEvent(entry.outbox_id, IdOf(cancelled.event().name()), cancelled.reason()));
+        bool done, store_.CancelEvent(entry.outbox_id, resource::IdOf(cancelled.event().name()),
+                                      cancelled.reason()));
     if (done) relay_.Wake();
   } else if (entry.type == ev::EventRescheduled::descriptor()->full_name()) {
     ev::EventRescheduled moved;

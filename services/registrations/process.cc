@@ -1,4 +1,4 @@
-#include "services/registrations/registration.h"
+#include "services/registrations/process.h"
 
 #include <unistd.h>
 
@@ -20,10 +20,10 @@ std::string ConsumerName() {
 
 }  // namespace
 
-absl::StatusOr<Process*> RegisterServices(service::Context& context, const Options& options) {
-  // Owned before the caches it uses, so that it goes (and its threads stop) before them.
-  Process& p = context.Own(std::make_unique<Process>());
+absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
   cache::Cache& cache = context.Cache({"registrations_directory", 1});
+  // Owned after the cache it uses, so that it goes (and its threads stop) before it.
+  Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<RegistrationStore>(context.pool(), options.stream);
   p.personal_data = std::make_unique<PersonalDataStore>(context.pool());
   const principal::Signer& signer = context.server().signer();
@@ -47,7 +47,7 @@ absl::StatusOr<Process*> RegisterServices(service::Context& context, const Optio
       context.server(), *p.store, *p.personal_data, *p.desk, *p.directory, *p.relay,
       outbox::WatchOptions{.redis_address = context.redis().options().address,
                            .stream = options.stream});
-  context.server().Register(p.service.get(), kServiceName);
+  context.server().Register(p.service->table());
 
   p.feed =
       std::make_unique<EventFeed>(FeedOptions{.redis_address = context.redis().options().address,
@@ -73,6 +73,41 @@ absl::StatusOr<Process*> RegisterServices(service::Context& context, const Optio
       });
   p.retention->Start();
   return &p;
+}
+
+service::Definition Definition() {
+  return {
+      .name = "registrations",
+      .error_domain = kErrorDomain,
+      .grpc_port = 50053,
+      .metrics_port = 9103,
+      .migrations = &Migrations(),
+      .settings = [](config::Loader& config) -> service::Starter {
+        const Options defaults;
+        const std::string& events_address = config.String("events_address", defaults.events_address,
+                                                          "gRPC address of the events process");
+        const std::string& organisations_address =
+            config.String("organisations_address", defaults.organisations_address,
+                          "gRPC address of the organisations process");
+        const absl::Duration& peer_deadline =
+            config.Duration("peer_deadline", defaults.peer_deadline,
+                            "the longest a call to the events or organisations process may take");
+        const std::string& events_stream =
+            config.String("events_stream", defaults.events_stream,
+                          "Redis stream of the events service's changes (cancellations, moves)");
+        const absl::Duration& retention_interval =
+            config.Duration("retention_interval", defaults.retention_interval,
+                            "how often participants of past events are checked for anonymisation");
+        return [&](service::Context& context) {
+          Options options;
+          options.events_address = events_address;
+          options.organisations_address = organisations_address;
+          options.peer_deadline = peer_deadline;
+          options.events_stream = events_stream;
+          options.retention_interval = retention_interval;
+          return Start(context, options).status();
+        };
+      }};
 }
 
 }  // namespace coopnet::registrations

@@ -1,7 +1,8 @@
-// Everything the registrations process serves and runs, built and registered in one
-// place, so that the binary and the in-process test stacks serve exactly the same thing.
-#ifndef COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_H_
-#define COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_H_
+// The registrations process: its settings, everything it serves and runs, built in one
+// place so that the binary, the in-process test stacks and the benchmark serve exactly
+// the same.
+#ifndef COOPNET_SERVICES_REGISTRATIONS_PROCESS_H_
+#define COOPNET_SERVICES_REGISTRATIONS_PROCESS_H_
 
 #include <memory>
 #include <string>
@@ -47,7 +48,7 @@ struct Options {
                                 .min_interval = absl::Milliseconds(50)};
 };
 
-// What RegisterServices builds, in the order it is built: destroyed in reverse, so that
+// What Start builds, in the order it is built: destroyed in reverse, so that
 // the threads (feed, retention, relay, watches, exports) stop before what they use goes.
 struct Process {
   std::unique_ptr<RegistrationStore> store;
@@ -65,8 +66,12 @@ struct Process {
 // Builds the stores, the clients of the events and organisations processes, the outbox
 // relay, the events feed and the retention job (started here), and the handlers; keeps
 // them in `context` and registers RegistrationService with its server.
-absl::StatusOr<Process*> RegisterServices(service::Context& context, const Options& options);
+absl::StatusOr<Process*> Start(service::Context& context, const Options& options);
+
+// The registrations binary: `registrations` serves gRPC on :50053, `registrations
+// migrate` applies the database migrations and exits (the Kubernetes Job).
+service::Definition Definition();
 
 }  // namespace coopnet::registrations
 
-#endif  // COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_H_
+#endif  // COOPNET_SERVICES_REGISTRATIONS_PROCESS_H_

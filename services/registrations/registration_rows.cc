@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace coopnet::registrations {
@@ -73,12 +74,6 @@ Registration DocumentOf(const Registration& registration) {
   document.clear_update_time();
   document.mutable_consent()->clear_consent_time();
   return document;
-}
-
-absl::Time NowMicros() { return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())); }
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
 }  // namespace coopnet::registrations

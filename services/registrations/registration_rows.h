@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/pg/result.h"
+#include "common/time/time.h"
 #include "coopnet/registrations/v1/registrations.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -49,10 +50,6 @@ absl::StatusOr<std::vector<Registration>> ReadRegistrations(const pg::Result& r)
 // What the `document` column keeps: the registration without its participants and
 // output-only fields, which have columns and rows of their own.
 Registration DocumentOf(const Registration& registration);
-
-// PostgreSQL keeps microseconds; so does every time we hand out.
-absl::Time NowMicros();
-google::protobuf::Timestamp ToTimestamp(absl::Time t);
 
 }  // namespace coopnet::registrations
 

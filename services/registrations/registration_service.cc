@@ -39,12 +39,6 @@ absl::StatusOr<std::string> ParseSingleton(absl::string_view field, absl::string
   return resource::ParseName(field, parent, kEvents);
 }
 
-absl::StatusOr<std::optional<int64_t>> RevisionOf(absl::string_view field, absl::string_view etag) {
-  if (etag.empty()) return std::nullopt;
-  COOPNET_ASSIGN_OR_RETURN(int64_t revision, resource::RevisionOfEtag(field, etag));
-  return revision;
-}
-
 absl::Status ValidateStates(const google::protobuf::RepeatedField<int>& states,
                             absl::string_view field, std::vector<std::string>& names) {
   validate::Violations v;
@@ -246,76 +240,25 @@ RegistrationService::RegistrationService(server::Server& server, RegistrationSto
                 directory_.Event(EventOf(change), absl::Now() + absl::Seconds(2));
             return event.ok() && IsOrganiser(call.principal, event->organisers);
           }),
-      exports_(kExportThreads, kQueuedExportSteps) {}
+      table_(server, kServiceName),
+      exports_(kExportThreads, kQueuedExportSteps) {
+  table_.Unary("GetRegistrationPolicy", this, &RegistrationService::GetRegistrationPolicy)
+      .Unary("UpdateRegistrationPolicy", this, &RegistrationService::UpdateRegistrationPolicy)
+      .Unary("CreateRegistration", this, &RegistrationService::CreateRegistration)
+      .Unary("GetRegistration", this, &RegistrationService::GetRegistration)
+      .Unary("ListRegistrations", this, &RegistrationService::ListRegistrations)
+      .Unary("CancelRegistration", this, &RegistrationService::CancelRegistration)
+      .Unary("ApproveRegistration", this, &RegistrationService::ApproveRegistration)
+      .Unary("RejectRegistration", this, &RegistrationService::RejectRegistration)
+      .Unary("CheckInParticipants", this, &RegistrationService::CheckInParticipants)
+      .ServerStream("ExportRegistrations", this, &RegistrationService::ExportRegistrations)
+      .Unary("GetEventStatistics", this, &RegistrationService::GetEventStatistics)
+      .Unary("ExportPersonalData", this, &RegistrationService::ExportPersonalData)
+      .Unary("ErasePersonalData", this, &RegistrationService::ErasePersonalData)
+      .ServerStream("WatchRegistrations", this, &RegistrationService::WatchRegistrations);
+}
 
 RegistrationService::~RegistrationService() = default;
-
-// ---- gRPC entry points: each hands its work to the worker pool. ----
-
-grpc::ServerUnaryReactor* RegistrationService::GetRegistrationPolicy(
-    grpc::CallbackServerContext* context, const v1::GetRegistrationPolicyRequest* request,
-    RegistrationPolicy* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return GetPolicy(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::UpdateRegistrationPolicy(
-    grpc::CallbackServerContext* context, const v1::UpdateRegistrationPolicyRequest* request,
-    RegistrationPolicy* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return UpdatePolicy(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::CreateRegistration(
-    grpc::CallbackServerContext* context, const v1::CreateRegistrationRequest* request,
-    Registration* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Create(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::GetRegistration(
-    grpc::CallbackServerContext* context, const v1::GetRegistrationRequest* request,
-    Registration* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Get(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::ListRegistrations(
-    grpc::CallbackServerContext* context, const v1::ListRegistrationsRequest* request,
-    v1::ListRegistrationsResponse* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return List(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::CancelRegistration(
-    grpc::CallbackServerContext* context, const v1::CancelRegistrationRequest* request,
-    Registration* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Cancel(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::ApproveRegistration(
-    grpc::CallbackServerContext* context, const v1::ApproveRegistrationRequest* request,
-    Registration* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Approve(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::RejectRegistration(
-    grpc::CallbackServerContext* context, const v1::RejectRegistrationRequest* request,
-    Registration* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return Reject(call, *request, *response); });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::CheckInParticipants(
-    grpc::CallbackServerContext* context, const v1::CheckInParticipantsRequest* request,
-    Registration* response) {
-  return server_.Unary(
-      context, [=, this](const server::Call& call) { return CheckIn(call, *request, *response); });
-}
 
 grpc::ServerWriteReactor<v1::ExportChunk>* RegistrationService::ExportRegistrations(
     grpc::CallbackServerContext* context, const v1::ExportRegistrationsRequest* request) {
@@ -328,30 +271,6 @@ grpc::ServerWriteReactor<v1::ExportChunk>* RegistrationService::ExportRegistrati
   auto* export_call = new CsvExport(*this, std::move(call), *request);
   export_call->Begin();
   return export_call;
-}
-
-grpc::ServerUnaryReactor* RegistrationService::GetEventStatistics(
-    grpc::CallbackServerContext* context, const v1::GetEventStatisticsRequest* request,
-    v1::EventStatistics* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return Statistics(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::ExportPersonalData(
-    grpc::CallbackServerContext* context, const v1::ExportPersonalDataRequest* request,
-    v1::ExportPersonalDataResponse* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return ExportPersonal(call, *request, *response);
-  });
-}
-
-grpc::ServerUnaryReactor* RegistrationService::ErasePersonalData(
-    grpc::CallbackServerContext* context, const v1::ErasePersonalDataRequest* request,
-    v1::ErasePersonalDataResponse* response) {
-  return server_.Unary(context, [=, this](const server::Call& call) {
-    return ErasePersonal(call, *request, *response);
-  });
 }
 
 grpc::ServerWriteReactor<v1::RegistrationChange>* RegistrationService::WatchRegistrations(
@@ -404,7 +323,8 @@ absl::StatusOr<Registration> RegistrationService::Edit(
   COOPNET_ASSIGN_OR_RETURN(auto ids,
                            resource::ParseChildName("name", name, kEvents, kRegistrations));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request_id));
-  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision, RevisionOf("etag", etag));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", etag));
   if (manage_token) {
     COOPNET_RETURN_IF_ERROR(
         RequireRegistrationAccess(call, ids.first, name, *manage_token, type::v1::SCOPE_WRITE));
@@ -422,9 +342,9 @@ absl::StatusOr<Registration> RegistrationService::Edit(
 
 // ---- Policy. ----
 
-absl::Status RegistrationService::GetPolicy(const server::Call& call,
-                                            const v1::GetRegistrationPolicyRequest& request,
-                                            RegistrationPolicy& response) {
+absl::Status RegistrationService::GetRegistrationPolicy(
+    const server::Call& call, const v1::GetRegistrationPolicyRequest& request,
+    RegistrationPolicy& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string event_id,
                            ParseSingleton("name", request.name(), "registrationPolicy"));
   const std::string name = resource::Name(kEvents, event_id);
@@ -437,15 +357,15 @@ absl::Status RegistrationService::GetPolicy(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::UpdatePolicy(const server::Call& call,
-                                               const v1::UpdateRegistrationPolicyRequest& request,
-                                               RegistrationPolicy& response) {
+absl::Status RegistrationService::UpdateRegistrationPolicy(
+    const server::Call& call, const v1::UpdateRegistrationPolicyRequest& request,
+    RegistrationPolicy& response) {
   const RegistrationPolicy& patch = request.policy();
   COOPNET_ASSIGN_OR_RETURN(std::string event_id,
                            ParseSingleton("policy.name", patch.name(), "registrationPolicy"));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
-                           RevisionOf("policy.etag", patch.etag()));
+                           resource::ExpectedRevision("policy.etag", patch.etag()));
   // The fields the mask names, checked before anything else, so bad input changes nothing.
   COOPNET_ASSIGN_OR_RETURN(RegistrationPolicy patched,
                            ApplyPolicyMask(RegistrationPolicy(), patch, request.update_mask()));
@@ -470,9 +390,9 @@ absl::Status RegistrationService::UpdatePolicy(const server::Call& call,
 
 // ---- Registrations. ----
 
-absl::Status RegistrationService::Create(const server::Call& call,
-                                         const v1::CreateRegistrationRequest& request,
-                                         Registration& response) {
+absl::Status RegistrationService::CreateRegistration(const server::Call& call,
+                                                     const v1::CreateRegistrationRequest& request,
+                                                     Registration& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string event_id,
                            resource::ParseName("parent", request.parent(), kEvents));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
@@ -509,9 +429,9 @@ absl::Status RegistrationService::Create(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::Get(const server::Call& call,
-                                      const v1::GetRegistrationRequest& request,
-                                      Registration& response) {
+absl::Status RegistrationService::GetRegistration(const server::Call& call,
+                                                  const v1::GetRegistrationRequest& request,
+                                                  Registration& response) {
   COOPNET_ASSIGN_OR_RETURN(
       auto ids, resource::ParseChildName("name", request.name(), kEvents, kRegistrations));
   COOPNET_RETURN_IF_ERROR(RequireRegistrationAccess(call, ids.first, request.name(),
@@ -520,9 +440,9 @@ absl::Status RegistrationService::Get(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::List(const server::Call& call,
-                                       const v1::ListRegistrationsRequest& request,
-                                       v1::ListRegistrationsResponse& response) {
+absl::Status RegistrationService::ListRegistrations(const server::Call& call,
+                                                    const v1::ListRegistrationsRequest& request,
+                                                    v1::ListRegistrationsResponse& response) {
   RegistrationQuery query;
   COOPNET_ASSIGN_OR_RETURN(query.event_id,
                            resource::ParseName("parent", request.parent(), kEvents));
@@ -549,9 +469,9 @@ absl::Status RegistrationService::List(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::Cancel(const server::Call& call,
-                                         const v1::CancelRegistrationRequest& request,
-                                         Registration& response) {
+absl::Status RegistrationService::CancelRegistration(const server::Call& call,
+                                                     const v1::CancelRegistrationRequest& request,
+                                                     Registration& response) {
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("reason", request.reason(), 0, kMaxReason));
   COOPNET_ASSIGN_OR_RETURN(
       response, Edit(call, "CancelRegistration", request.name(), request.etag(),
@@ -570,9 +490,9 @@ absl::Status RegistrationService::Cancel(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::Approve(const server::Call& call,
-                                          const v1::ApproveRegistrationRequest& request,
-                                          Registration& response) {
+absl::Status RegistrationService::ApproveRegistration(const server::Call& call,
+                                                      const v1::ApproveRegistrationRequest& request,
+                                                      Registration& response) {
   COOPNET_ASSIGN_OR_RETURN(
       response,
       Edit(call, "ApproveRegistration", request.name(), request.etag(), request.request_id(),
@@ -590,9 +510,9 @@ absl::Status RegistrationService::Approve(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::Reject(const server::Call& call,
-                                         const v1::RejectRegistrationRequest& request,
-                                         Registration& response) {
+absl::Status RegistrationService::RejectRegistration(const server::Call& call,
+                                                     const v1::RejectRegistrationRequest& request,
+                                                     Registration& response) {
   COOPNET_RETURN_IF_ERROR(validate::Utf8Text("reason", request.reason(), 0, kMaxReason));
   COOPNET_ASSIGN_OR_RETURN(
       response, Edit(call, "RejectRegistration", request.name(), request.etag(),
@@ -607,9 +527,9 @@ absl::Status RegistrationService::Reject(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::CheckIn(const server::Call& call,
-                                          const v1::CheckInParticipantsRequest& request,
-                                          Registration& response) {
+absl::Status RegistrationService::CheckInParticipants(const server::Call& call,
+                                                      const v1::CheckInParticipantsRequest& request,
+                                                      Registration& response) {
   const google::protobuf::Timestamp now = ToTimestamp(NowMicros());
   COOPNET_ASSIGN_OR_RETURN(
       response, Edit(call, "CheckInParticipants", request.name(), "", request.request_id(), request,
@@ -629,9 +549,9 @@ absl::Status RegistrationService::CheckIn(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::Statistics(const server::Call& call,
-                                             const v1::GetEventStatisticsRequest& request,
-                                             v1::EventStatistics& response) {
+absl::Status RegistrationService::GetEventStatistics(const server::Call& call,
+                                                     const v1::GetEventStatisticsRequest& request,
+                                                     v1::EventStatistics& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string event_id,
                            ParseSingleton("name", request.name(), "registrationStatistics"));
   COOPNET_RETURN_IF_ERROR(OrganisedEvent(call, event_id, type::v1::SCOPE_READ).status());
@@ -641,9 +561,9 @@ absl::Status RegistrationService::Statistics(const server::Call& call,
 
 // ---- Personal data. ----
 
-absl::Status RegistrationService::ExportPersonal(const server::Call& call,
-                                                 const v1::ExportPersonalDataRequest& request,
-                                                 v1::ExportPersonalDataResponse& response) {
+absl::Status RegistrationService::ExportPersonalData(const server::Call& call,
+                                                     const v1::ExportPersonalDataRequest& request,
+                                                     v1::ExportPersonalDataResponse& response) {
   COOPNET_RETURN_IF_ERROR(validate::Email("email", request.email()));
   COOPNET_ASSIGN_OR_RETURN(std::string organisation,
                            PersonalDataScope(call.principal, type::v1::SCOPE_READ));
@@ -653,9 +573,9 @@ absl::Status RegistrationService::ExportPersonal(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status RegistrationService::ErasePersonal(const server::Call& call,
-                                                const v1::ErasePersonalDataRequest& request,
-                                                v1::ErasePersonalDataResponse& response) {
+absl::Status RegistrationService::ErasePersonalData(const server::Call& call,
+                                                    const v1::ErasePersonalDataRequest& request,
+                                                    v1::ErasePersonalDataResponse& response) {
   COOPNET_RETURN_IF_ERROR(validate::Email("email", request.email()));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_ASSIGN_OR_RETURN(std::string organisation,

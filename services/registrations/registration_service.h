@@ -10,6 +10,7 @@
 #include "common/outbox/relay.h"
 #include "common/outbox/watch.h"
 #include "common/server/server.h"
+#include "common/server/service_table.h"
 #include "common/server/worker_pool.h"
 #include "coopnet/registrations/v1/registrations.grpc.pb.h"
 #include "services/registrations/directory.h"
@@ -25,86 +26,61 @@ inline constexpr char kErrorDomain[] = "registrations.coopnet";
 // The change a stream entry holds, or nullopt for a type this version does not know.
 std::optional<v1::RegistrationChange> DecodeChange(const outbox::StreamEntry& entry);
 
-class RegistrationService final : public v1::RegistrationService::CallbackService {
+class RegistrationService {
  public:
   // Writes wake `relay` to publish the domain events they recorded; WatchRegistrations
   // reads the stream `watch` names.
   RegistrationService(server::Server& server, RegistrationStore& store,
                       PersonalDataStore& personal_data, RegistrationDesk& desk,
                       Directory& directory, outbox::Relay& relay, outbox::WatchOptions watch);
-  ~RegistrationService() override;
+  ~RegistrationService();
 
-  grpc::ServerUnaryReactor* GetRegistrationPolicy(grpc::CallbackServerContext* context,
-                                                  const v1::GetRegistrationPolicyRequest* request,
-                                                  RegistrationPolicy* response) override;
-  grpc::ServerUnaryReactor* UpdateRegistrationPolicy(
-      grpc::CallbackServerContext* context, const v1::UpdateRegistrationPolicyRequest* request,
-      RegistrationPolicy* response) override;
-  grpc::ServerUnaryReactor* CreateRegistration(grpc::CallbackServerContext* context,
-                                               const v1::CreateRegistrationRequest* request,
-                                               Registration* response) override;
-  grpc::ServerUnaryReactor* GetRegistration(grpc::CallbackServerContext* context,
-                                            const v1::GetRegistrationRequest* request,
-                                            Registration* response) override;
-  grpc::ServerUnaryReactor* ListRegistrations(grpc::CallbackServerContext* context,
-                                              const v1::ListRegistrationsRequest* request,
-                                              v1::ListRegistrationsResponse* response) override;
-  grpc::ServerUnaryReactor* CancelRegistration(grpc::CallbackServerContext* context,
-                                               const v1::CancelRegistrationRequest* request,
-                                               Registration* response) override;
-  grpc::ServerUnaryReactor* ApproveRegistration(grpc::CallbackServerContext* context,
-                                                const v1::ApproveRegistrationRequest* request,
-                                                Registration* response) override;
-  grpc::ServerUnaryReactor* RejectRegistration(grpc::CallbackServerContext* context,
-                                               const v1::RejectRegistrationRequest* request,
-                                               Registration* response) override;
-  grpc::ServerUnaryReactor* CheckInParticipants(grpc::CallbackServerContext* context,
-                                                const v1::CheckInParticipantsRequest* request,
-                                                Registration* response) override;
-  grpc::ServerWriteReactor<v1::ExportChunk>* ExportRegistrations(
-      grpc::CallbackServerContext* context, const v1::ExportRegistrationsRequest* request) override;
-  grpc::ServerUnaryReactor* GetEventStatistics(grpc::CallbackServerContext* context,
-                                               const v1::GetEventStatisticsRequest* request,
-                                               v1::EventStatistics* response) override;
-  grpc::ServerUnaryReactor* ExportPersonalData(grpc::CallbackServerContext* context,
-                                               const v1::ExportPersonalDataRequest* request,
-                                               v1::ExportPersonalDataResponse* response) override;
-  grpc::ServerUnaryReactor* ErasePersonalData(grpc::CallbackServerContext* context,
-                                              const v1::ErasePersonalDataRequest* request,
-                                              v1::ErasePersonalDataResponse* response) override;
-  grpc::ServerWriteReactor<v1::RegistrationChange>* WatchRegistrations(
-      grpc::CallbackServerContext* context, const v1::WatchRegistrationsRequest* request) override;
+  // The methods of the proto service, each beside its handler below.
+  server::ServiceTable& table() { return table_; }
 
  private:
   class CsvExport;
 
-  absl::Status GetPolicy(const server::Call& call, const v1::GetRegistrationPolicyRequest& request,
-                         RegistrationPolicy& response);
-  absl::Status UpdatePolicy(const server::Call& call,
-                            const v1::UpdateRegistrationPolicyRequest& request,
-                            RegistrationPolicy& response);
-  absl::Status Create(const server::Call& call, const v1::CreateRegistrationRequest& request,
-                      Registration& response);
-  absl::Status Get(const server::Call& call, const v1::GetRegistrationRequest& request,
-                   Registration& response);
-  absl::Status List(const server::Call& call, const v1::ListRegistrationsRequest& request,
-                    v1::ListRegistrationsResponse& response);
-  absl::Status Cancel(const server::Call& call, const v1::CancelRegistrationRequest& request,
-                      Registration& response);
-  absl::Status Approve(const server::Call& call, const v1::ApproveRegistrationRequest& request,
-                       Registration& response);
-  absl::Status Reject(const server::Call& call, const v1::RejectRegistrationRequest& request,
-                      Registration& response);
-  absl::Status CheckIn(const server::Call& call, const v1::CheckInParticipantsRequest& request,
-                       Registration& response);
-  absl::Status Statistics(const server::Call& call, const v1::GetEventStatisticsRequest& request,
-                          v1::EventStatistics& response);
-  absl::Status ExportPersonal(const server::Call& call,
-                              const v1::ExportPersonalDataRequest& request,
-                              v1::ExportPersonalDataResponse& response);
-  absl::Status ErasePersonal(const server::Call& call, const v1::ErasePersonalDataRequest& request,
-                             v1::ErasePersonalDataResponse& response);
+  absl::Status GetRegistrationPolicy(const server::Call& call,
+                                     const v1::GetRegistrationPolicyRequest& request,
+                                     RegistrationPolicy& response);
+  absl::Status UpdateRegistrationPolicy(const server::Call& call,
+                                        const v1::UpdateRegistrationPolicyRequest& request,
+                                        RegistrationPolicy& response);
+  absl::Status CreateRegistration(const server::Call& call,
+                                  const v1::CreateRegistrationRequest& request,
+                                  Registration& response);
+  absl::Status GetRegistration(const server::Call& call, const v1::GetRegistrationRequest& request,
+                               Registration& response);
+  absl::Status ListRegistrations(const server::Call& call,
+                                 const v1::ListRegistrationsRequest& request,
+                                 v1::ListRegistrationsResponse& response);
+  absl::Status CancelRegistration(const server::Call& call,
+                                  const v1::CancelRegistrationRequest& request,
+                                  Registration& response);
+  absl::Status ApproveRegistration(const server::Call& call,
+                                   const v1::ApproveRegistrationRequest& request,
+                                   Registration& response);
+  absl::Status RejectRegistration(const server::Call& call,
+                                  const v1::RejectRegistrationRequest& request,
+                                  Registration& response);
+  absl::Status CheckInParticipants(const server::Call& call,
+                                   const v1::CheckInParticipantsRequest& request,
+                                   Registration& response);
+  absl::Status GetEventStatistics(const server::Call& call,
+                                  const v1::GetEventStatisticsRequest& request,
+                                  v1::EventStatistics& response);
+  absl::Status ExportPersonalData(const server::Call& call,
+                                  const v1::ExportPersonalDataRequest& request,
+                                  v1::ExportPersonalDataResponse& response);
+  absl::Status ErasePersonalData(const server::Call& call,
+                                 const v1::ErasePersonalDataRequest& request,
+                                 v1::ErasePersonalDataResponse& response);
 
+  grpc::ServerWriteReactor<v1::ExportChunk>* ExportRegistrations(
+      grpc::CallbackServerContext* context, const v1::ExportRegistrationsRequest* request);
+  grpc::ServerWriteReactor<v1::RegistrationChange>* WatchRegistrations(
+      grpc::CallbackServerContext* context, const v1::WatchRegistrationsRequest* request);
   // The event `event_id` if the caller organises it (with `scope`): PERMISSION_DENIED
   // (NOT_ORGANISER) when it does not, NOT_FOUND for a draft it may not know of.
   absl::StatusOr<EventFacts> OrganisedEvent(const server::Call& call, absl::string_view event_id,
@@ -132,6 +108,7 @@ class RegistrationService final : public v1::RegistrationService::CallbackServic
   Directory& directory_;
   outbox::Relay& relay_;
   outbox::Watchers<v1::RegistrationChange> watchers_;
+  server::ServiceTable table_;
   // Exports read pages of registrations here, paced by how fast the caller takes the
   // file; destroyed first, so that no export outlives the rest.
   server::WorkerPool exports_;

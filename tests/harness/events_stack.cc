@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/events/event_service.h"
 #include "services/events/event_store.h"
-#include "services/events/registration.h"
+#include "services/events/process.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::testing {
@@ -24,7 +24,7 @@ EventsStack::EventsStack(const std::string& organisations_dsn, const std::string
                            .redis_address = redis_address,
                            .migrations = &events::Migrations(),
                            .start = [options](service::Context& context) {
-                             return events::RegisterServices(context, options);
+                             return events::Start(context, options).status();
                            }});
 }
 

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/funding/funding_service.h"
 #include "services/funding/funding_store.h"
-#include "services/funding/registration.h"
+#include "services/funding/process.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::testing {
@@ -26,7 +26,7 @@ FundingStack::FundingStack(const std::string& organisations_dsn, const std::stri
                            .redis_address = redis_address,
                            .migrations = &funding::Migrations(),
                            .start = [options](service::Context& context) {
-                             return funding::RegisterServices(context, options);
+                             return funding::Start(context, options).status();
                            }});
 }
 

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/organisations/organisation_service.h"
 #include "services/organisations/organisation_store.h"
-#include "services/organisations/registration.h"
+#include "services/organisations/process.h"
 #include "tests/harness/servers.h"
 
 namespace coopnet::testing {
@@ -20,7 +20,7 @@ OrganisationsStack::OrganisationsStack(const std::string& pg_dsn, const std::str
                            .redis_address = redis_address,
                            .migrations = &organisations::Migrations(),
                            .start = [options](service::Context& context) {
-                             return organisations::RegisterServices(context, options);
+                             return organisations::Start(context, options).status();
                            }});
 }
 

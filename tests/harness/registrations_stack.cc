@@ -74,14 +74,10 @@ RegistrationsStack::RegistrationsStack(const std::string& organisations_dsn,
   registrations_options.relay.poll_interval = absl::Milliseconds(50);
   registrations_options.feed_block = absl::Milliseconds(100);
   absl::StatusOr<registrations::Process*> process =
-      registrations::RegisterServices(*context_, registrations_options);
+      registrations::Start(*context_, registrations_options);
   if (!process.ok()) Fail(std::string(process.status().message()));
   process_ = *process;
-  server_->SetReadinessCheck([this]() -> absl::Status {
-    absl::StatusOr<bool> migrated = pg::IsMigrated(*pool_, registrations::Migrations());
-    if (!migrated.ok()) return migrated.status();
-    return *migrated ? absl::OkStatus() : absl::UnavailableError("not migrated");
-  });
+  server_->SetReadinessCheck(service::MigratedDatabase(*pool_, registrations::Migrations()));
   if (absl::Status s = server_->Start(); !s.ok()) Fail(std::string(s.message()));
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                  grpc::InsecureChannelCredentials());

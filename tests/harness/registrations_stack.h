@@ -21,7 +21,7 @@
 #include "common/server/server.h"
 #include "common/service/service_main.h"
 #include "coopnet/registrations/v1/registrations.grpc.pb.h"
-#include "services/registrations/registration.h"
+#include "services/registrations/process.h"
 #include "tests/harness/events_stack.h"
 
 namespace coopnet::testing {

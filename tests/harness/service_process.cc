@@ -65,12 +65,7 @@ ServiceProcess::ServiceProcess(const Spec& spec) {
   context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
                                                 /*keyspace_prefix=*/UniqueName("t"));
   if (absl::Status s = spec.start(*context_); !s.ok()) fail(s.message());
-  const std::vector<pg::Migration>* migrations = spec.migrations;
-  server_->SetReadinessCheck([this, migrations]() -> absl::Status {
-    absl::StatusOr<bool> migrated = pg::IsMigrated(*pool_, *migrations);
-    if (!migrated.ok()) return migrated.status();
-    return *migrated ? absl::OkStatus() : absl::UnavailableError("not migrated");
-  });
+  server_->SetReadinessCheck(service::MigratedDatabase(*pool_, *spec.migrations));
   if (absl::Status s = server_->Start(); !s.ok()) fail(s.message());
   channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                  grpc::InsecureChannelCredentials());

@@ -1,7 +1,7 @@
 // One service process run in-process for tests, as its main would run it: a pool of
 // four connections to its database (migrated first), a Redis client, the gRPC server
 // with the test secret on a free port, readiness that waits for the migrations, and the
-// service::Context its RegisterServices fills. The constructor returns once health is
+// service::Context its Start fills. The constructor returns once health is
 // SERVING; the destructor drains the server.
 //
 //   testing::ServiceProcess process({.name = "events",
@@ -10,7 +10,7 @@
 //                                    .redis_address = redis,
 //                                    .migrations = &events::Migrations(),
 //                                    .start = [&](service::Context& c) {
-//                                      return events::RegisterServices(c, options);
+//                                      return events::Start(c, options).status();
 //                                    }});
 //   auto stub = events::v1::EventService::NewStub(process.channel());
 #ifndef COOPNET_TESTS_HARNESS_SERVICE_PROCESS_H_

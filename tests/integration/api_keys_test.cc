@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/pg/pool.h"
+#include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -43,8 +44,6 @@ const pg::Statement kRowVersion{
     " WHERE id = $1"};
 
 Principal Gateway() { return principal::Service("gateway"); }
-
-std::string IdOf(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
 // The secret's hex digits: what follows `cnk_<prefix>_`.
 std::string SecretHexOf(const std::string& key) { return key.substr(13); }
@@ -221,7 +220,8 @@ TEST_F(ApiKeysTest, TheSecretAppearsOnlyInTheCreateAnswerAndNowhereInTheDatabase
 
   // The database holds the SHA-256 of the secret and never the secret, the key or
   // their hex, neither in the key's row nor in the answer kept for retries.
-  absl::StatusOr<pg::Result> hash = stack_.pool().Exec(kStoredHash, IdOf(created.api_key().name()));
+  absl::StatusOr<pg::Result> hash =
+      stack_.pool().Exec(kStoredHash, resource::IdOf(created.api_key().name()));
   ASSERT_TRUE(hash.ok()) << hash.status();
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
@@ -231,7 +231,7 @@ TEST_F(ApiKeysTest, TheSecretAppearsOnlyInTheCreateAnswerAndNowhereInTheDatabase
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->rows(), 1);
   const std::string row = rows->GetString(0, 0);
-  EXPECT_TRUE(absl::StrContains(row, IdOf(created.api_key().name()))) << row;
+  EXPECT_TRUE(absl::StrContains(row, resource::IdOf(created.api_key().name()))) << row;
   EXPECT_FALSE(absl::StrContains(row, hex)) << row;
 
   absl::StatusOr<pg::Result> logged = stack_.pool().Exec(kLoggedResponses, "% CreateApiKey");
@@ -295,7 +295,7 @@ TEST_F(ApiKeysTest, RevokedKeyIsRefusedStaysListedAndRevokingAgainChangesNothing
 TEST_F(ApiKeysTest, ExpiredKeyIsRefusedAndShownExpired) {
   CreateApiKeyResponse created = MustCreate(orebro_);
   ASSERT_TRUE(Authenticate(created.key(), nullptr).ok());
-  ASSERT_TRUE(stack_.pool().Exec(kExpireNow, IdOf(created.api_key().name())).ok());
+  ASSERT_TRUE(stack_.pool().Exec(kExpireNow, resource::IdOf(created.api_key().name())).ok());
   grpc::Status s = Authenticate(created.key(), nullptr);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(MustGet(created.api_key().name()).state(), ApiKey::EXPIRED);
@@ -317,7 +317,7 @@ TEST_F(ApiKeysTest, EveryRefusedKeyGetsTheSameAnswer) {
   CreateApiKeyResponse revoked = MustCreate(orebro_);
   ASSERT_TRUE(Revoke(revoked.api_key().name(), nullptr).ok());
   CreateApiKeyResponse expired = MustCreate(orebro_);
-  ASSERT_TRUE(stack_.pool().Exec(kExpireNow, IdOf(expired.api_key().name())).ok());
+  ASSERT_TRUE(stack_.pool().Exec(kExpireNow, resource::IdOf(expired.api_key().name())).ok());
   CreateApiKeyResponse live = MustCreate(orebro_);
   std::string wrong_secret = live.key();
   wrong_secret.back() = wrong_secret.back() == '0' ? '1' : '0';
@@ -366,10 +366,12 @@ TEST_F(ApiKeysTest, AKeyOfOneOrganisationCannotTouchTheKeysOfAnother) {
   EXPECT_EQ(Revoke(orebro_key.api_key().name(), nullptr, kofoed_admin).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   // Under its own organisation's name, another's key id is simply not there.
-  EXPECT_EQ(Get(kofoed_ + "/apiKeys/" + IdOf(orebro_key.api_key().name()), &read, kofoed_admin)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Revoke(kofoed_ + "/apiKeys/" + IdOf(orebro_key.api_key().name()), nullptr, kofoed_admin)
+  EXPECT_EQ(
+      Get(kofoed_ + "/apiKeys/" + resource::IdOf(orebro_key.api_key().name()), &read, kofoed_admin)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Revoke(kofoed_ + "/apiKeys/" + resource::IdOf(orebro_key.api_key().name()), nullptr,
+                   kofoed_admin)
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
 
@@ -438,7 +440,7 @@ TEST_F(ApiKeysTest, BadInputNamesTheFieldAndChangesNothing) {
 
 TEST_F(ApiKeysTest, LastUseIsRecordedToTheMinuteAndWrittenAtMostOnceAMinute) {
   CreateApiKeyResponse created = MustCreate(orebro_);
-  const std::string id = IdOf(created.api_key().name());
+  const std::string id = resource::IdOf(created.api_key().name());
   EXPECT_FALSE(created.api_key().has_last_use_time());
 
   ASSERT_TRUE(stack_.pool().Exec(kLastUseAnHourAgo, id).ok());

@@ -5,8 +5,9 @@
 #include "absl/strings/strip.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
+#include "common/time/time.h"
 #include "services/funding/open_calls.h"
-#include "services/funding/registration.h"
+#include "services/funding/process.h"
 #include "tests/harness/funding_seeds.h"
 #include "tests/harness/servers.h"
 
@@ -52,12 +53,6 @@ class OpenCallsTest : public ::testing::Test {
     };
     const std::string id(absl::StripPrefix(name, "calls/"));
     ASSERT_TRUE(store_->EditCall(id, std::nullopt, std::nullopt, edit).ok());
-  }
-
-  static google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-    google::protobuf::Timestamp out;
-    out.set_seconds(absl::ToUnixSeconds(t));
-    return out;
   }
 
   static bool Holds(const OpenCalls::Snapshot& snapshot, const std::string& name) {

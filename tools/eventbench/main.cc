@@ -31,7 +31,7 @@
 #include "coopnet/events/v1/events.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/events/event_store.h"
-#include "services/events/registration.h"
+#include "services/events/process.h"
 #include "tools/loadgen/measure.h"
 #include "tools/loadgen/program.h"
 

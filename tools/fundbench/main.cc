@@ -30,7 +30,7 @@
 #include "coopnet/funding/v1/funding.grpc.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/funding/funding_store.h"
-#include "services/funding/registration.h"
+#include "services/funding/process.h"
 #include "tools/loadgen/measure.h"
 #include "tools/loadgen/program.h"
 

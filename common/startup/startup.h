@@ -1,0 +1,51 @@
+// coopnet::startup — the first steps of every serving process, the services' and the
+// gateway's alike: the settings they all have, loading them (with one message naming
+// every problem), and JSON logs at the configured level.
+//
+//   server::PrepareProcess();
+//   config::Loader config("gateway");
+//   const startup::ProcessSettings process = startup::ProcessSettings::Declare(config, 50050, 9100);
+//   ... the binary's own settings ...
+//   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
+//   if (!startup::StartLogs(config, process)) return 2;
+#ifndef COOPNET_COMMON_STARTUP_STARTUP_H_
+#define COOPNET_COMMON_STARTUP_STARTUP_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/config/config.h"
+
+namespace coopnet::startup {
+
+// The settings every serving process declares; each refers to its value in the Loader,
+// filled in by Load.
+struct ProcessSettings {
+  const std::string& grpc_address;
+  const std::string& metrics_address;
+  const std::string& redis_address;
+  const std::string& principal_secret;
+  const std::string& log_level;
+  const absl::Duration& drain_timeout;
+  const absl::Duration& max_connection_age;
+
+  // Declares them on `config` with the process's own default ports.
+  static ProcessSettings Declare(config::Loader& config, int grpc_port, int metrics_port);
+
+  // Whether the principal secret is long enough to sign with; says why not on stderr.
+  bool SecretUsable(const config::Loader& config) const;
+};
+
+// Loads `config` from the command line and the environment. nullopt to go on; otherwise
+// the exit code: 0 after --help, 2 when a setting is missing or malformed (every problem
+// named on stderr).
+std::optional<int> Load(config::Loader& config, int argc, char** argv);
+
+// Starts JSON logs (common/log) at the configured level; false, saying why on stderr,
+// when the level is not one.
+bool StartLogs(const config::Loader& config, const ProcessSettings& settings);
+
+}  // namespace coopnet::startup
+
+#endif  // COOPNET_COMMON_STARTUP_STARTUP_H_
