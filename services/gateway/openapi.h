@@ -9,6 +9,9 @@
 // schemas made from the messages. Who may call it is the `apiKey` security scheme, and
 // the method's policy is repeated in `x-coopnet-policy`.
 //
+// The protos' comments (ApiComments) describe the services (as tags), methods, messages,
+// fields, query parameters and enum values.
+//
 //   const std::string document = OpenApiDocument(routes);
 #ifndef COOPNET_SERVICES_GATEWAY_OPENAPI_H_
 #define COOPNET_SERVICES_GATEWAY_OPENAPI_H_
