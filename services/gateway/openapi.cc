@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
@@ -160,10 +162,18 @@ class Schemas {
       Describe(schema, comments_.Of(*message));
       Value& properties = Member(schema, "properties");
       properties.mutable_struct_value();
+      Value required;
       for (int i = 0; i < message->field_count(); ++i) {
         const FieldDescriptor* field = message->field(i);
-        Member(properties, field->json_name()) = Property(field);
+        const FieldBehaviour behaviour = FieldBehaviourOf(comments_.OfGroup(*field));
+        Member(properties, field->json_name()) = Property(field, behaviour.output_only);
+        // A member of a oneof is never required of the message: another may be set.
+        if (behaviour.required && !behaviour.output_only &&
+            field->real_containing_oneof() == nullptr) {
+          Append(required) = String(field->json_name());
+        }
       }
+      if (required.has_list_value()) Member(schema, "required") = std::move(required);
       // Filled last: Field may have added other schemas meanwhile.
       Member(components_, name) = std::move(schema);
     }
@@ -171,12 +181,12 @@ class Schemas {
   }
 
   // The schema of `field` as a property of its message: Field, described by the field's
-  // comment.
-  Value Property(const FieldDescriptor* field) {
+  // comment and read-only when the service sets it.
+  Value Property(const FieldDescriptor* field, bool output_only) {
     Value schema = Field(field);
     const std::string comment = comments_.Of(*field);
     if (schema.struct_value().fields().contains("$ref")) {
-      if (comment.empty()) return schema;
+      if (comment.empty() && !output_only) return schema;
       // OpenAPI 3.0 ignores whatever stands beside a $ref.
       Value wrapped = Object();
       Append(Member(wrapped, "allOf")) = std::move(schema);
@@ -186,6 +196,7 @@ class Schemas {
     Describe(schema, Paragraphs({comment, fields.contains("description")
                                               ? fields.at("description").string_value()
                                               : ""}));
+    if (output_only) Member(schema, "readOnly") = Boolean(true);
     return schema;
   }
 
@@ -230,7 +241,8 @@ void AddParameter(Value& parameters, absl::string_view name, absl::string_view i
 
 // A query parameter for every leaf field of `message` under `prefix` that neither the
 // path nor the body sets, descending into plain messages (not into the well-known types a
-// query can carry whole).
+// query can carry whole). Only a field of the request itself can be required: one inside a
+// message is required only when that message is sent.
 void AddQueryParameters(const Descriptor* message, const std::string& prefix,
                         const absl::flat_hash_set<std::string>& taken, Schemas& schemas,
                         Value& parameters, int depth) {
@@ -239,19 +251,21 @@ void AddQueryParameters(const Descriptor* message, const std::string& prefix,
     const std::string path = absl::StrCat(prefix, field->name());
     const std::string name = absl::StrCat(prefix.empty() ? "" : prefix, field->json_name());
     if (taken.contains(path) || field->is_map()) continue;
+    const FieldBehaviour behaviour = FieldBehaviourOf(schemas.comments().OfGroup(*field));
+    const bool required = depth == 0 && behaviour.required && !behaviour.output_only;
     const std::string description = schemas.comments().Of(*field);
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       Value schema = schemas.Single(field);
       const bool whole = !schema.struct_value().fields().contains("$ref");
       if (whole) {
-        AddParameter(parameters, name, "query", false, schemas.Field(field), description);
+        AddParameter(parameters, name, "query", required, schemas.Field(field), description);
       } else if (!field->is_repeated() && depth < 3) {
         AddQueryParameters(field->message_type(), absl::StrCat(path, "."), taken, schemas,
                            parameters, depth + 1);
       }
       continue;
     }
-    AddParameter(parameters, name, "query", false, schemas.Field(field), description);
+    AddParameter(parameters, name, "query", required, schemas.Field(field), description);
   }
 }
 
@@ -364,6 +378,25 @@ std::string OpenApiPath(const PathTemplate& path) {
   std::string text = absl::StrCat("/", absl::StrJoin(parts, "/"));
   if (!path.verb().empty()) absl::StrAppend(&text, ":", path.verb());
   return text;
+}
+
+FieldBehaviour FieldBehaviourOf(absl::string_view comment) {
+  constexpr absl::string_view kOutputOnly = "Output only";
+  FieldBehaviour behaviour;
+  const std::string text = absl::StrReplaceAll(comment, {{"\n", " "}});
+  for (absl::string_view sentence : absl::StrSplit(text, ". ")) {
+    sentence = absl::StripSuffix(absl::StripAsciiWhitespace(sentence), ".");
+    if (absl::StartsWith(sentence, kOutputOnly) &&
+        (sentence.size() == kOutputOnly.size() ||
+         !absl::ascii_isalpha(sentence[kOutputOnly.size()]))) {
+      behaviour.output_only = true;
+    }
+    if (sentence == "Required" || sentence == "Both required" ||
+        absl::StartsWith(sentence, "Required,") || absl::StartsWith(sentence, "Required;")) {
+      behaviour.required = true;
+    }
+  }
+  return behaviour;
 }
 
 std::string OpenApiDocument(const RouteTable& routes) {
