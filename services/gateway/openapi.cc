@@ -7,15 +7,20 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
+#include "services/gateway/api_comments.h"
 #include "services/gateway/transcoder.h"
 
 namespace coopnet::gateway {
 namespace {
 
 using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Value;
 
@@ -57,9 +62,25 @@ Value TypeSchema(absl::string_view type, absl::string_view format = "") {
   return schema;
 }
 
-// Schemas of messages, made once each and referred to by full name.
+// Paragraphs of Markdown, the empty ones left out.
+std::string Paragraphs(const std::vector<std::string>& paragraphs) {
+  std::vector<absl::string_view> kept;
+  for (const std::string& paragraph : paragraphs) {
+    if (!paragraph.empty()) kept.push_back(paragraph);
+  }
+  return absl::StrJoin(kept, "\n\n");
+}
+
+void Describe(Value& schema, absl::string_view description) {
+  if (!description.empty()) Member(schema, "description") = String(description);
+}
+
+// Schemas of messages, made once each and referred to by full name, described by the
+// protos' comments.
 class Schemas {
  public:
+  explicit Schemas(const ApiComments& comments) : comments_(comments) {}
+
   // The schema of a value of `field`, ignoring whether it is repeated.
   Value Single(const FieldDescriptor* field) {
     switch (field->type()) {
@@ -87,20 +108,14 @@ class Schemas {
       case FieldDescriptor::TYPE_FIXED64:
         // The JSON mapping writes 64-bit integers as strings.
         return TypeSchema("string", "int64");
-      case FieldDescriptor::TYPE_ENUM: {
-        Value schema = TypeSchema("string");
-        Value& names = Member(schema, "enum");
-        names.mutable_list_value();
-        for (int i = 0; i < field->enum_type()->value_count(); ++i) {
-          Append(names) = String(field->enum_type()->value(i)->name());
-        }
-        return schema;
-      }
+      case FieldDescriptor::TYPE_ENUM:
+        return Enum(*field->enum_type());
       default:
         return Message(field->message_type());
     }
   }
 
+  // The schema of `field`'s values: a list's or a map's too.
   Value Field(const FieldDescriptor* field) {
     if (field->is_map()) {
       Value schema = TypeSchema("object");
@@ -144,38 +159,90 @@ class Schemas {
     }
     if (made_.insert(name).second) {
       Value schema = TypeSchema("object");
+      Describe(schema, comments_.Of(*message));
       Value& properties = Member(schema, "properties");
       properties.mutable_struct_value();
+      Value required;
       for (int i = 0; i < message->field_count(); ++i) {
         const FieldDescriptor* field = message->field(i);
-        Member(properties, field->json_name()) = Field(field);
+        const FieldBehaviour behaviour = FieldBehaviourOf(comments_.OfGroup(*field));
+        Member(properties, field->json_name()) = Property(field, behaviour.output_only);
+        // A member of a oneof is never required of the message: another may be set.
+        if (behaviour.required && !behaviour.output_only &&
+            field->real_containing_oneof() == nullptr) {
+          Append(required) = String(field->json_name());
+        }
       }
+      if (required.has_list_value()) Member(schema, "required") = std::move(required);
       // Filled last: Field may have added other schemas meanwhile.
       Member(components_, name) = std::move(schema);
     }
     return Ref(name);
   }
 
+  // The schema of `field` as a property of its message: Field, described by the field's
+  // comment and read-only when the service sets it.
+  Value Property(const FieldDescriptor* field, bool output_only) {
+    Value schema = Field(field);
+    const std::string comment = comments_.Of(*field);
+    if (schema.struct_value().fields().contains("$ref")) {
+      if (comment.empty() && !output_only) return schema;
+      // OpenAPI 3.0 ignores whatever stands beside a $ref.
+      Value wrapped = Object();
+      Append(Member(wrapped, "allOf")) = std::move(schema);
+      schema = std::move(wrapped);
+    }
+    const auto& fields = schema.struct_value().fields();
+    Describe(schema, Paragraphs({comment, fields.contains("description")
+                                              ? fields.at("description").string_value()
+                                              : ""}));
+    if (output_only) Member(schema, "readOnly") = Boolean(true);
+    return schema;
+  }
+
+  const ApiComments& comments() const { return comments_; }
   Value& components() { return components_; }
 
  private:
+  // An enum by value name, described by its comment and those of its values.
+  Value Enum(const EnumDescriptor& enumeration) {
+    Value schema = TypeSchema("string");
+    Value& names = Member(schema, "enum");
+    names.mutable_list_value();
+    std::vector<std::string> values;
+    for (int i = 0; i < enumeration.value_count(); ++i) {
+      const google::protobuf::EnumValueDescriptor& value = *enumeration.value(i);
+      Append(names) = String(value.name());
+      const std::string comment = comments_.Of(value);
+      if (!comment.empty()) {
+        values.push_back(absl::StrCat("- `", value.name(),
+                                      "`: ", absl::StrReplaceAll(comment, {{"\n", "\n  "}})));
+      }
+    }
+    Describe(schema, Paragraphs({comments_.Of(enumeration), absl::StrJoin(values, "\n")}));
+    return schema;
+  }
+
+  const ApiComments& comments_;
   std::set<std::string> made_;
   Value components_ = Object();
 };
 
 void AddParameter(Value& parameters, absl::string_view name, absl::string_view in, bool required,
-                  Value schema) {
+                  Value schema, absl::string_view description = "") {
   Value& parameter = Append(parameters);
   parameter = Object();
   Member(parameter, "name") = String(name);
   Member(parameter, "in") = String(in);
   Member(parameter, "required") = Boolean(required);
+  Describe(parameter, description);
   Member(parameter, "schema") = std::move(schema);
 }
 
 // A query parameter for every leaf field of `message` under `prefix` that neither the
 // path nor the body sets, descending into plain messages (not into the well-known types a
-// query can carry whole).
+// query can carry whole). Only a field of the request itself can be required: one inside a
+// message is required only when that message is sent.
 void AddQueryParameters(const Descriptor* message, const std::string& prefix,
                         const absl::flat_hash_set<std::string>& taken, Schemas& schemas,
                         Value& parameters, int depth) {
@@ -184,18 +251,21 @@ void AddQueryParameters(const Descriptor* message, const std::string& prefix,
     const std::string path = absl::StrCat(prefix, field->name());
     const std::string name = absl::StrCat(prefix.empty() ? "" : prefix, field->json_name());
     if (taken.contains(path) || field->is_map()) continue;
+    const FieldBehaviour behaviour = FieldBehaviourOf(schemas.comments().OfGroup(*field));
+    const bool required = depth == 0 && behaviour.required && !behaviour.output_only;
+    const std::string description = schemas.comments().Of(*field);
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       Value schema = schemas.Single(field);
       const bool whole = !schema.struct_value().fields().contains("$ref");
       if (whole) {
-        AddParameter(parameters, name, "query", false, schemas.Field(field));
+        AddParameter(parameters, name, "query", required, schemas.Field(field), description);
       } else if (!field->is_repeated() && depth < 3) {
         AddQueryParameters(field->message_type(), absl::StrCat(path, "."), taken, schemas,
                            parameters, depth + 1);
       }
       continue;
     }
-    AddParameter(parameters, name, "query", false, schemas.Field(field));
+    AddParameter(parameters, name, "query", required, schemas.Field(field), description);
   }
 }
 
@@ -206,6 +276,7 @@ Value Operation(const HttpRoute& route, const std::string& operation_id, Schemas
   Value operation = Object();
   Member(operation, "operationId") = String(operation_id);
   Member(operation, "summary") = String(method.descriptor->name());
+  Describe(operation, schemas.comments().Of(*method.descriptor));
   Value& tags = Member(operation, "tags");
   Append(tags) = String(method.descriptor->service()->name());
 
@@ -241,6 +312,9 @@ Value Operation(const HttpRoute& route, const std::string& operation_id, Schemas
   if (!route.body.empty()) {
     Value& body = Member(operation, "requestBody");
     Member(body, "required") = Boolean(true);
+    if (route.body != "*") {
+      Describe(body, schemas.comments().Of(*input->FindFieldByName(route.body)));
+    }
     Member(Member(Member(body, "content"), "application/json"), "schema") =
         route.body == "*" ? schemas.Message(input)
                           : schemas.Field(input->FindFieldByName(route.body));
@@ -306,8 +380,28 @@ std::string OpenApiPath(const PathTemplate& path) {
   return text;
 }
 
+FieldBehaviour FieldBehaviourOf(absl::string_view comment) {
+  constexpr absl::string_view kOutputOnly = "Output only";
+  FieldBehaviour behaviour;
+  const std::string text = absl::StrReplaceAll(comment, {{"\n", " "}});
+  for (absl::string_view sentence : absl::StrSplit(text, ". ")) {
+    sentence = absl::StripSuffix(absl::StripAsciiWhitespace(sentence), ".");
+    if (absl::StartsWith(sentence, kOutputOnly) &&
+        (sentence.size() == kOutputOnly.size() ||
+         !absl::ascii_isalpha(sentence[kOutputOnly.size()]))) {
+      behaviour.output_only = true;
+    }
+    if (sentence == "Required" || sentence == "Both required" ||
+        absl::StartsWith(sentence, "Required,") || absl::StartsWith(sentence, "Required;")) {
+      behaviour.required = true;
+    }
+  }
+  return behaviour;
+}
+
 std::string OpenApiDocument(const RouteTable& routes) {
-  Schemas schemas;
+  const ApiComments& comments = ApiComments::Embedded();
+  Schemas schemas(comments);
   Value document = Object();
   Member(document, "openapi") = String("3.0.3");
   Value& info = Member(document, "info");
@@ -326,9 +420,18 @@ std::string OpenApiDocument(const RouteTable& routes) {
 
   Value& paths = Member(document, "paths");
   paths.mutable_struct_value();
+  Value& tags = Member(document, "tags");
+  tags.mutable_list_value();
   std::set<std::string> operation_ids;
+  std::set<std::string> services;
   for (const HttpRoute& route : routes.routes()) {
     const google::protobuf::MethodDescriptor& method = *route.method->descriptor;
+    if (services.insert(method.service()->full_name()).second) {
+      Value& tag = Append(tags);
+      tag = Object();
+      Member(tag, "name") = String(method.service()->name());
+      Describe(tag, comments.Of(*method.service()));
+    }
     std::string operation_id = absl::StrCat(method.service()->name(), "_", method.name());
     for (int n = 2; !operation_ids.insert(operation_id).second; ++n) {
       operation_id = absl::StrCat(method.service()->name(), "_", method.name(), n);

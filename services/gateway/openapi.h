@@ -9,6 +9,10 @@
 // schemas made from the messages. Who may call it is the `apiKey` security scheme, and
 // the method's policy is repeated in `x-coopnet-policy`.
 //
+// The protos' comments (ApiComments) describe the services (as tags), methods, messages,
+// fields, query parameters and enum values; what a field's comment says in the words of
+// Google's AIPs makes it `readOnly` or `required` (FieldBehaviourOf).
+//
 //   const std::string document = OpenApiDocument(routes);
 #ifndef COOPNET_SERVICES_GATEWAY_OPENAPI_H_
 #define COOPNET_SERVICES_GATEWAY_OPENAPI_H_
@@ -22,6 +26,18 @@ namespace coopnet::gateway {
 
 // The OpenAPI 3.0 document (JSON) of `routes`.
 std::string OpenApiDocument(const RouteTable& routes);
+
+// What a field's comment (ApiComments::OfGroup) says of it, sentence by sentence, in the
+// words proto/coopnet uses: "Output only." (or "Output only: ...", "Output only (...)")
+// makes it output only; "Required.", "Required, ...", "Required; ..." and "Both required."
+// make it required. A condition does not ("Required for NETWORK visibility.", "Required to
+// submit.", "Required when adding.", "required for ONLINE and MIXED"): the field may be
+// left out of some requests.
+struct FieldBehaviour {
+  bool output_only = false;
+  bool required = false;
+};
+FieldBehaviour FieldBehaviourOf(absl::string_view comment);
 
 // The OpenAPI path of a route's template, and the parameter a path variable's
 // wildcard becomes (`organisations` -> `organisation`).
