@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/deadline/deadline.h"
+#include "common/pg/canceller.h"
 #include "common/pg/errors.h"
 #include "common/status/status.h"
 
@@ -45,6 +47,11 @@ bool Succeeded(const PGresult* result) {
   }
 }
 
+absl::Status CallDeadlinePassed() {
+  return status::Error(absl::StatusCode::kDeadlineExceeded, "CALL_DEADLINE_EXCEEDED",
+                       "the call's deadline passed before the database answered");
+}
+
 }  // namespace
 
 absl::Status Connection::Open() {
@@ -65,6 +72,7 @@ absl::Status Connection::Open() {
     return Unavailable(absl::StrCat("cannot connect to the database: ", message));
   }
   PQsetNoticeProcessor(pg_, &IgnoreNotice, nullptr);
+  cancel_ = PQgetCancel(pg_);
   absl::StatusOr<std::string> setup = Script(settings_->setup_sql);
   if (!setup.ok()) {
     Close();
@@ -74,6 +82,8 @@ absl::Status Connection::Open() {
 }
 
 void Connection::Close() {
+  if (cancel_ != nullptr) PQfreeCancel(cancel_);
+  cancel_ = nullptr;
   if (pg_ != nullptr) PQfinish(pg_);
   pg_ = nullptr;
   // Prepared statements live in the server session; a new session has none.
@@ -99,6 +109,9 @@ bool Connection::Probe() {
 absl::StatusOr<Result> Connection::Execute(const Statement& statement,
                                            absl::Span<const Param> params) {
   if (broken()) return Unavailable("no connection to the database");
+  const absl::Time deadline = deadline::Current();
+  if (absl::Now() >= deadline) return CallDeadlinePassed();
+  CancelAtDeadline guard(cancel_, deadline);
   auto prepared = prepared_.find(statement.name());
   if (prepared == prepared_.end()) {
     std::vector<Oid> types;
@@ -139,6 +152,7 @@ absl::StatusOr<Result> Connection::Execute(const Statement& statement,
   ResultPtr result(PQexecPrepared(pg_, statement.name().c_str(), static_cast<int>(params.size()),
                                   values.data(), lengths.data(), formats.data(),
                                   /*resultFormat=*/0));
+  if (guard.Finish() && !Succeeded(result.get())) return CallDeadlinePassed();
   if (!Succeeded(result.get())) return ErrorOf(result.get());
   ++completed_;
   return Result(result.release());

@@ -57,7 +57,9 @@ class Connection {
   // Statements that have succeeded on this connection, over all its sessions.
   int64_t completed() const { return completed_; }
 
-  // Prepares `statement` on first use here and runs it.
+  // Prepares `statement` on first use here and runs it. The deadline of the call this
+  // thread serves (common/deadline) bounds it: DEADLINE_EXCEEDED, without sending it,
+  // once that has passed, and the statement is cancelled when it passes meanwhile.
   absl::StatusOr<Result> Execute(const Statement& statement, absl::Span<const Param> params);
 
   // Runs `sql` through the simple query protocol; returns the command tag of its last
@@ -75,6 +77,8 @@ class Connection {
 
   const ConnectSettings* settings_;
   PGconn* pg_ = nullptr;
+  // For cancelling the statement running in this session from another thread.
+  PGcancel* cancel_ = nullptr;
   absl::flat_hash_map<std::string, Prepared> prepared_;
   int64_t completed_ = 0;
 };

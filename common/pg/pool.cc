@@ -9,6 +9,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "common/deadline/deadline.h"
 #include "common/pg/connection.h"
 #include "common/status/status.h"
 
@@ -209,10 +210,18 @@ absl::StatusOr<Lease> Pool::Acquire() {
   {
     absl::MutexLock lock(&mu_);
     if (idle_.empty()) {
+      // No longer than the call this serves may last.
+      const absl::Time call_deadline = deadline::Current();
       ++waiting_;
       const bool free =
-          mu_.AwaitWithTimeout(absl::Condition(this, &Pool::HasIdle), options_.acquire_timeout);
+          mu_.AwaitWithDeadline(absl::Condition(this, &Pool::HasIdle),
+                                std::min(absl::Now() + options_.acquire_timeout, call_deadline));
       --waiting_;
+      if (!free && absl::Now() >= call_deadline) {
+        return status::Error(absl::StatusCode::kDeadlineExceeded, "CALL_DEADLINE_EXCEEDED",
+                             "the call's deadline passed while it waited for a database "
+                             "connection");
+      }
       if (!free) {
         return status::Error(absl::StatusCode::kResourceExhausted, "POOL_EXHAUSTED",
                              absl::StrCat("no database connection became free within ",

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "common/deadline/deadline.h"
 #include "common/pg/pg_testing.h"
 #include "common/status/status.h"
 #include "tests/harness/servers.h"
@@ -171,6 +172,79 @@ TEST(PgPool, WaiterGetsTheConnectionWhenItIsReleased) {
   EXPECT_TRUE(waiter_status.ok()) << waiter_status;
   EXPECT_EQ(pool->waiting(), 0);
   EXPECT_EQ(pool->in_use(), 0);
+}
+
+// The call's deadline (common/deadline) bounds every wait on its behalf.
+const Statement kSlow{"SELECT pg_sleep($1::float8)"};
+
+TEST(PgPool, SlowStatementEndsAtTheCallsDeadlineAndTheNextCallIsServed) {
+  testing::TestDatabase db;
+  std::unique_ptr<Pool> pool = NewPool(db.dsn(), {.size = 1});
+  const absl::Time start = absl::Now();
+  absl::Status s;
+  {
+    deadline::Scope scope(start + absl::Milliseconds(300));
+    s = pool->Exec(kSlow, 10.0).status();
+  }
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_EQ(status::GetErrorInfo(s)->reason(), "CALL_DEADLINE_EXCEEDED");
+  EXPECT_GE(took, absl::Milliseconds(300));
+  EXPECT_LT(took, absl::Seconds(3)) << "the statement ran on past the deadline";
+
+  // The only connection is free again at once, and nothing cancels the next statement.
+  const absl::Time next = absl::Now();
+  absl::StatusOr<Result> r = pool->Exec(kAnswer, 2);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->GetInt32(0, 0), 42);
+  EXPECT_LT(absl::Now() - next, absl::Seconds(1));
+  absl::StatusOr<Result> slept = pool->Exec(kSlow, 0.5);
+  EXPECT_TRUE(slept.ok()) << slept.status();
+}
+
+TEST(PgPool, TransactionPastTheCallsDeadlineRollsBack) {
+  testing::TestDatabase db;
+  std::unique_ptr<Pool> pool = NewPool(db.dsn(), {.size = 1});
+  Script(*pool, "CREATE TABLE visits (n int)");
+  const Statement kVisit{"INSERT INTO visits VALUES (1)"};
+  absl::Status s;
+  {
+    deadline::Scope scope(absl::Now() + absl::Milliseconds(200));
+    s = pool->InTransaction([&](Transaction& tx) -> absl::Status {
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kVisit).status());
+      return tx.Exec(kSlow, 10.0).status();
+    });
+  }
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_EQ(QueryOne(*pool, "SELECT count(*) FROM visits"), "0");
+}
+
+TEST(PgPool, WaitForAConnectionEndsAtTheCallsDeadline) {
+  testing::TestDatabase db;
+  std::unique_ptr<Pool> pool = NewPool(db.dsn(), {.size = 1, .acquire_timeout = absl::Seconds(30)});
+  absl::StatusOr<Lease> held = pool->Acquire();
+  ASSERT_TRUE(held.ok()) << held.status();
+  const absl::Time start = absl::Now();
+  absl::Status s;
+  {
+    deadline::Scope scope(start + absl::Milliseconds(200));
+    s = pool->Exec(kAnswer, 2).status();
+  }
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << "waited for acquire_timeout instead";
+  EXPECT_EQ(pool->waiting(), 0);
+}
+
+TEST(PgPool, CallWhoseDeadlinePassedSendsNothing) {
+  testing::TestDatabase db;
+  std::unique_ptr<Pool> pool = NewPool(db.dsn(), {.size = 1});
+  Script(*pool, "CREATE TABLE visits (n int)");
+  {
+    deadline::Scope scope(absl::Now() - absl::Milliseconds(1));
+    EXPECT_EQ(pool->Exec(Statement{"INSERT INTO visits VALUES (1)"}).status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+  }
+  EXPECT_EQ(QueryOne(*pool, "SELECT count(*) FROM visits"), "0");
 }
 
 TEST(PgPool, ConnectionsSpeakUtf8InUtcAndNameThemselves) {

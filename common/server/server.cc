@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/deadline/deadline.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
 #include "common/server/service_table.h"
@@ -245,6 +246,8 @@ grpc::ServerUnaryReactor* Server::Unary(grpc::CallbackServerContext* context,
     } else if (absl::Now() >= call->deadline) {
       finish(absl::DeadlineExceededError("the deadline passed before the call could start"));
     } else {
+      // Every wait on the call's behalf (database, batches) ends with it.
+      deadline::Scope scope(call->deadline);
       finish(work(*call));
     }
   });

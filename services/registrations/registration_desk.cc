@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "common/deadline/deadline.h"
+#include "common/status/status.h"
+
 namespace coopnet::registrations {
 
 RegistrationDesk::RegistrationDesk(RegistrationStore& store, DeskOptions options)
@@ -108,8 +111,19 @@ absl::StatusOr<Registration> RegistrationDesk::Register(const Application& appli
     ++serving_;
     Serve(&me);
   }
-  mu_.Await(absl::Condition(
-      +[](Waiting* w) { return w->result.has_value() || w->serving; }, &me));
+  const absl::Condition ready(
+      +[](Waiting* w) { return w->result.has_value() || w->serving; }, &me);
+  if (!mu_.AwaitWithDeadline(ready, deadline::Current())) {
+    // Still in line: leave it, the caller has gone. Taken into a batch already: its
+    // answer is on the way, and the batch writes it here.
+    const auto queued = std::find(line_.begin(), line_.end(), &me);
+    if (queued != line_.end()) {
+      line_.erase(queued);
+      return status::Error(absl::StatusCode::kDeadlineExceeded, "CALL_DEADLINE_EXCEEDED",
+                           "the call's deadline passed while it waited for its turn");
+    }
+    mu_.Await(ready);
+  }
   if (me.result) return *std::move(me.result);
 
   me.serving = false;
