@@ -174,8 +174,40 @@ void SetPathVariable(absl::string_view path, const std::string& value, Message& 
   container->GetReflection()->SetString(container, field, value);
 }
 
+// Whether `json` holds an array directly inside an array. No field of our API is one
+// (it has no google.protobuf.ListValue), but protobuf's parser flattens [["a"]] into
+// ["a"] and accepts any depth of it, so such a body would be stored as something the
+// caller did not send.
+bool HasNestedArray(absl::string_view json) {
+  std::vector<char> open;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (c == '[' && !open.empty() && open.back() == '[') return true;
+      open.push_back(c);
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      open.pop_back();
+    }
+  }
+  return false;
+}
+
 absl::Status ParseBody(absl::string_view field_name, absl::string_view body, Message& message) {
   if (IsBlank(body)) return absl::OkStatus();
+  if (HasNestedArray(body)) {
+    return status::InvalidField(field_name,
+                                "must not hold an array inside an array: no field of this API "
+                                "is a list of lists");
+  }
   google::protobuf::util::Status parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(body.data(), body.size()), &message, ParseOptions());
   if (parsed.ok()) return absl::OkStatus();

@@ -1,5 +1,6 @@
 #include "services/gateway/transcoder.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 #include "coopnet/events/v1/events.pb.h"
 #include "coopnet/registrations/v1/registrations.pb.h"
@@ -117,6 +118,28 @@ TEST_F(TranscoderTest, NamesWhatIsWrongWithABadRequest) {
     ASSERT_TRUE(bad_request.has_value()) << status;
     EXPECT_EQ(bad_request->field_violations(0).field(), c.field) << status;
   }
+}
+
+// protobuf's JSON parser would store [["culture"]] as ["culture"], at any depth.
+TEST_F(TranscoderTest, RefusesAnArrayInsideAnArray) {
+  auto nested = Build<events::v1::CreateEventRequest>(
+      "POST", "/v1/events", R"({"themes": [["culture"]], "title": {"translations": {}}})");
+  ASSERT_EQ(nested.status().code(), absl::StatusCode::kInvalidArgument) << nested.status();
+  EXPECT_EQ(status::GetBadRequest(nested.status())->field_violations(0).field(), "event");
+  EXPECT_THAT(nested.status().message(), HasSubstr("array inside an array"));
+
+  const std::string deep =
+      absl::StrCat(R"({"themes": )", std::string(10000, '['), std::string(10000, ']'), "}");
+  EXPECT_EQ(Build<events::v1::CreateEventRequest>("POST", "/v1/events", deep).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // Brackets inside strings are text, and arrays beside arrays are fine.
+  auto fine = Build<events::v1::CreateEventRequest>(
+      "POST", "/v1/events",
+      R"({"themes": ["culture"], "languages": ["da", "sv"], "title": {"translations": {"en": "[[x]]"}}})");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(fine->event().themes(0), "culture");
+  EXPECT_EQ(fine->event().title().translations().at("en"), "[[x]]");
 }
 
 TEST_F(TranscoderTest, SendsACalendarAsTheDocumentItIs) {
