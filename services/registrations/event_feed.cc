@@ -44,6 +44,9 @@ absl::Duration EventFeed::Round() {
   if (handled.ok()) {
     backoff_ = absl::ZeroDuration();
   } else {
+    // Redis lost the stream, and the group with it (restarted empty, flushed): make the
+    // group again, from the start of what the stream holds now.
+    if (absl::StrContains(handled.status().message(), "NOGROUP")) group_ready_ = false;
     log::Warn("handling the events service's changes",
               {{"error", std::string(handled.status().message())}});
     backoff_ = std::clamp(backoff_ * 2, absl::Milliseconds(100), absl::Seconds(5));
@@ -89,10 +92,6 @@ absl::StatusOr<int> EventFeed::HandleNew(absl::Duration block) {
     }
     read.insert(read.end(), {"STREAMS", options_.stream, from});
     absl::StatusOr<redis::Reply> reply = redis_->Command(read);
-    if (!reply.ok() && absl::StrContains(reply.status().message(), "NOGROUP")) {
-      // The stream was deleted and the group with it.
-      group_ready_ = false;
-    }
     if (!reply.ok()) return reply.status();
     COOPNET_ASSIGN_OR_RETURN(std::vector<outbox::StreamEntry> entries, EntriesOfRead(*reply));
     COOPNET_ASSIGN_OR_RETURN(int n, HandleEntries(entries));

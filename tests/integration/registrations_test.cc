@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/outbox/stream.h"
+#include "common/redis/client.h"
 #include "common/status/status.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
@@ -940,6 +941,30 @@ TEST_F(RegistrationsTest, AMoveOrACancellationOfTheEventReachesItsRegistrations)
   const grpc::Status s = Register(People({"c@groen.dk"}));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "EVENT_CANCELLED");
+}
+
+// Redis lost the events stream, and the consumer group with it: the feed makes its group
+// again and the next cancellation still reaches the registrations.
+TEST_F(RegistrationsTest, ACancellationReachesRegistrationsAfterRedisLostTheEventsStream) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const Registration r = MustRegister(People({"a@groen.dk"}));
+  auto redis = redis::Client::Create({.address = stack_.events().redis_address()});
+  for (int round = 0; round < 3; ++round) {
+    // Deleted at different moments of the feed's round: between its reads or during one.
+    ASSERT_TRUE(redis->Command({"DEL", stack_.events().stream()}).ok());
+    absl::SleepFor(absl::Milliseconds(70));
+  }
+  {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, KeyOf(kofoed_));
+    events::v1::CancelEventRequest request;
+    request.set_name(event_);
+    request.set_reason("Stormvarsel");
+    events::v1::Event cancelled;
+    ASSERT_TRUE(stack_.events().Stub()->CancelEvent(&context, request, &cancelled).ok());
+  }
+  ASSERT_TRUE(AwaitState(r.name(), Registration::CANCELLED));
+  EXPECT_EQ(MustGet(r.name()).reason(), "The event was cancelled: Stormvarsel");
 }
 
 TEST_F(RegistrationsTest, WatchersSeeOnlyTheRegistrationsOfTheirOwnEvents) {
