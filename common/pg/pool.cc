@@ -80,6 +80,23 @@ absl::Status LostBeforeCommit() {
                        "the transaction back");
 }
 
+// Opens a new session. While the server refuses (a restart), tries again until the
+// deadline of the call this serves, so that a restart within it costs the call nothing;
+// without a call to serve, fails at once.
+absl::Status Reopen(internal::Connection& connection) {
+  const absl::Time deadline = deadline::Current();
+  absl::Duration pause = absl::Milliseconds(50);
+  while (true) {
+    absl::Status opened = connection.Open();
+    if (opened.ok() || opened.code() != absl::StatusCode::kUnavailable ||
+        deadline == absl::InfiniteFuture() || absl::Now() + pause >= deadline) {
+      return opened;
+    }
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Milliseconds(500));
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------- Lease
@@ -154,7 +171,7 @@ absl::Status Lease::RunTransaction(const std::function<absl::Status(Transaction&
     if (lost_before_commit) {
       if (!may_reconnect || reconnected) return status;
       reconnected = true;
-      COOPNET_RETURN_IF_ERROR(connection.Open());
+      COOPNET_RETURN_IF_ERROR(Reopen(connection));
       continue;
     }
     if (!IsRetryable(status) || attempt >= max_attempts) return status;
@@ -236,7 +253,7 @@ absl::StatusOr<Lease> Pool::Acquire() {
   Lease lease(this, connection);
   // Every idle connection is stale after a server restart; finding out here, before a
   // statement is sent, costs no round trip and makes the restart invisible to callers.
-  if (!connection->Probe()) COOPNET_RETURN_IF_ERROR(connection->Open());
+  if (!connection->Probe()) COOPNET_RETURN_IF_ERROR(Reopen(*connection));
   return lease;
 }
 
@@ -268,7 +285,7 @@ absl::Status Pool::Run(const std::function<absl::Status(Session&)>& body) {
   const int64_t completed = connection.completed();
   absl::Status status = body(lease.session());
   if (status.ok() || !connection.broken() || connection.completed() != completed) return status;
-  COOPNET_RETURN_IF_ERROR(connection.Open());
+  COOPNET_RETURN_IF_ERROR(Reopen(connection));
   return body(lease.session());
 }
 

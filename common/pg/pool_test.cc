@@ -247,6 +247,30 @@ TEST(PgPool, CallWhoseDeadlinePassedSendsNothing) {
   EXPECT_EQ(QueryOne(*pool, "SELECT count(*) FROM visits"), "0");
 }
 
+TEST(PgPool, RestartWithinTheCallsDeadlineFailsNoCall) {
+  testing::PostgresServer server;
+  std::unique_ptr<Pool> pool = NewPool(server.dsn(), {.size = 2});
+  Script(*pool, "CREATE TABLE visits (n int)");
+  const Statement kVisit{"INSERT INTO visits VALUES (1)"};
+  server.Stop();
+  // Down for a while, as a restart is.
+  std::thread restart([&] {
+    absl::SleepFor(absl::Milliseconds(800));
+    server.Start();
+  });
+  absl::Status read, write;
+  {
+    deadline::Scope scope(absl::Now() + absl::Seconds(30));
+    read = pool->Exec(kAnswer, 2).status();
+    write = pool->InTransaction(
+        [&](Transaction& tx) -> absl::Status { return tx.Exec(kVisit).status(); });
+  }
+  restart.join();
+  EXPECT_TRUE(read.ok()) << read;
+  EXPECT_TRUE(write.ok()) << write;
+  EXPECT_EQ(QueryOne(*pool, "SELECT count(*) FROM visits"), "1");
+}
+
 TEST(PgPool, ConnectionsSpeakUtf8InUtcAndNameThemselves) {
   testing::TestDatabase db;
   std::unique_ptr<Pool> pool = NewPool(db.dsn(), {.statement_timeout = absl::Milliseconds(2500),
