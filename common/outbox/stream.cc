@@ -48,9 +48,10 @@ absl::StatusOr<std::vector<StreamEntry>> ParseEntries(const redis::Reply& entrie
       } else if (name == "payload") {
         e.payload = value;
       } else if (name == "outbox_id" && !absl::SimpleAtoi(value, &e.outbox_id)) {
-        return Unexpected(entry);
+        e.well_formed = false;
       }
     }
+    if (e.type.empty()) e.well_formed = false;
     parsed.push_back(std::move(e));
   }
   return parsed;

@@ -33,13 +33,16 @@ struct StreamEntry {
   std::string payload;
   // The outbox row's id: the same for every delivery of the same row.
   int64_t outbox_id = 0;
+  // False for an entry no relay wrote: no type, or an outbox_id that is not a number.
+  bool well_formed = true;
 };
 
 // True for a stream id a reader may start after: "0", "<ms>" or "<ms>-<seq>".
 bool IsStreamId(absl::string_view id);
 
 // The entries of an XRANGE reply, or of one stream of an XREAD reply; INTERNAL when
-// Redis answered something else.
+// Redis answered something else. A malformed entry is kept, marked not well_formed, so
+// that a consumer can set it aside instead of stopping at it.
 absl::StatusOr<std::vector<StreamEntry>> ParseEntries(const redis::Reply& entries);
 
 // Not thread-safe: one reader per consumer.

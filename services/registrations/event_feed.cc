@@ -37,6 +37,11 @@ EventFeed::EventFeed(FeedOptions options, RegistrationStore& store, Directory& d
   redis_options.pool_size = 1;
   redis_options.command_timeout = options_.block + kReplyMargin;
   redis_ = redis::Client::Create(std::move(redis_options));
+  absl::StatusOr<metrics::CounterFamily> dead_letters = metrics::CounterFamily::Create(
+      "coopnet_stream_dead_letters_total",
+      "Changes set aside in a dead-letter stream after they could not be handled",
+      {"stream", "group"});
+  if (dead_letters.ok()) dead_letters_ = *dead_letters;
 }
 
 absl::Duration EventFeed::Round() {
@@ -103,13 +108,48 @@ absl::StatusOr<int> EventFeed::HandleNew(absl::Duration block) {
 absl::StatusOr<int> EventFeed::HandleEntries(const std::vector<outbox::StreamEntry>& entries) {
   int handled = 0;
   for (const outbox::StreamEntry& entry : entries) {
-    COOPNET_RETURN_IF_ERROR(Handle(entry));
+    if (!entry.well_formed) {
+      COOPNET_RETURN_IF_ERROR(SetAside(entry,
+                                       "malformed: no type, or an outbox_id that is not "
+                                       "a number"));
+    } else if (absl::Status s = Handle(entry); !s.ok()) {
+      COOPNET_ASSIGN_OR_RETURN(int64_t deliveries, Deliveries(entry));
+      // Tried again in the next round, until it has had its chances.
+      if (deliveries < options_.max_deliveries) return s;
+      COOPNET_RETURN_IF_ERROR(
+          SetAside(entry, absl::StrCat("failed ", deliveries, " deliveries; last: ", s.message())));
+    }
     COOPNET_RETURN_IF_ERROR(
         redis_->Command({"XACK", options_.stream, options_.group, entry.id}).status());
     ++handled;
     handled_.fetch_add(1, std::memory_order_relaxed);
   }
   return handled;
+}
+
+absl::StatusOr<int64_t> EventFeed::Deliveries(const outbox::StreamEntry& entry) {
+  // [[id, consumer, idle ms, deliveries]]
+  COOPNET_ASSIGN_OR_RETURN(
+      redis::Reply pending,
+      redis_->Command({"XPENDING", options_.stream, options_.group, entry.id, entry.id, "1"}));
+  if (pending.elements.empty() || pending.elements[0].elements.size() < 4) return 1;
+  return pending.elements[0].elements[3].integer;
+}
+
+absl::Status EventFeed::SetAside(const outbox::StreamEntry& entry, absl::string_view why) {
+  COOPNET_RETURN_IF_ERROR(
+      redis_
+          ->Command({"XADD", dead_letter_stream(), "*", "id", entry.id, "group", options_.group,
+                     "type", entry.type, "outbox_id", absl::StrCat(entry.outbox_id), "payload",
+                     entry.payload, "reason", std::string(why)})
+          .status());
+  if (dead_letters_) dead_letters_->With({options_.stream, options_.group}).Increment();
+  log::Warn("set a change aside in the dead-letter stream",
+            {{"stream", options_.stream},
+             {"id", entry.id},
+             {"dead_letter_stream", dead_letter_stream()},
+             {"reason", std::string(why)}});
+  return absl::OkStatus();
 }
 
 absl::Status EventFeed::Refresh(const events::v1::Event& event) {

@@ -14,11 +14,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 #include "common/outbox/relay.h"
 #include "common/outbox/stream.h"
 #include "common/redis/client.h"
@@ -40,6 +42,9 @@ struct FeedOptions {
   absl::Duration block = absl::Seconds(1);
   // How long a change may stay unacknowledged by a consumer before another claims it.
   absl::Duration claim_after = absl::Seconds(30);
+  // Deliveries of a change whose handling keeps failing before it is set aside in the
+  // dead-letter stream (`<stream>:dead-letter`), so the changes after it are handled.
+  int max_deliveries = 5;
 };
 
 // Thread-safe. The store, directory and relay must outlive it.
@@ -61,6 +66,9 @@ class EventFeed {
   // Changes handled since construction, for metrics and tests.
   int64_t handled() const { return handled_.load(std::memory_order_relaxed); }
 
+  // Where changes that could not be handled go, with why: `<stream>:dead-letter`.
+  std::string dead_letter_stream() const { return options_.stream + ":dead-letter"; }
+
  private:
   // One round of the loop: the pause before the next, longer after each failure.
   absl::Duration Round();
@@ -68,6 +76,11 @@ class EventFeed {
   // Handles the entries of an XREADGROUP or XAUTOCLAIM reply and acknowledges them.
   absl::StatusOr<int> HandleEntries(const std::vector<outbox::StreamEntry>& entries);
   absl::Status Handle(const outbox::StreamEntry& entry);
+  // How often the group has delivered `entry`.
+  absl::StatusOr<int64_t> Deliveries(const outbox::StreamEntry& entry);
+  // Copies `entry` to the dead-letter stream with `why`, counts and logs it; the caller
+  // then acknowledges it.
+  absl::Status SetAside(const outbox::StreamEntry& entry, absl::string_view why);
   // The event was published or changed: what is kept of it goes.
   absl::Status Refresh(const events::v1::Event& event);
 
@@ -79,6 +92,7 @@ class EventFeed {
   std::unique_ptr<redis::Client> redis_;
   bool group_ready_ = false;
   std::atomic<int64_t> handled_{0};
+  std::optional<metrics::CounterFamily> dead_letters_;
   absl::Duration backoff_ = absl::ZeroDuration();
   // Last, so that it stops first: its rounds use the above.
   BackgroundLoop loop_;

@@ -967,6 +967,34 @@ TEST_F(RegistrationsTest, ACancellationReachesRegistrationsAfterRedisLostTheEven
   EXPECT_EQ(MustGet(r.name()).reason(), "The event was cancelled: Stormvarsel");
 }
 
+// An entry no relay wrote would stop the feed at it for good: it is set aside in the
+// dead-letter stream, with why, and the changes after it are handled.
+TEST_F(RegistrationsTest, AMalformedChangeGoesToTheDeadLetterStreamAndTheFeedCarriesOn) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const Registration r = MustRegister(People({"a@groen.dk"}));
+  auto redis = redis::Client::Create({.address = stack_.events().redis_address()});
+  const std::string stream = stack_.events().stream();
+  ASSERT_TRUE(redis
+                  ->Command({"XADD", stream, "*", "type", "coopnet.events.v1.EventCancelled",
+                             "payload", "\x01garbage", "outbox_id", "not-a-number"})
+                  .ok());
+  {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, KeyOf(kofoed_));
+    events::v1::CancelEventRequest request;
+    request.set_name(event_);
+    request.set_reason("Isstorm");
+    events::v1::Event cancelled;
+    ASSERT_TRUE(stack_.events().Stub()->CancelEvent(&context, request, &cancelled).ok());
+  }
+  ASSERT_TRUE(AwaitState(r.name(), Registration::CANCELLED));
+  absl::StatusOr<redis::Reply> dead = redis->Command({"XRANGE", stream + ":dead-letter", "-", "+"});
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  ASSERT_EQ(dead->elements.size(), 1u) << dead->DebugString();
+  EXPECT_THAT(dead->DebugString(), HasSubstr("malformed"));
+  EXPECT_THAT(dead->DebugString(), HasSubstr("registrations"));
+}
+
 TEST_F(RegistrationsTest, WatchersSeeOnlyTheRegistrationsOfTheirOwnEvents) {
   stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
   const std::string biser_event = stack_.PublishMeeting(biser_, 60);
