@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -81,12 +82,24 @@ std::string Time(const google::protobuf::Timestamp& t) {
                           absl::UTCTimeZone());
 }
 
+// Whether a spreadsheet may take `text` for a formula: it starts, perhaps after spaces,
+// with = + - @, a tab or a carriage return, or with the full-width ＝ ＋ － ＠ that some
+// spreadsheets read as their ASCII twins.
+bool LooksLikeFormula(absl::string_view text) {
+  const size_t start = text.find_first_not_of(' ');
+  if (start == absl::string_view::npos) return false;
+  text.remove_prefix(start);
+  if (absl::string_view("=+-@\t\r").find(text[0]) != absl::string_view::npos) return true;
+  for (absl::string_view wide : {"\uFF1D", "\uFF0B", "\uFF0D", "\uFF20"}) {
+    if (absl::StartsWith(text, wide)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string CsvField(absl::string_view text) {
-  const bool formula = !text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' ||
-                                         text[0] == '@' || text[0] == '\t');
-  const std::string field = formula ? absl::StrCat("'", text) : std::string(text);
+  const std::string field = LooksLikeFormula(text) ? absl::StrCat("'", text) : std::string(text);
   if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
   return absl::StrCat("\"", absl::StrReplaceAll(field, {{"\"", "\"\""}}), "\"");
 }

@@ -72,6 +72,12 @@ TEST(CsvField, KeepsSpreadsheetsFromRunningFormulas) {
   EXPECT_EQ(CsvField("+45 33 12 34 56"), "'+45 33 12 34 56");
   EXPECT_EQ(CsvField("@SUM(A1)"), "'@SUM(A1)");
   EXPECT_EQ(CsvField("-"), "'-");
+  EXPECT_EQ(CsvField("\r=1+1"), "\"'\r=1+1\"");
+  EXPECT_EQ(CsvField("  =1+1"), "'  =1+1");
+  EXPECT_EQ(CsvField("\uFF1DHYPERLINK(1)"), "'\uFF1DHYPERLINK(1)");
+  EXPECT_EQ(CsvField("\uFF20SUM(A1)"), "'\uFF20SUM(A1)");
+  EXPECT_EQ(CsvField("Kofoeds Skole - København"), "Kofoeds Skole - København");
+  EXPECT_EQ(CsvField("   "), "   ");
 }
 
 TEST(CsvHeader, LabelsTheQuestionsInTheAskedLanguage) {
