@@ -369,6 +369,12 @@ TEST_F(GatewayDrainTest, SigtermUnderLoadFinishesCallsInFlightRefusesNewOnesAndE
   ASSERT_TRUE(absl::StartsWith(Fetch(absl::StrCat("http://", http, "/v1/organisations")), "{"));
   const std::string page = Fetch(absl::StrCat("http://", metrics, "/metrics"));
   ASSERT_TRUE(absl::StrContains(page, "grpc_server_handled_total")) << page;
+  // The backend's answers, as operators chart them.
+  EXPECT_TRUE(absl::StrContains(page,
+                                "grpc_client_handled_total{grpc_code=\"OK\",grpc_method="
+                                "\"ListOrganisations\",grpc_service=\"coopnet.organisations.v1."
+                                "OrganisationService\",grpc_type=\"unary\"} 2\n"))
+      << page;
   EXPECT_EQ(PromtoolComplaints(page, dir_), "");
 
   DrainUnderLoad(gateway, address, database, c);
