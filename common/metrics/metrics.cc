@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/metrics/process_metrics.h"
 
 namespace coopnet::metrics {
 namespace internal {
@@ -138,6 +139,7 @@ absl::StatusOr<std::unique_ptr<Exposer>> Exposer::Start(
   try {
     auto exposer = std::make_unique<prometheus::Exposer>(std::string(bind_address));
     exposer->RegisterCollectable(registry);
+    exposer->RegisterCollectable(ProcessMetrics::Shared());
     std::vector<int> ports = exposer->GetListeningPorts();
     if (ports.empty()) {
       return absl::UnavailableError(absl::StrCat("metrics: no port bound for ", bind_address));

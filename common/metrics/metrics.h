@@ -4,7 +4,8 @@
 // go-grpc-prometheus under their exact names and labels, and GrpcClientMetrics its
 // client-side twins, so the usual gRPC dashboards and alerts work on coopnet unchanged;
 // CounterFamily, GaugeFamily and HistogramFamily cover the rest (cache hits, pool sizes,
-// HTTP requests). Label children are cached per label set, as prometheus-cpp's
+// HTTP requests). Every Exposer also serves the process's CPU, memory and descriptors
+// (process_metrics.h). Label children are cached per label set, as prometheus-cpp's
 // Family::Add hashes and locks the whole family on every call.
 //
 //   COOPNET_ASSIGN_OR_RETURN(auto exposer, metrics::Exposer::Start("0.0.0.0:9101"));

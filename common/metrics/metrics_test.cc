@@ -245,6 +245,15 @@ TEST(Metrics, ExposerServesTheSharedRegistryByDefault) {
               HasSubstr("coopnet_test_pool_connections{state=\"in_use\"} 3\n"));
 }
 
+TEST(Metrics, ExposerServesTheProcessFamiliesBesideItsRegistry) {
+  auto exposer = Exposer::Start("127.0.0.1:0", std::make_shared<prometheus::Registry>());
+  ASSERT_TRUE(exposer.ok()) << exposer.status();
+  const std::string page = HttpGet((*exposer)->Port(), "/metrics");
+  EXPECT_THAT(page, HasSubstr("# TYPE process_resident_memory_bytes gauge\n"));
+  EXPECT_THAT(page, HasSubstr("# TYPE process_cpu_seconds_total counter\n"));
+  EXPECT_THAT(page, HasSubstr("\nprocess_open_fds "));
+}
+
 TEST(Metrics, BusyPortIsUnavailable) {
   auto first = Exposer::Start("127.0.0.1:0");
   ASSERT_TRUE(first.ok());
