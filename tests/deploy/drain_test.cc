@@ -370,11 +370,15 @@ TEST_F(GatewayDrainTest, SigtermUnderLoadFinishesCallsInFlightRefusesNewOnesAndE
   ASSERT_TRUE(absl::StartsWith(Fetch(absl::StrCat("http://", http, "/v1/organisations")), "{"));
   const std::string page = Fetch(absl::StrCat("http://", metrics, "/metrics"));
   ASSERT_TRUE(absl::StrContains(page, "grpc_server_handled_total")) << page;
-  // The backend's answers and the process's, as operators chart them.
+  // The backend's answers, the HTTP port's and the process's, as operators chart them.
   EXPECT_TRUE(absl::StrContains(page,
                                 "grpc_client_handled_total{grpc_code=\"OK\",grpc_method="
                                 "\"ListOrganisations\",grpc_service=\"coopnet.organisations.v1."
                                 "OrganisationService\",grpc_type=\"unary\"} 2\n"))
+      << page;
+  EXPECT_TRUE(absl::StrContains(
+      page,
+      "coopnet_http_requests_total{code=\"200\",method=\"GET\",route=\"/v1/organisations\"} 1\n"))
       << page;
   EXPECT_TRUE(absl::StrContains(page, "\nprocess_open_fds ")) << page;
   EXPECT_EQ(PromtoolComplaints(page, dir_), "");
