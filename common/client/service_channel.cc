@@ -1,19 +1,20 @@
 #include "common/client/service_channel.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/client/call_metrics.h"
 #include "common/status/status.h"
 
 namespace coopnet::client {
 
-ServiceChannel::ServiceChannel(ChannelOptions options, principal::Signer signer)
+ServiceChannel::ServiceChannel(ChannelOptions options, principal::Signer signer,
+                               metrics::GrpcClientMetrics& metrics)
     : options_(std::move(options)), signer_(std::move(signer)) {
   grpc::ChannelArguments arguments;
   arguments.SetLoadBalancingPolicyName("round_robin");
   // Notice a dead peer (a pod gone without a goodbye) before a call has to.
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  channel_ =
-      grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(), arguments);
+  channel_ = MeasuredChannel(options_.address, arguments, metrics);
 }
 
 void ServiceChannel::Prepare(grpc::ClientContext& context, absl::Time call_deadline) const {

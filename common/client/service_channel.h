@@ -1,7 +1,8 @@
 // coopnet::client — calling another coopnet service the way every service should: a
 // channel balanced over the peer's replicas, a deadline on every call (never later than
 // the deadline of the call being served), our own SERVICE principal signed with the
-// shared secret, and the peer's failures turned into what our caller should see.
+// shared secret, every call counted in grpc_client_* (call_metrics.h), and the peer's
+// failures turned into what our caller should see.
 //
 //   client::ServiceChannel organisations({.address = "127.0.0.1:50051",
 //                                         .caller = "events", .callee = "organisations"},
@@ -22,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 #include "common/principal/principal.h"
 
 namespace coopnet::client {
@@ -42,7 +44,9 @@ struct ChannelOptions {
 // at start costs nothing until it is called.
 class ServiceChannel {
  public:
-  ServiceChannel(ChannelOptions options, principal::Signer signer);
+  // `metrics` must outlive the channel.
+  ServiceChannel(ChannelOptions options, principal::Signer signer,
+                 metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared());
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const ChannelOptions& options() const { return options_; }

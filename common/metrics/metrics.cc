@@ -4,7 +4,10 @@
 #include <prometheus/exposer.h>
 #include <prometheus/family.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <iterator>
 #include <type_traits>
 #include <utility>
 
@@ -13,6 +16,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/metrics/process_metrics.h"
 
 namespace coopnet::metrics {
 namespace internal {
@@ -135,6 +139,7 @@ absl::StatusOr<std::unique_ptr<Exposer>> Exposer::Start(
   try {
     auto exposer = std::make_unique<prometheus::Exposer>(std::string(bind_address));
     exposer->RegisterCollectable(registry);
+    exposer->RegisterCollectable(ProcessMetrics::Shared());
     std::vector<int> ports = exposer->GetListeningPorts();
     if (ports.empty()) {
       return absl::UnavailableError(absl::StrCat("metrics: no port bound for ", bind_address));
@@ -147,11 +152,20 @@ absl::StatusOr<std::unique_ptr<Exposer>> Exposer::Start(
 }
 
 template <typename T>
-absl::StatusOr<LabeledFamily<T>> LabeledFamily<T>::Create(absl::string_view name,
-                                                          absl::string_view help,
-                                                          std::vector<std::string> label_names,
-                                                          prometheus::Registry& registry) {
+absl::StatusOr<LabeledFamily<T>> LabeledFamily<T>::Create(
+    absl::string_view name, absl::string_view help, std::vector<std::string> label_names,
+    prometheus::Registry& registry) requires(!std::is_same_v<T, prometheus::Histogram>) {
   auto children = Register<T>(name, help, std::move(label_names), registry);
+  if (!children.ok()) return children.status();
+  return LabeledFamily(*std::move(children));
+}
+
+template <typename T>
+absl::StatusOr<LabeledFamily<T>> LabeledFamily<T>::Create(
+    absl::string_view name, absl::string_view help, std::vector<std::string> label_names,
+    std::vector<double> buckets,
+    prometheus::Registry& registry) requires std::is_same_v<T, prometheus::Histogram> {
+  auto children = Register<T>(name, help, std::move(label_names), registry, std::move(buckets));
   if (!children.ok()) return children.status();
   return LabeledFamily(*std::move(children));
 }
@@ -163,6 +177,7 @@ T& LabeledFamily<T>::With(absl::Span<const absl::string_view> label_values) cons
 
 template class LabeledFamily<prometheus::Counter>;
 template class LabeledFamily<prometheus::Gauge>;
+template class LabeledFamily<prometheus::Histogram>;
 
 absl::string_view GrpcTypeName(GrpcType type) {
   switch (type) {
@@ -184,64 +199,102 @@ const std::vector<double>& DefaultGrpcBuckets() {
   return *buckets;
 }
 
-absl::StatusOr<std::unique_ptr<GrpcServerMetrics>> GrpcServerMetrics::Create(
-    prometheus::Registry& registry) {
-  const std::vector<std::string> labels = {"grpc_type", "grpc_service", "grpc_method"};
-  // Help texts as go-grpc-prometheus writes them.
-  auto started = CounterFamily::Create(
-      "grpc_server_started_total", "Total number of RPCs started on the server.", labels, registry);
-  if (!started.ok()) return started.status();
-  auto handled = CounterFamily::Create(
-      "grpc_server_handled_total",
-      "Total number of RPCs completed on the server, regardless of success or failure.",
-      {"grpc_type", "grpc_service", "grpc_method", "grpc_code"}, registry);
-  if (!handled.ok()) return handled.status();
-  auto received = CounterFamily::Create("grpc_server_msg_received_total",
-                                        "Total number of RPC stream messages received on the "
-                                        "server.",
-                                        labels, registry);
-  if (!received.ok()) return received.status();
-  auto sent = CounterFamily::Create("grpc_server_msg_sent_total",
-                                    "Total number of gRPC stream messages sent by the server.",
-                                    labels, registry);
-  if (!sent.ok()) return sent.status();
-  auto handling = Register<prometheus::Histogram>(
-      "grpc_server_handling_seconds",
-      "Histogram of response latency (seconds) of gRPC that had been application-level "
-      "handled by the server.",
-      labels, registry, DefaultGrpcBuckets());
-  if (!handling.ok()) return handling.status();
-  return std::unique_ptr<GrpcServerMetrics>(
-      new GrpcServerMetrics(*std::move(started), *std::move(handled), *std::move(received),
-                            *std::move(sent), *std::move(handling)));
+absl::string_view GoCodeName(absl::StatusCode code) {
+  static constexpr absl::string_view kNames[] = {
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
+  const int index = static_cast<int>(code);
+  return index >= 0 && index < static_cast<int>(std::size(kNames)) ? kNames[index] : "Unknown";
 }
 
-GrpcServerMetrics::GrpcServerMetrics(
-    CounterFamily started, CounterFamily handled, CounterFamily received, CounterFamily sent,
-    std::shared_ptr<internal::ChildCache<prometheus::Histogram>> handling)
-    : started_(std::move(started)),
-      handled_(std::move(handled)),
-      received_(std::move(received)),
-      sent_(std::move(sent)),
-      handling_(std::move(handling)) {}
+absl::StatusOr<GrpcMetrics::Families> GrpcMetrics::RegisterFamilies(
+    End end, prometheus::Registry& registry) {
+  const bool server = end == End::kServer;
+  const std::string prefix = server ? "grpc_server_" : "grpc_client_";
+  const std::vector<std::string> labels = {"grpc_type", "grpc_service", "grpc_method"};
+  // Help texts as go-grpc-prometheus writes them.
+  auto started = CounterFamily::Create(prefix + "started_total",
+                                       server ? "Total number of RPCs started on the server."
+                                              : "Total number of RPCs started on the client.",
+                                       labels, registry);
+  if (!started.ok()) return started.status();
+  auto handled = CounterFamily::Create(
+      prefix + "handled_total",
+      server ? "Total number of RPCs completed on the server, regardless of success or failure."
+             : "Total number of RPCs completed by the client, regardless of success or failure.",
+      {"grpc_type", "grpc_service", "grpc_method", "grpc_code"}, registry);
+  if (!handled.ok()) return handled.status();
+  auto received =
+      CounterFamily::Create(prefix + "msg_received_total",
+                            server ? "Total number of RPC stream messages received on the server."
+                                   : "Total number of RPC stream messages received by the client.",
+                            labels, registry);
+  if (!received.ok()) return received.status();
+  auto sent =
+      CounterFamily::Create(prefix + "msg_sent_total",
+                            server ? "Total number of gRPC stream messages sent by the server."
+                                   : "Total number of gRPC stream messages sent by the client.",
+                            labels, registry);
+  if (!sent.ok()) return sent.status();
+  auto handling = HistogramFamily::Create(
+      prefix + "handling_seconds",
+      server ? "Histogram of response latency (seconds) of gRPC that had been application-level "
+               "handled by the server."
+             : "Histogram of response latency (seconds) of the gRPC until it is finished by the "
+               "application.",
+      labels, DefaultGrpcBuckets(), registry);
+  if (!handling.ok()) return handling.status();
+  return Families{*std::move(started), *std::move(handled), *std::move(received), *std::move(sent),
+                  *std::move(handling)};
+}
 
-GrpcServerMetrics::Method::Method(const GrpcServerMetrics& owner, GrpcType type,
-                                  absl::string_view service, absl::string_view method)
+absl::StatusOr<std::unique_ptr<GrpcServerMetrics>> GrpcServerMetrics::Create(
+    prometheus::Registry& registry) {
+  absl::StatusOr<Families> families = RegisterFamilies(End::kServer, registry);
+  if (!families.ok()) return families.status();
+  return std::unique_ptr<GrpcServerMetrics>(new GrpcServerMetrics(*std::move(families)));
+}
+
+absl::StatusOr<std::unique_ptr<GrpcClientMetrics>> GrpcClientMetrics::Create(
+    prometheus::Registry& registry) {
+  absl::StatusOr<Families> families = RegisterFamilies(End::kClient, registry);
+  if (!families.ok()) return families.status();
+  return std::unique_ptr<GrpcClientMetrics>(new GrpcClientMetrics(*std::move(families)));
+}
+
+GrpcClientMetrics& GrpcClientMetrics::Shared() {
+  // Never destroyed: channels may finish calls during static destruction.
+  static GrpcClientMetrics* const shared = [] {
+    absl::StatusOr<std::unique_ptr<GrpcClientMetrics>> created = Create(*SharedRegistry());
+    // Only a family of another type under one of these names fails here: a bug.
+    if (!created.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(created.status().message()).c_str());
+      std::abort();
+    }
+    return created->release();
+  }();
+  return *shared;
+}
+
+GrpcMetrics::Method::Method(const GrpcMetrics& owner, GrpcType type, absl::string_view service,
+                            absl::string_view method)
     : owner_(owner),
       type_(GrpcTypeName(type)),
       service_(service),
       method_(method),
-      started_(owner.started_.With({type_, service_, method_})),
-      received_(owner.received_.With({type_, service_, method_})),
-      sent_(owner.sent_.With({type_, service_, method_})),
-      handling_(owner.handling_->With({type_, service_, method_})) {}
+      started_(owner.families_.started.With({type_, service_, method_})),
+      received_(owner.families_.received.With({type_, service_, method_})),
+      sent_(owner.families_.sent.With({type_, service_, method_})),
+      handling_(owner.families_.handling.With({type_, service_, method_})) {}
 
-void GrpcServerMetrics::Method::Handled(absl::string_view code, double seconds) {
-  owner_.handled_.With({type_, service_, method_, code}).Increment();
+void GrpcMetrics::Method::Handled(absl::string_view code, double seconds) {
+  owner_.families_.handled.With({type_, service_, method_, code}).Increment();
   handling_.Observe(seconds);
 }
 
-GrpcServerMetrics::Method& GrpcServerMetrics::For(absl::string_view full_method, GrpcType type) {
+GrpcMetrics::Method& GrpcMetrics::For(absl::string_view full_method, GrpcType type) {
   std::string key = absl::StrCat(GrpcTypeName(type), full_method);
   {
     absl::ReaderMutexLock lock(&mu_);

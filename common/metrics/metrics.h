@@ -1,16 +1,18 @@
 // coopnet::metrics — Prometheus metrics of a coopnet binary, scraped from an admin port.
 //
 // All metrics live in one shared registry. GrpcServerMetrics records the families of
-// go-grpc-prometheus under their exact names and labels, so the usual gRPC dashboards
-// and alerts work on coopnet unchanged; CounterFamily and GaugeFamily cover the rest
-// (cache hits, pool sizes, breaker states). Label children are cached per label set, as
-// prometheus-cpp's Family::Add hashes and locks the whole family on every call.
+// go-grpc-prometheus under their exact names and labels, and GrpcClientMetrics its
+// client-side twins, so the usual gRPC dashboards and alerts work on coopnet unchanged;
+// CounterFamily, GaugeFamily and HistogramFamily cover the rest (cache hits, pool sizes,
+// HTTP requests). Every Exposer also serves the process's CPU, memory and descriptors
+// (process_metrics.h). Label children are cached per label set, as prometheus-cpp's
+// Family::Add hashes and locks the whole family on every call.
 //
 //   COOPNET_ASSIGN_OR_RETURN(auto exposer, metrics::Exposer::Start("0.0.0.0:9101"));
 //   COOPNET_ASSIGN_OR_RETURN(auto grpc, metrics::GrpcServerMetrics::Create());
 //   grpc->Started("/coopnet.organisations.v1.OrganisationService/GetOrganisation",
 //                 metrics::GrpcType::kUnary);
-//   grpc->Handled(method, metrics::GrpcType::kUnary, "NOT_FOUND", 0.004);
+//   grpc->Handled(method, metrics::GrpcType::kUnary, "NotFound", 0.004);
 //
 //   COOPNET_ASSIGN_OR_RETURN(metrics::CounterFamily lookups,
 //       metrics::CounterFamily::Create("coopnet_cache_lookups_total",
@@ -26,6 +28,7 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -83,9 +86,16 @@ class LabeledFamily {
  public:
   // INVALID_ARGUMENT for a name or label name Prometheus does not allow, or a name the
   // registry holds with another type. `registry` must outlive the family.
-  static absl::StatusOr<LabeledFamily> Create(absl::string_view name, absl::string_view help,
-                                              std::vector<std::string> label_names,
-                                              prometheus::Registry& registry = *SharedRegistry());
+  static absl::StatusOr<LabeledFamily> Create(
+      absl::string_view name, absl::string_view help, std::vector<std::string> label_names,
+      prometheus::Registry& registry =
+          *SharedRegistry()) requires(!std::is_same_v<T, prometheus::Histogram>);
+
+  // A histogram family whose children all count in `buckets` (upper bounds, ascending).
+  static absl::StatusOr<LabeledFamily> Create(
+      absl::string_view name, absl::string_view help, std::vector<std::string> label_names,
+      std::vector<double> buckets, prometheus::Registry& registry = *SharedRegistry()) requires
+      std::is_same_v<T, prometheus::Histogram>;
 
   // The child for `label_values`, given in the order of the label names. A count that
   // does not match is a bug; missing values then read as "" and extra ones are dropped,
@@ -100,6 +110,7 @@ class LabeledFamily {
 
 using CounterFamily = LabeledFamily<prometheus::Counter>;
 using GaugeFamily = LabeledFamily<prometheus::Gauge>;
+using HistogramFamily = LabeledFamily<prometheus::Histogram>;
 
 // The `grpc_type` label: how many messages each side of the method sends.
 enum class GrpcType { kUnary, kClientStream, kServerStream, kBidiStream };
@@ -107,15 +118,20 @@ enum class GrpcType { kUnary, kClientStream, kServerStream, kBidiStream };
 // "unary", "client_stream", "server_stream" or "bidi_stream".
 absl::string_view GrpcTypeName(GrpcType type);
 
+// The `grpc_code` label: Go's name of a gRPC status code ("OK", "NotFound", ...), which
+// dashboards built for go-grpc-prometheus expect. gRPC's codes are absl's.
+absl::string_view GoCodeName(absl::StatusCode code);
+
 // go-grpc-prometheus's default handling-time buckets (Prometheus' DefBuckets), seconds.
 const std::vector<double>& DefaultGrpcBuckets();
 
-// The server-side families of go-grpc-prometheus: grpc_server_started_total,
-// grpc_server_handled_total, grpc_server_handling_seconds, grpc_server_msg_received_total
-// and grpc_server_msg_sent_total, labelled grpc_type, grpc_service, grpc_method (and
-// grpc_code on handled_total). `full_method` is gRPC's "/package.Service/Method"; one
-// without that shape is recorded as service and method "unknown", as in Go. Thread-safe.
-class GrpcServerMetrics {
+// The families go-grpc-prometheus keeps for one end of gRPC calls: <end>_started_total,
+// <end>_handled_total, <end>_handling_seconds, <end>_msg_received_total and
+// <end>_msg_sent_total, labelled grpc_type, grpc_service, grpc_method (and grpc_code on
+// handled_total), where <end> is grpc_server or grpc_client (see the two classes below).
+// `full_method` is gRPC's "/package.Service/Method"; one without that shape is recorded
+// as service and method "unknown", as in Go. Thread-safe.
+class GrpcMetrics {
  public:
   // The series of one method, found once per call (see For) rather than once per count.
   class Method {
@@ -128,11 +144,11 @@ class GrpcServerMetrics {
     void Handled(absl::string_view code, double seconds);
 
    private:
-    friend class GrpcServerMetrics;
-    Method(const GrpcServerMetrics& owner, GrpcType type, absl::string_view service,
+    friend class GrpcMetrics;
+    Method(const GrpcMetrics& owner, GrpcType type, absl::string_view service,
            absl::string_view method);
 
-    const GrpcServerMetrics& owner_;
+    const GrpcMetrics& owner_;
     const absl::string_view type_;
     const std::string service_;
     const std::string method_;
@@ -142,8 +158,8 @@ class GrpcServerMetrics {
     prometheus::Histogram& handling_;
   };
 
-  static absl::StatusOr<std::unique_ptr<GrpcServerMetrics>> Create(
-      prometheus::Registry& registry = *SharedRegistry());
+  GrpcMetrics(const GrpcMetrics&) = delete;
+  GrpcMetrics& operator=(const GrpcMetrics&) = delete;
 
   // Distinct methods recorded by name; calls to further ones count as service and method
   // "unknown", so callers naming made-up methods cannot grow the series without bound.
@@ -162,20 +178,48 @@ class GrpcServerMetrics {
   }
   void MsgSent(absl::string_view full_method, GrpcType type) { For(full_method, type).MsgSent(); }
 
+ protected:
+  // The five families of one end.
+  struct Families {
+    CounterFamily started;
+    CounterFamily handled;
+    CounterFamily received;
+    CounterFamily sent;
+    HistogramFamily handling;
+  };
+  enum class End { kServer, kClient };
+  static absl::StatusOr<Families> RegisterFamilies(End end, prometheus::Registry& registry);
+  explicit GrpcMetrics(Families families) : families_(std::move(families)) {}
+
  private:
-  GrpcServerMetrics(CounterFamily started, CounterFamily handled, CounterFamily received,
-                    CounterFamily sent,
-                    std::shared_ptr<internal::ChildCache<prometheus::Histogram>> handling);
-
-  CounterFamily started_;
-  CounterFamily handled_;
-  CounterFamily received_;
-  CounterFamily sent_;
-  std::shared_ptr<internal::ChildCache<prometheus::Histogram>> handling_;
-
+  const Families families_;
   absl::Mutex mu_;
   // Keyed by the type's name and the full method.
   absl::flat_hash_map<std::string, std::unique_ptr<Method>> methods_ ABSL_GUARDED_BY(mu_);
+};
+
+// The calls a server answers: grpc_server_*.
+class GrpcServerMetrics : public GrpcMetrics {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcServerMetrics>> Create(
+      prometheus::Registry& registry = *SharedRegistry());
+
+ private:
+  using GrpcMetrics::GrpcMetrics;
+};
+
+// The calls a process makes to other processes: grpc_client_*.
+class GrpcClientMetrics : public GrpcMetrics {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcClientMetrics>> Create(
+      prometheus::Registry& registry = *SharedRegistry());
+
+  // The families in SharedRegistry() that every channel of the process counts its calls
+  // in, so that their method limit is one for the process.
+  static GrpcClientMetrics& Shared();
+
+ private:
+  using GrpcMetrics::GrpcMetrics;
 };
 
 }  // namespace coopnet::metrics

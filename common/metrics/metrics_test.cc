@@ -146,6 +146,94 @@ TEST(Metrics, MadeUpMethodsPastTheLimitAreCountedAsUnknown) {
                               "\"unknown\",grpc_type=\"unary\"} 50"));
 }
 
+TEST(Metrics, ClientFamiliesHaveGoGrpcPrometheusNamesAndHelp) {
+  prometheus::Registry registry;
+  auto grpc = GrpcClientMetrics::Create(registry);
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+  GrpcMetrics::Method& method = (*grpc)->For(kGetOrganisation, GrpcType::kUnary);
+  method.Started();
+  method.MsgSent();
+  method.Handled(GoCodeName(absl::StatusCode::kNotFound), 0.02);
+  const std::string text = Exposition(registry);
+  const std::string labels =
+      "grpc_method=\"GetOrganisation\",grpc_service=\"coopnet.organisations.v1."
+      "OrganisationService\",grpc_type=\"unary\"";
+  EXPECT_THAT(text, HasSubstr("# HELP grpc_client_started_total Total number of RPCs started on "
+                              "the client.\n# TYPE grpc_client_started_total counter\n"
+                              "grpc_client_started_total{" +
+                              labels + "} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("grpc_client_handled_total{grpc_code=\"NotFound\"," + labels + "} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_client_msg_sent_total{" + labels + "} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_client_msg_received_total{" + labels + "} 0\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE grpc_client_handling_seconds histogram\n"));
+  EXPECT_THAT(text,
+              HasSubstr("grpc_client_handling_seconds_bucket{" + labels + ",le=\"0.025\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("grpc_server_")));
+}
+
+TEST(Metrics, ServerAndClientFamiliesLiveSideBySide) {
+  prometheus::Registry registry;
+  auto server = GrpcServerMetrics::Create(registry);
+  auto client = GrpcClientMetrics::Create(registry);
+  ASSERT_TRUE(server.ok());
+  ASSERT_TRUE(client.ok());
+  (*server)->Started("/a.B/C", GrpcType::kUnary);
+  (*client)->Started("/a.B/C", GrpcType::kUnary);
+  (*client)->Started("/a.B/C", GrpcType::kUnary);
+  const std::string text = Exposition(registry);
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_method=\"C\",grpc_service=\"a.B\","
+                              "grpc_type=\"unary\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_client_started_total{grpc_method=\"C\",grpc_service=\"a.B\","
+                              "grpc_type=\"unary\"} 2\n"));
+}
+
+TEST(Metrics, MadeUpClientMethodsPastTheLimitAreCountedAsUnknown) {
+  prometheus::Registry registry;
+  auto grpc = GrpcClientMetrics::Create(registry);
+  ASSERT_TRUE(grpc.ok());
+  for (size_t i = 0; i < GrpcClientMetrics::kMaxMethods + 3; ++i) {
+    (*grpc)->Started(absl::StrCat("/probe.Service/Method", i), GrpcType::kUnary);
+  }
+  EXPECT_THAT(Exposition(registry),
+              HasSubstr("grpc_client_started_total{grpc_method=\"unknown\",grpc_service="
+                        "\"unknown\",grpc_type=\"unary\"} 3\n"));
+}
+
+TEST(Metrics, SharedClientFamiliesAreInTheSharedRegistry) {
+  GrpcClientMetrics& shared = GrpcClientMetrics::Shared();
+  EXPECT_EQ(&shared, &GrpcClientMetrics::Shared());
+  shared.Started("/shared.Probe/Call", GrpcType::kServerStream);
+  EXPECT_THAT(Exposition(*SharedRegistry()),
+              HasSubstr("grpc_client_started_total{grpc_method=\"Call\",grpc_service="
+                        "\"shared.Probe\",grpc_type=\"server_stream\"} 1\n"));
+}
+
+TEST(Metrics, CodesHaveTheirGoNames) {
+  EXPECT_EQ(GoCodeName(absl::StatusCode::kOk), "OK");
+  EXPECT_EQ(GoCodeName(absl::StatusCode::kCancelled), "Canceled");
+  EXPECT_EQ(GoCodeName(absl::StatusCode::kNotFound), "NotFound");
+  EXPECT_EQ(GoCodeName(absl::StatusCode::kUnauthenticated), "Unauthenticated");
+  EXPECT_EQ(GoCodeName(static_cast<absl::StatusCode>(42)), "Unknown");
+}
+
+TEST(Metrics, HistogramFamilyCountsInItsBuckets) {
+  prometheus::Registry registry;
+  auto latency = HistogramFamily::Create("coopnet_test_duration_seconds", "Test durations.",
+                                         {"route"}, {0.1, 1}, registry);
+  ASSERT_TRUE(latency.ok()) << latency.status();
+  latency->With({"/v1/things"}).Observe(0.5);
+  latency->With({"/v1/things"}).Observe(2);
+  const std::string text = Exposition(registry);
+  EXPECT_THAT(text, HasSubstr("coopnet_test_duration_seconds_bucket{route=\"/v1/things\","
+                              "le=\"0.1\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("coopnet_test_duration_seconds_bucket{route=\"/v1/things\","
+                              "le=\"1\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("coopnet_test_duration_seconds_count{route=\"/v1/things\"} 2\n"));
+  EXPECT_EQ(HistogramFamily::Create("bad-name", "", {}, {1}, registry).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(Metrics, ExposerServesTheSharedRegistryByDefault) {
   auto exposer = Exposer::Start("127.0.0.1:0");
   ASSERT_TRUE(exposer.ok()) << exposer.status();
@@ -155,6 +243,15 @@ TEST(Metrics, ExposerServesTheSharedRegistryByDefault) {
   family->With({"in_use"}).Set(3);
   EXPECT_THAT(HttpGet((*exposer)->Port(), "/metrics"),
               HasSubstr("coopnet_test_pool_connections{state=\"in_use\"} 3\n"));
+}
+
+TEST(Metrics, ExposerServesTheProcessFamiliesBesideItsRegistry) {
+  auto exposer = Exposer::Start("127.0.0.1:0", std::make_shared<prometheus::Registry>());
+  ASSERT_TRUE(exposer.ok()) << exposer.status();
+  const std::string page = HttpGet((*exposer)->Port(), "/metrics");
+  EXPECT_THAT(page, HasSubstr("# TYPE process_resident_memory_bytes gauge\n"));
+  EXPECT_THAT(page, HasSubstr("# TYPE process_cpu_seconds_total counter\n"));
+  EXPECT_THAT(page, HasSubstr("\nprocess_open_fds "));
 }
 
 TEST(Metrics, BusyPortIsUnavailable) {

@@ -5,13 +5,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/client/call_metrics.h"
 #include "common/log/log.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace coopnet::gateway {
 namespace {
 
-std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address) {
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address,
+                                         metrics::GrpcClientMetrics& metrics) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
   // A backend that restarts is called again within a second, not after gRPC's default
@@ -25,7 +27,7 @@ std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Answers are as large as the services make them; the gateway limits requests only.
   args.SetMaxReceiveMessageSize(-1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return client::MeasuredChannel(address, args, metrics);
 }
 
 bool Serving(Backend& backend, absl::Duration timeout) {
@@ -64,16 +66,17 @@ std::string ServiceNameOf(absl::string_view package) {
   return parts.size() >= 2 ? std::string(parts[1]) : std::string(package);
 }
 
-Backend::Backend(BackendAddress address)
+Backend::Backend(BackendAddress address, metrics::GrpcClientMetrics& metrics)
     : address_(std::move(address)),
       name_(ServiceNameOf(address_.package)),
-      channel_(ChannelTo(address_.address)),
+      channel_(ChannelTo(address_.address, metrics)),
       stub_(channel_) {}
 
-Backends::Backends(const std::vector<BackendAddress>& addresses, absl::Duration check_interval)
+Backends::Backends(const std::vector<BackendAddress>& addresses, absl::Duration check_interval,
+                   metrics::GrpcClientMetrics& metrics)
     : check_interval_(check_interval) {
   for (const BackendAddress& address : addresses) {
-    backends_.push_back(std::make_unique<Backend>(address));
+    backends_.push_back(std::make_unique<Backend>(address, metrics));
   }
 }
 

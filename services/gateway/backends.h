@@ -6,8 +6,9 @@
 //   coopnet.organisations.v1=127.0.0.1:50051,coopnet.events.v1=dns:///events:50052
 //
 // Each backend gets one channel (round robin over every address a `dns:///` name
-// resolves to, reconnecting quickly after the peer returns) and is asked for its health
-// every `check_interval`; the gateway is SERVING only while every backend is.
+// resolves to, reconnecting quickly after the peer returns, every call counted in
+// grpc_client_*) and is asked for its health every `check_interval`; the gateway is
+// SERVING only while every backend is.
 //
 //   COOPNET_ASSIGN_OR_RETURN(auto addresses, ParseBackends(config_value));
 //   Backends backends(addresses, absl::Seconds(1));
@@ -29,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/metrics/metrics.h"
 
 namespace coopnet::gateway {
 
@@ -48,7 +50,9 @@ std::string ServiceNameOf(absl::string_view package);
 
 class Backend {
  public:
-  explicit Backend(BackendAddress address);
+  // `metrics` counts the calls to it and must outlive it.
+  explicit Backend(BackendAddress address,
+                   metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared());
 
   const BackendAddress& address() const { return address_; }
   // `events`: for errors and logs.
@@ -69,7 +73,8 @@ class Backend {
 
 class Backends {
  public:
-  Backends(const std::vector<BackendAddress>& addresses, absl::Duration check_interval);
+  Backends(const std::vector<BackendAddress>& addresses, absl::Duration check_interval,
+           metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared());
   // Stops the health checks.
   ~Backends();
   Backends(const Backends&) = delete;

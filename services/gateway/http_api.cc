@@ -233,14 +233,16 @@ class HttpApi::StreamCall final
 };
 
 HttpApi::HttpApi(const RouteTable& routes, GrpcFront& front, std::string openapi_json,
-                 std::vector<std::string> cors_origins)
+                 std::vector<std::string> cors_origins, HttpMetrics& metrics)
     : routes_(routes),
       front_(front),
       openapi_json_(std::move(openapi_json)),
       cors_origins_(std::move(cors_origins)),
+      metrics_(metrics),
       rendered_(front.forwarder().answer_options()) {}
 
-void HttpApi::Handle(std::shared_ptr<HttpExchange> exchange) {
+void HttpApi::Handle(std::shared_ptr<HttpExchange> plain) {
+  std::shared_ptr<MeasuredExchange> exchange = metrics_.Measure(std::move(plain));
   const HttpRequest& request = exchange->request();
   const absl::string_view origin = request.Header("origin");
   const absl::string_view target = request.target;
@@ -250,6 +252,7 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> exchange) {
       question == absl::string_view::npos ? absl::string_view() : target.substr(question + 1);
 
   if (request.method == "OPTIONS") {
+    exchange->set_route(kPreflightRoute);
     Headers headers = CorsHeaders(origin, cors_origins_, /*preflight=*/true);
     if (!origin.empty() && headers.empty()) {
       exchange->Respond(ErrorResponse(
@@ -264,6 +267,7 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> exchange) {
   }
   Headers cors = CorsHeaders(origin, cors_origins_, /*preflight=*/false);
   if (request.method == "GET" && path == "/openapi.json") {
+    exchange->set_route("/openapi.json");
     Headers headers = cors;
     headers.emplace_back("Content-Type", "application/json");
     exchange->Respond({200, std::move(headers), openapi_json_});
@@ -290,6 +294,7 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> exchange) {
     return;
   }
   const HttpRoute& route = *match.route;
+  exchange->set_route(route.path.text());
   std::unique_ptr<google::protobuf::Message> message = NewRequest(*route.method);
   if (absl::Status built = BuildRequest(route, request.body, query, match.bindings, *message);
       !built.ok()) {

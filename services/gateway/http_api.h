@@ -7,7 +7,7 @@
 // answer comes back as JSON (or as the iCalendar or CSV document it is), and a server
 // stream as chunks. Errors are a JSON google.rpc.Status with the HTTP code of its gRPC
 // code. CORS lets the configured portal origins call from browsers; GET /openapi.json
-// describes it all.
+// describes it all. Every answer is counted by route in `metrics` (HttpMetrics).
 //
 //   HttpApi api(routes, front, OpenApiDocument(routes), {.cors_origins =
 //   {"https://portal.example"}}); HttpServer server(options, [&](std::shared_ptr<HttpExchange> x) {
@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "services/gateway/answer_cache.h"
 #include "services/gateway/grpc_front.h"
+#include "services/gateway/http_metrics.h"
 #include "services/gateway/http_route.h"
 #include "services/gateway/http_server.h"
 
@@ -36,9 +37,10 @@ std::vector<std::pair<std::string, std::string>> CorsHeaders(
 
 class HttpApi {
  public:
-  // `routes` and `front` (whose access, forwarder and options it shares) must outlive it.
+  // `routes`, `front` (whose access, forwarder and options it shares) and `metrics` must
+  // outlive it.
   HttpApi(const RouteTable& routes, GrpcFront& front, std::string openapi_json,
-          std::vector<std::string> cors_origins);
+          std::vector<std::string> cors_origins, HttpMetrics& metrics = HttpMetrics::Shared());
 
   // Answers one request; never blocks.
   void Handle(std::shared_ptr<HttpExchange> exchange);
@@ -51,6 +53,7 @@ class HttpApi {
   GrpcFront& front_;
   const std::string openapi_json_;
   const std::vector<std::string> cors_origins_;
+  HttpMetrics& metrics_;
   // Anonymous public reads' answers as rendered (content type, then body), kept as long
   // as the forwarder keeps their bytes: a repeated question skips the backend and the
   // rendering too.

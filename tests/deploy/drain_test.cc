@@ -320,6 +320,7 @@ TEST_P(DrainTest, SigtermUnderLoadFinishesCallsInFlightRefusesNewOnesAndExitsZer
   ASSERT_TRUE(cli::CallJson(*channel, c.method, c.request).status.ok());
   const std::string page = Fetch(absl::StrCat("http://", metrics, "/metrics"));
   ASSERT_TRUE(absl::StrContains(page, "grpc_server_handled_total")) << page;
+  EXPECT_TRUE(absl::StrContains(page, "\nprocess_resident_memory_bytes ")) << page;
   EXPECT_EQ(PromtoolComplaints(page, dir_), "");
 
   DrainUnderLoad(*process, address, database, c);
@@ -369,6 +370,17 @@ TEST_F(GatewayDrainTest, SigtermUnderLoadFinishesCallsInFlightRefusesNewOnesAndE
   ASSERT_TRUE(absl::StartsWith(Fetch(absl::StrCat("http://", http, "/v1/organisations")), "{"));
   const std::string page = Fetch(absl::StrCat("http://", metrics, "/metrics"));
   ASSERT_TRUE(absl::StrContains(page, "grpc_server_handled_total")) << page;
+  // The backend's answers, the HTTP port's and the process's, as operators chart them.
+  EXPECT_TRUE(absl::StrContains(page,
+                                "grpc_client_handled_total{grpc_code=\"OK\",grpc_method="
+                                "\"ListOrganisations\",grpc_service=\"coopnet.organisations.v1."
+                                "OrganisationService\",grpc_type=\"unary\"} 2\n"))
+      << page;
+  EXPECT_TRUE(absl::StrContains(
+      page,
+      "coopnet_http_requests_total{code=\"200\",method=\"GET\",route=\"/v1/organisations\"} 1\n"))
+      << page;
+  EXPECT_TRUE(absl::StrContains(page, "\nprocess_open_fds ")) << page;
   EXPECT_EQ(PromtoolComplaints(page, dir_), "");
 
   DrainUnderLoad(gateway, address, database, c);

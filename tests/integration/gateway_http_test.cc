@@ -2,9 +2,12 @@
 // used as a regional portal would: JSON bodies, query filters, an API key, CORS from the
 // portal's origin, iCalendar for the calendar widget, and every way of getting it wrong.
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/metrics/metrics.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -18,6 +21,7 @@ namespace {
 using testing::GatewayStack;
 using ::testing::HasSubstr;
 using testing::HttpReply;
+using ::testing::Not;
 
 constexpr char kPortal[] = "https://portal.regionorebrolan.se";
 
@@ -264,6 +268,43 @@ TEST_F(GatewayHttpTest, ABackendDownIsServiceUnavailable) {
   EXPECT_EQ(reply.status, 503) << reply.body;
   EXPECT_THAT(reply.body, HasSubstr("BACKEND_UNAVAILABLE"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(15));
+}
+
+// The value of the series `series` (name and labels, as scraped) in the process's shared
+// registry, where the in-process gateway counts; 0 before it has been counted.
+double Scraped(const std::string& series) {
+  const std::string text =
+      prometheus::TextSerializer().Serialize(metrics::SharedRegistry()->Collect());
+  const size_t at = text.find("\n" + series + " ");
+  double value = 0;
+  if (at == std::string::npos) return value;
+  const size_t start = at + series.size() + 2;
+  EXPECT_TRUE(absl::SimpleAtod(text.substr(start, text.find('\n', start) - start), &value));
+  return value;
+}
+
+TEST_F(GatewayHttpTest, CountsEachAnswerByRouteTemplateAndEachBackendCallByCode) {
+  const std::string http_not_found =
+      "coopnet_http_requests_total{code=\"404\",method=\"GET\",route=\"/v1/{name=organisations/"
+      "*}\"}";
+  const std::string unmatched =
+      "coopnet_http_requests_total{code=\"404\",method=\"GET\",route=\"unmatched\"}";
+  const std::string backend_not_found =
+      "grpc_client_handled_total{grpc_code=\"NotFound\",grpc_method=\"GetOrganisation\","
+      "grpc_service=\"coopnet.organisations.v1.OrganisationService\",grpc_type=\"unary\"}";
+  const double before[] = {Scraped(http_not_found), Scraped(unmatched), Scraped(backend_not_found)};
+
+  EXPECT_EQ(gateway_.Http("GET", "/v1/organisations/01hzzzzzzzzzzzzzzzzzzzzzzz").status, 404);
+  EXPECT_EQ(gateway_.Http("GET", "/v1/no/such/path/01hzzzzzzzzzzzzzzzzzzzzzzz").status, 404);
+
+  EXPECT_EQ(Scraped(http_not_found), before[0] + 1);
+  EXPECT_EQ(Scraped(unmatched), before[1] + 1);
+  EXPECT_EQ(Scraped(backend_not_found), before[2] + 1);
+  const std::string text =
+      prometheus::TextSerializer().Serialize(metrics::SharedRegistry()->Collect());
+  EXPECT_THAT(text, Not(HasSubstr("01hzzzzzzzzzzzzzzzzzzzzzzz")));
+  EXPECT_THAT(text, HasSubstr("coopnet_http_request_duration_seconds_bucket{method=\"GET\","
+                              "route=\"/v1/{name=organisations/*}\",le=\"0.005\"}"));
 }
 
 // Anonymous public reads answered again, as rendered, within the cache time (long here,
