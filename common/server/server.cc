@@ -43,17 +43,6 @@ metrics::GrpcType RpcType(grpc::experimental::ServerRpcInfo::Type type) {
   }
 }
 
-// go-grpc-prometheus labels codes with Go's names; dashboards built for it expect them.
-absl::string_view GoCodeName(grpc::StatusCode code) {
-  static constexpr absl::string_view kNames[] = {
-      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
-      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
-      "DataLoss", "Unauthenticated"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index < 17 ? kNames[index] : "Unknown";
-}
-
 // Counts and logs every call the way go-grpc-prometheus and our log format expect,
 // including calls refused before a handler ran.
 class ObservingInterceptor : public grpc::experimental::Interceptor {
@@ -78,7 +67,8 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const absl::Duration elapsed = absl::Now() - start_;
-      metrics_.Handled(GoCodeName(status.error_code()), absl::ToDoubleSeconds(elapsed));
+      metrics_.Handled(metrics::GoCodeName(static_cast<absl::StatusCode>(status.error_code())),
+                       absl::ToDoubleSeconds(elapsed));
       // Probes ask every few seconds; their lines would drown the calls that matter.
       const log::Level level = absl::StartsWith(method_, "/grpc.health.v1.Health/")
                                    ? log::Level::kDebug
