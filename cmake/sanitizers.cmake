@@ -1,8 +1,10 @@
-# Sanitizer configurations of the tests (tests/sanitize.sh builds them into build-asan/).
-# Everything compiled here is instrumented, generated code included; the distribution's
-# gRPC, protobuf and Abseil are not.
+# Sanitizer configurations of the tests (tests/sanitize.sh builds them into build-asan/ and
+# build-tsan/). Everything compiled here is instrumented, generated code included; the
+# distribution's gRPC, protobuf and Abseil are not (see COOPNET_TSAN_ABSEIL_DIR).
 set(COOPNET_SANITIZE "" CACHE STRING
-    "Build everything with these sanitizers: address,undefined; empty for none")
+    "Build everything with these sanitizers: address,undefined or thread; empty for none")
+set(COOPNET_TSAN_ABSEIL_DIR "" CACHE PATH
+    "Folder of Abseil's shared libraries built with ThreadSanitizer, loaded instead of Debian's")
 
 if(COOPNET_SANITIZE)
   # -O1 and line tables only: quicker to compile than -O2 -g, and reports still say file:line.
@@ -17,6 +19,16 @@ if(COOPNET_SANITIZE)
   endif()
 endif()
 
-if(COOPNET_SANITIZE AND NOT COOPNET_SANITIZE STREQUAL "address,undefined")
-  message(FATAL_ERROR "COOPNET_SANITIZE is address,undefined, not ${COOPNET_SANITIZE}")
+if(COOPNET_SANITIZE STREQUAL "thread")
+  # Abseil's Mutex tells ThreadSanitizer about its locking only when Abseil itself is built
+  # with it; Debian's is not, so every absl::Mutex would look like no lock at all. The tests
+  # find the instrumented build first (an RPATH, searched for gRPC's Abseil too).
+  file(GLOB instrumented "${COOPNET_TSAN_ABSEIL_DIR}/libabsl_synchronization.so.*")
+  if(NOT COOPNET_TSAN_ABSEIL_DIR OR NOT instrumented)
+    message(FATAL_ERROR "COOPNET_SANITIZE=thread needs COOPNET_TSAN_ABSEIL_DIR: Abseil "
+                        "built with -fsanitize=thread (tests/sanitize.sh tsan makes one)")
+  endif()
+  add_link_options(-Wl,--disable-new-dtags,-rpath,${COOPNET_TSAN_ABSEIL_DIR})
+elseif(COOPNET_SANITIZE AND NOT COOPNET_SANITIZE STREQUAL "address,undefined")
+  message(FATAL_ERROR "COOPNET_SANITIZE is address,undefined or thread, not ${COOPNET_SANITIZE}")
 endif()

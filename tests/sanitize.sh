@@ -3,6 +3,7 @@
 # suite (packages, build, throwaway PostgreSQL and Redis); any finding fails its test.
 #
 #   tests/sanitize.sh asan [ctest arguments]   # AddressSanitizer + UndefinedBehaviorSanitizer, build-asan/
+#   tests/sanitize.sh tsan [ctest arguments]   # ThreadSanitizer, build-tsan/
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 config=${1:-}
@@ -14,8 +15,14 @@ case "$config" in
     export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
     export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
     ;;
+  tsan)
+    source "$root/deploy/local/packages.sh"
+    ensure_packages
+    options="-DCOOPNET_SANITIZE=thread -DCOOPNET_TSAN_ABSEIL_DIR=$("$root/tests/tsan_abseil.sh")"
+    export TSAN_OPTIONS="suppressions=$root/tests/tsan.supp:second_deadlock_stack=1"
+    ;;
   *)
-    echo "usage: tests/sanitize.sh asan [ctest arguments]" >&2
+    echo "usage: tests/sanitize.sh asan|tsan [ctest arguments]" >&2
     exit 2
     ;;
 esac

@@ -8,6 +8,7 @@ COOPNET_PACKAGES=(
   libgtest-dev libgmock-dev python3-icalendar libboost-dev libjemalloc-dev nginx wrk
   postgresql redis-server
   mmdebstrap buildah nodejs prometheus
+  dpkg-dev  # tests/tsan_abseil.sh unpacks Abseil's source package with it
 )
 
 ensure_packages() {
