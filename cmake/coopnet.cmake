@@ -13,7 +13,8 @@ function(coopnet_library name)
 endfunction()
 
 # coopnet_test(<name> LABEL <unit|integration|e2e|interop|fault> SOURCES ... DEPS ...)
-# One GoogleTest binary; each TEST becomes a CTest test carrying the label.
+# One GoogleTest binary; each TEST becomes a CTest test carrying the label. The target
+# tests_<label> builds every binary of a label, and nothing else.
 function(coopnet_test name)
   cmake_parse_arguments(arg "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
   if(NOT arg_LABEL)
@@ -28,6 +29,10 @@ function(coopnet_test name)
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 30
     PROPERTIES LABELS ${arg_LABEL} TIMEOUT ${arg_TIMEOUT})
+  if(NOT TARGET tests_${arg_LABEL})
+    add_custom_target(tests_${arg_LABEL})
+  endif()
+  add_dependencies(tests_${arg_LABEL} ${name})
 endfunction()
 
 # coopnet_binary(<name> <library>)

@@ -2,11 +2,15 @@
 # Installs what is missing, builds, starts a throwaway PostgreSQL and Redis on free
 # ports, runs every CTest label (unit, integration, e2e, interop, fault, deploy), stops the
 # servers and exits non-zero on any failure. Extra arguments go to ctest (-L unit, -R Pg).
+# Another configuration (tests/sanitize.sh) names its folder in COOPNET_BUILD_DIR, its cmake
+# options in COOPNET_CMAKE_OPTIONS and what it needs built in COOPNET_BUILD_TARGETS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+build=${COOPNET_BUILD_DIR:-$root/build}
+read -ra cmake_options <<<"${COOPNET_CMAKE_OPTIONS:-}"
 source "$root/deploy/local/packages.sh"
 ensure_packages
-build_all "$root"
+build_all "$root" "$build" "${COOPNET_BUILD_TARGETS:-all}" "${cmake_options[@]}"
 
 servers="$root/deploy/local/servers.sh"
 data=$(mktemp -d "${TMPDIR:-/tmp}/coopnet-tests-XXXXXX")
@@ -26,5 +30,5 @@ export COOPNET_TEST_PG_DSN="host=127.0.0.1 port=$pg_port user=postgres"
 export COOPNET_TEST_REDIS="127.0.0.1:$redis_port"
 echo "PostgreSQL on $pg_port, Redis on $redis_port"
 
-cd "$root/build"
+cd "$build"
 ctest --output-on-failure --parallel "$(nproc)" --timeout 300 "$@"

@@ -8,6 +8,7 @@ COOPNET_PACKAGES=(
   libgtest-dev libgmock-dev python3-icalendar libboost-dev libjemalloc-dev nginx wrk
   postgresql redis-server
   mmdebstrap buildah nodejs prometheus
+  dpkg-dev  # tests/tsan_abseil.sh unpacks Abseil's source package with it
 )
 
 ensure_packages() {
@@ -32,11 +33,17 @@ ensure_packages() {
   # system instance is none of our business, so leave it as the package set it up.
 }
 
-# Configures (once) and builds everything into build/.
+# build_all ROOT [FOLDER [TARGETS [CMAKE_OPTION...]]]
+# Configures FOLDER (ROOT/build unless named) once, or again when given cmake options, and
+# builds TARGETS in it (space-separated; everything unless named).
 build_all() {
   local root=$1
-  if [ ! -f "$root/build/build.ninja" ]; then
-    cmake -G Ninja -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  local build=${2:-$root/build}
+  local targets=${3:-all}
+  shift $(($# < 3 ? $# : 3))
+  if [ ! -f "$build/build.ninja" ] || [ $# -gt 0 ]; then
+    cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   fi
-  cmake --build "$root/build"
+  # shellcheck disable=SC2086  # one argument per target
+  cmake --build "$build" --target $targets
 }
