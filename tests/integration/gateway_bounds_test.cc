@@ -316,6 +316,24 @@ TEST_F(GatewayBoundsTest, FortyFreshKeysMakeTwoThousandCallsRefusedByNoLimitThey
             << absl::FormatDuration(took) << std::endl;
 }
 
+TEST_F(GatewayBoundsTest, GuessedKeysCostTheirAddressTokens) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.limits.address = {.rate = 0.01, .burst = 3};
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string name = CreateOrganisation(*gateway);
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    statuses.push_back(
+        gateway
+            ->Http("GET", absl::StrCat("/v1/", name), "",
+                   {GatewayStack::KeyAuthorization(absl::StrCat("cnk_guess", i, "_secret"))})
+            .status);
+  }
+  // Three refused keys spend the address's burst; after that a new guess is refused
+  // without asking organisations.
+  EXPECT_EQ(statuses, (std::vector<int>{401, 401, 401, 429, 429, 429}));
+}
+
 TEST_F(GatewayBoundsTest, XForwardedForFromAnUntrustedPeerIsIgnored) {
   GatewayOptions options = GatewayStack::Unlimited();
   options.limits.address = {.rate = 0.01, .burst = 3};
