@@ -1,6 +1,5 @@
 #include "services/gateway/access.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
@@ -47,19 +46,6 @@ int64_t RetryAfterOf(const absl::Status& status) {
   return seconds;
 }
 
-std::string ClientAddress(absl::string_view direct_address, absl::string_view forwarded_for,
-                          bool trust_forwarded_for) {
-  if (trust_forwarded_for) {
-    // The trusted proxy appends the address it saw (or replaces the header with it):
-    // the last entry. Those before it are whatever the client chose to send.
-    const size_t comma = forwarded_for.rfind(',');
-    const absl::string_view last = absl::StripAsciiWhitespace(
-        comma == absl::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
-    if (!last.empty()) return std::string(last);
-  }
-  return std::string(direct_address);
-}
-
 Access::Access(KeyAuthenticator& authenticator, RateLimiter& limiter, Limits limits)
     : authenticator_(authenticator), limiter_(limiter), limits_(limits) {}
 
@@ -82,17 +68,35 @@ void Access::Admit(const ApiMethod& method, const Credentials& credentials, Done
     Limit(method.policy, *std::move(known), std::move(done));
     return;
   }
-  limiter_.Take(absl::StrCat("address:", credentials.client_address), limits_.address,
-                [this, &method, credentials, done = std::move(done)](Admission admission) mutable {
-                  if (!admission.allowed) {
-                    done(RateLimited(credentials.client_address, admission));
+  const std::string address = BucketAddress(credentials.client_address);
+  if (guessing_.Find(address)) {
+    done(RateLimited(credentials.client_address, Admission{false, absl::Seconds(1)}));
+    return;
+  }
+  authenticator_.Ask(credentials.authorization, credentials.client_address,
+                     [this, &method, address = credentials.client_address,
+                      done = std::move(done)](absl::StatusOr<Principal> caller) mutable {
+                       const auto info =
+                           caller.ok() ? std::nullopt : status::GetErrorInfo(caller.status());
+                       if (info && info->reason() == "API_KEY_INVALID") {
+                         ChargeRefusedKey(address, caller.status(), std::move(done));
+                         return;
+                       }
+                       Limit(method.policy, std::move(caller), std::move(done));
+                     });
+}
+
+void Access::ChargeRefusedKey(const std::string& client_address, absl::Status refusal, Done done) {
+  const std::string address = BucketAddress(client_address);
+  limiter_.Take(absl::StrCat("address:", address), limits_.address,
+                [this, client_address, address, refusal = std::move(refusal),
+                 done = std::move(done)](Admission admission) {
+                  if (admission.allowed) {
+                    done(refusal);
                     return;
                   }
-                  authenticator_.Ask(credentials.authorization, credentials.client_address,
-                                     [this, &method, done = std::move(done)](
-                                         absl::StatusOr<Principal> caller) mutable {
-                                       Limit(method.policy, std::move(caller), std::move(done));
-                                     });
+                  guessing_.Keep(address, true, 0, absl::Now() + admission.retry_after);
+                  done(RateLimited(client_address, admission));
                 });
 }
 
@@ -110,7 +114,7 @@ void Access::Limit(const api::v1::MethodPolicy& policy, absl::StatusOr<Principal
   const BucketPolicy* limit = nullptr;
   switch (caller->kind()) {
     case Principal::ANONYMOUS:
-      bucket = absl::StrCat("address:", caller->client_address());
+      bucket = absl::StrCat("address:", BucketAddress(caller->client_address()));
       who = caller->client_address();
       limit = &limits_.address;
       break;

@@ -2,10 +2,12 @@
 // the method's policy, and the rate limits, in that order, for both protocols.
 //
 // Anonymous callers may call only methods whose policy allows them (reads of public
-// data) and are limited per address. A key's caller needs the method's scope (any key
-// will do for methods open to anonymous callers) and is limited per key. Operators are
-// not limited. A key nobody has vouched for yet costs a token of its address's bucket
-// before organisations is asked, so guessing keys is as slow as anonymous reading.
+// data) and are limited per address (an IPv6 address per /64). A key's caller needs the
+// method's scope (any key will do for methods open to anonymous callers) and is limited
+// by its key's bucket only, from its first call: a key not yet known is checked before
+// any bucket is charged. Operators are not limited. A key organisations refuses costs a
+// token of its address's bucket, and an address out of tokens has its next unknown keys
+// refused without asking, so guessing keys is as slow as anonymous reading.
 //
 //   access.Admit(method, {.authorization = header, .client_address = "203.0.113.9"},
 //                [](absl::StatusOr<principal::Principal> caller) { ... });
@@ -21,6 +23,8 @@
 #include "common/principal/principal.h"
 #include "coopnet/api/v1/annotations.pb.h"
 #include "services/gateway/api_catalog.h"
+#include "services/gateway/client_address.h"
+#include "services/gateway/expiring_lru.h"
 #include "services/gateway/key_authenticator.h"
 #include "services/gateway/rate_limiter.h"
 
@@ -38,12 +42,6 @@ absl::Status Authorise(const api::v1::MethodPolicy& policy, const principal::Pri
 // `retry_after_seconds`); 0 for any other status.
 int64_t RetryAfterOf(const absl::Status& status);
 
-// The caller's IP address: the last entry of `forwarded_for` (an X-Forwarded-For
-// header), the one the trusted proxy in front wrote, when trusted and present; else
-// `direct_address`, the peer's.
-std::string ClientAddress(absl::string_view direct_address, absl::string_view forwarded_for,
-                          bool trust_forwarded_for);
-
 struct Credentials {
   // The Authorization header (`authorization` metadata); "" when none came.
   std::string authorization;
@@ -52,7 +50,7 @@ struct Credentials {
 };
 
 struct Limits {
-  // Per address, for anonymous callers and for keys not yet vouched for.
+  // Per address, for anonymous callers and for keys organisations refused.
   BucketPolicy address{.rate = 20, .burst = 40};
   // Per API key.
   BucketPolicy key{.rate = 100, .burst = 200};
@@ -76,10 +74,15 @@ class Access {
  private:
   void Limit(const api::v1::MethodPolicy& policy, absl::StatusOr<principal::Principal> caller,
              Done done);
+  // Charges the address of a refused key; refuses its next unknown keys while it has no
+  // tokens.
+  void ChargeRefusedKey(const std::string& client_address, absl::Status refusal, Done done);
 
   KeyAuthenticator& authenticator_;
   RateLimiter& limiter_;
   const Limits limits_;
+  // Addresses out of tokens for refused keys, until they have one again.
+  ExpiringLru<bool> guessing_{1 << 20};
   // Admissions under way; the destructor waits on `mu_` for none to be left.
   std::atomic<int> admitting_{0};
   absl::Mutex mu_;

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 #include "services/gateway/access.h"
+#include "services/gateway/transcoder.h"
 
 namespace coopnet::gateway {
 
@@ -42,7 +43,7 @@ void Forwarder::Finished(grpc::ClientContext* context) {
   in_flight_.erase(context);
 }
 
-// A public read's, by method, language and request.
+// A public read's, by method, language and request as its message.
 std::string Forwarder::AnswerKey(const ApiMethod& method, const Upstream& upstream,
                                  const grpc::ByteBuffer& request) const {
   if (!answers_.enabled() || upstream.caller.kind() != principal::Principal::ANONYMOUS ||
@@ -53,7 +54,12 @@ std::string Forwarder::AnswerKey(const ApiMethod& method, const Upstream& upstre
   for (const auto& [key, value] : upstream.metadata) {
     if (key == "accept-language") language = value;
   }
-  return absl::StrCat(method.path, "\n", language, "\n", client::BytesOf(request).value_or(""));
+  const std::optional<std::string> bytes = client::BytesOf(request);
+  if (!bytes) return "";
+  const std::unique_ptr<google::protobuf::Message> prototype = NewRequest(method);
+  const std::optional<std::string> canonical = CanonicalRequest(*prototype, *bytes);
+  if (!canonical) return "";
+  return AnswerCache::KeyOf({method.path, language, *canonical});
 }
 
 void Forwarder::Unary(const ApiMethod& method, const Upstream& upstream,

@@ -64,10 +64,12 @@ class Forwarder {
              grpc::ByteBuffer* response, std::function<void(grpc::Status)> done);
 
   // The answer cache's key for a call: empty when its answer may not be kept (the cache
-  // is off, the caller is not anonymous, or the method is not a public read).
+  // is off, the caller is not anonymous, the method is not a public read, or the request
+  // carries fields its method does not know).
   std::string AnswerKey(const ApiMethod& method, const Upstream& upstream,
                         const grpc::ByteBuffer& request) const;
   const AnswerCache::Options& answer_options() const { return answers_.options(); }
+  const AnswerCache& answers() const { return answers_; }
 
   // Ties a streaming call of `method` to `reactor`, which then starts it (StartCall) and
   // must call Finished(context) from its OnDone.

@@ -86,15 +86,17 @@ absl::Status Gateway::Serve() {
                              .callee = "organisations",
                              .deadline = absl::Seconds(2)},
       signer);
-  forwarder_ =
-      std::make_unique<Forwarder>(backends_, signer, options_.call_timeout,
-                                  AnswerCache::Options{.ttl = options_.anonymous_cache_time});
+  forwarder_ = std::make_unique<Forwarder>(
+      backends_, signer, options_.call_timeout,
+      AnswerCache::Options{.ttl = options_.anonymous_cache_time,
+                           .max_bytes = options_.answer_cache_bytes / 2});
   limit_workers_ = std::make_unique<server::WorkerPool>(options_.limit_workers, 4096);
   limiter_ = std::make_unique<RateLimiter>(
       *redis_, *limit_workers_, RateLimiter::Options{.key_prefix = options_.bucket_prefix});
   authenticator_ = std::make_unique<KeyAuthenticator>(
       *organisations_, KeyAuthenticator::Options{.admin_key = options_.admin_key,
-                                                 .cache_time = options_.key_cache_time});
+                                                 .cache_time = options_.key_cache_time,
+                                                 .max_bytes = options_.key_cache_bytes});
   access_ = std::make_unique<Access>(*authenticator_, *limiter_, options_.limits);
   grpc_front_ =
       std::make_unique<GrpcFront>(catalog_, *access_, *forwarder_, reflection_, options_.front);
@@ -110,6 +112,7 @@ absl::Status Gateway::Serve() {
   server_options.max_connection_age = options_.max_connection_age;
   server::PrepareBuilder(server_options, *grpc_metrics_, builder);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_request_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.grpc_max_streams);
   builder.SetOption(std::make_unique<WithoutStockReflection>());
   builder.RegisterService(health_.get());
   builder.RegisterCallbackGenericService(grpc_front_.get());
@@ -123,6 +126,7 @@ absl::Status Gateway::Serve() {
       HttpServerOptions{.listen_address = options_.http_address,
                         .threads = options_.http_threads,
                         .max_body_bytes = static_cast<size_t>(options_.max_request_bytes),
+                        .limits = options_.http_limits,
                         .render_refusal = RenderRefusal},
       [this](std::shared_ptr<HttpExchange> exchange) { http_api_->Handle(std::move(exchange)); });
   COOPNET_RETURN_IF_ERROR(http_server_->Start());
@@ -133,6 +137,10 @@ absl::Status Gateway::Serve() {
                                   {"methods", static_cast<int64_t>(catalog_.methods().size())},
                                   {"routes", static_cast<int64_t>(routes_.routes().size())}});
   return absl::OkStatus();
+}
+
+size_t Gateway::answer_cache_bytes() const {
+  return forwarder_->answers().bytes() + http_api_->answer_cache_bytes();
 }
 
 void Gateway::Shutdown() {

@@ -63,6 +63,11 @@ struct GatewayOptions {
   // How long an answer to an anonymous public read is given again to the same question
   // (see AnswerCache); zero asks the backend every time.
   absl::Duration anonymous_cache_time = absl::Seconds(1);
+  // The most the answers kept for anonymous reads take, in bytes: half for gRPC's
+  // answers, half for HTTP's as rendered.
+  size_t answer_cache_bytes = 32 << 20;
+  // The most the answers about API keys take, in bytes.
+  size_t key_cache_bytes = 16 << 20;
   // How often the backends' health is asked.
   absl::Duration health_interval = absl::Seconds(1);
   // The largest request, in bytes, on either port.
@@ -71,6 +76,10 @@ struct GatewayOptions {
   // Origins of web portals that may call the HTTP port from browsers ("*": any).
   std::vector<std::string> cors_origins;
   int http_threads = 2;
+  // What HTTP clients can hold: connections, and how long headers and bodies may take.
+  HttpLimits http_limits;
+  // Concurrent calls (HTTP/2 streams) on one gRPC connection.
+  int grpc_max_streams = 100;
   // Threads that ask Redis for rate-limit tokens.
   int limit_workers = 4;
   absl::Duration max_connection_age = absl::Minutes(5);
@@ -94,6 +103,13 @@ class Gateway {
   bool serving() const { return health_->serving(); }
   const ApiCatalog& catalog() const { return catalog_; }
   const RouteTable& routes() const { return routes_; }
+  // What the answers kept for anonymous reads take now (both ports), in bytes: at most
+  // options' answer_cache_bytes.
+  size_t answer_cache_bytes() const;
+  // What the answers about API keys take now, in bytes.
+  size_t key_cache_bytes() const { return authenticator_->cache_bytes(); }
+  // HTTP connections open now.
+  int http_connections() const { return http_server_->open_connections(); }
 
   // Health NOT_SERVING; both ports stop taking calls and let those in flight finish until
   // the drain deadline; what is left is cancelled. Idempotent.

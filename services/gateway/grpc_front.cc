@@ -46,7 +46,7 @@ class ProxiedCall {
     credentials.authorization = std::string(MetadataValue(*context_, "authorization"));
     credentials.client_address =
         ClientAddress(AddressOfPeer(context_->peer()), MetadataValue(*context_, "x-forwarded-for"),
-                      front_.options().trust_forwarded_for);
+                      front_.options().trusted_proxies);
     front_.access().Admit(method_, credentials, std::move(done));
   }
 
@@ -91,7 +91,14 @@ class UnaryProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
  public:
   UnaryProxy(GrpcFront& front, grpc::GenericCallbackServerContext* context, const ApiMethod& method)
       : ProxiedCall(front, context, method) {
-    StartRead(&request_);
+    Admit([this](absl::StatusOr<Principal> caller) {
+      if (!caller.ok()) {
+        Finish(Refused(caller.status()));
+        return;
+      }
+      caller_ = *std::move(caller);
+      StartRead(&request_);
+    });
   }
 
   void OnReadDone(bool ok) override {
@@ -99,15 +106,15 @@ class UnaryProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "no request came"));
       return;
     }
-    Admit([this](absl::StatusOr<Principal> caller) { Forward(std::move(caller)); });
+    Forward();
   }
 
   void OnCancel() override { upstream_->TryCancel(); }
   void OnDone() override { delete this; }
 
  private:
-  void Forward(absl::StatusOr<Principal> caller) {
-    caller = Checked(std::move(caller), request_);
+  void Forward() {
+    absl::StatusOr<Principal> caller = Checked(caller_, request_);
     if (!caller.ok()) {
       Finish(Refused(caller.status()));
       return;
@@ -122,6 +129,7 @@ class UnaryProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
                              });
   }
 
+  Principal caller_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
@@ -134,7 +142,17 @@ class StreamProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
   StreamProxy(GrpcFront& front, grpc::GenericCallbackServerContext* context,
               const ApiMethod& method)
       : ProxiedCall(front, context, method), backend_(this) {
-    StartRead(&request_);
+    Admit([this](absl::StatusOr<Principal> caller) {
+      absl::StatusOr<StreamQuota::Slot> slot =
+          caller.ok() ? front_.streams().Open(*caller) : caller.status();
+      if (!slot.ok()) {
+        Finish(Refused(slot.status()));
+        return;
+      }
+      caller_ = *std::move(caller);
+      slot_ = *std::move(slot);
+      StartRead(&request_);
+    });
   }
 
   void OnReadDone(bool ok) override {
@@ -142,7 +160,7 @@ class StreamProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "no request came"));
       return;
     }
-    Admit([this](absl::StatusOr<Principal> caller) { Open(std::move(caller)); });
+    Open();
   }
 
   void OnWriteDone(bool ok) override {
@@ -181,8 +199,8 @@ class StreamProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
     StreamProxy* const proxy_;
   };
 
-  void Open(absl::StatusOr<Principal> caller) {
-    caller = Checked(std::move(caller), request_);
+  void Open() {
+    absl::StatusOr<Principal> caller = Checked(caller_, request_);
     if (!caller.ok()) {
       Finish(Refused(caller.status()));
       return;
@@ -204,6 +222,8 @@ class StreamProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
   }
 
   Backend backend_;
+  Principal caller_;
+  StreamQuota::Slot slot_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer message_;
   std::atomic<int> references_{1};
@@ -244,7 +264,8 @@ GrpcFront::GrpcFront(const ApiCatalog& catalog, Access& access, Forwarder& forwa
       access_(access),
       forwarder_(forwarder),
       reflection_(reflection),
-      options_(options) {}
+      options_(options),
+      streams_(options_.streams) {}
 
 grpc::ServerGenericBidiReactor* GrpcFront::CreateReactor(
     grpc::GenericCallbackServerContext* context) {

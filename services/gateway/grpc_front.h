@@ -2,8 +2,10 @@
 // carries every routed method to its backend as bytes, with no code per method.
 //
 // A call is refused with UNIMPLEMENTED when no backend serves its method (internal
-// methods included). Otherwise the request is read, the caller admitted (Access), the
-// page size capped, and the call forwarded with its metadata, deadline and cancellation;
+// methods included). Otherwise the caller is admitted (Access) from the call's metadata
+// before its request is read, so a refused call costs no message; a stream also needs a
+// place in the StreamQuota. Then the request is read, the page size capped, and the call
+// forwarded with its metadata, deadline and cancellation;
 // the backend's answer, status details included, goes back as it came. Unary and
 // server-streaming methods are carried; the API has no client-streaming ones.
 //
@@ -22,17 +24,20 @@
 
 #include "services/gateway/access.h"
 #include "services/gateway/api_catalog.h"
+#include "services/gateway/client_address.h"
 #include "services/gateway/forwarder.h"
 #include "services/gateway/reflection.h"
+#include "services/gateway/stream_quota.h"
 
 namespace coopnet::gateway {
 
 struct FrontOptions {
   // Larger page sizes are lowered to this before a request goes on.
   int max_page_size = 500;
-  // Take the caller's address from X-Forwarded-For (`x-forwarded-for` metadata): only
-  // behind a proxy that sets it.
-  bool trust_forwarded_for = false;
+  // The proxies whose X-Forwarded-For (`x-forwarded-for` metadata) names the caller.
+  TrustedProxies trusted_proxies;
+  // Streams (Watch methods) open at once per caller, on either port.
+  StreamQuota::Options streams;
 };
 
 class GrpcFront final : public grpc::CallbackGenericService {
@@ -47,6 +52,7 @@ class GrpcFront final : public grpc::CallbackGenericService {
   const ApiCatalog& catalog() const { return catalog_; }
   Access& access() { return access_; }
   Forwarder& forwarder() { return forwarder_; }
+  StreamQuota& streams() { return streams_; }
   const FrontOptions& options() const { return options_; }
 
  private:
@@ -55,6 +61,7 @@ class GrpcFront final : public grpc::CallbackGenericService {
   Forwarder& forwarder_;
   const Reflection& reflection_;
   const FrontOptions options_;
+  StreamQuota streams_;
 };
 
 // The metadata of an incoming call that goes on to the backend: all but the transport's

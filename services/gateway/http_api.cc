@@ -67,7 +67,7 @@ class HttpApi::UnaryCall {
                     Headers cors) {
     std::string key = front.forwarder().AnswerKey(*route.method, upstream, request);
     if (!key.empty()) {
-      absl::StrAppend(&key, "\n", route.response_body);  // what the route renders
+      key = AnswerCache::KeyOf({key, route.response_body});  // what the route renders
       if (std::optional<std::string> kept = rendered.Find(key)) {
         const size_t end = kept->find('\n');
         Headers headers = std::move(cors);
@@ -131,9 +131,10 @@ class HttpApi::StreamCall final
  public:
   static void Start(GrpcFront& front, std::shared_ptr<HttpExchange> exchange,
                     const HttpRoute& route, grpc::ByteBuffer request, const Upstream& upstream,
-                    Headers cors) {
+                    Headers cors, StreamQuota::Slot slot) {
     auto* call =
         new StreamCall(front, std::move(exchange), route, std::move(request), std::move(cors));
+    call->slot_ = std::move(slot);
     front.forwarder().Prepare(*route.method, upstream, *call->context_);
     front.forwarder().PrepareStream(*route.method, call->context_, call);
     call->StartWrite(&call->request_);
@@ -227,6 +228,7 @@ class HttpApi::StreamCall final
   const std::shared_ptr<grpc::ClientContext> context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer message_;
+  StreamQuota::Slot slot_;
   // Touched only by one reaction or callback at a time: each starts the next.
   bool started_ = false;
   bool client_gone_ = false;
@@ -248,8 +250,6 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> plain) {
   const absl::string_view target = request.target;
   const size_t question = target.find('?');
   const absl::string_view path = target.substr(0, question);
-  const absl::string_view query =
-      question == absl::string_view::npos ? absl::string_view() : target.substr(question + 1);
 
   if (request.method == "OPTIONS") {
     exchange->set_route(kPreflightRoute);
@@ -295,6 +295,34 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> plain) {
   }
   const HttpRoute& route = *match.route;
   exchange->set_route(route.path.text());
+  Credentials credentials;
+  credentials.authorization = std::string(request.Header("authorization"));
+  credentials.client_address = ClientAddress(
+      request.peer_address, request.Header("x-forwarded-for"), front_.options().trusted_proxies);
+  // Admitted on its headers: a refused request's body is never read.
+  front_.access().Admit(
+      *route.method, credentials,
+      [this, exchange = std::move(exchange), &route, match = std::move(match),
+       cors = std::move(cors)](absl::StatusOr<Principal> caller) mutable {
+        if (!caller.ok()) {
+          exchange->Respond(ErrorResponse(caller.status(), std::move(cors)));
+          return;
+        }
+        HttpExchange& reading = *exchange;
+        reading.ReadBody([this, exchange = std::move(exchange), &route, match = std::move(match),
+                          cors = std::move(cors), caller = *std::move(caller)]() mutable {
+          Forward(std::move(exchange), route, match, std::move(caller), std::move(cors));
+        });
+      });
+}
+
+void HttpApi::Forward(std::shared_ptr<HttpExchange> exchange, const HttpRoute& route,
+                      const RouteMatch& match, Principal caller, Headers cors) {
+  const HttpRequest& request = exchange->request();
+  const absl::string_view target = request.target;
+  const size_t question = target.find('?');
+  const absl::string_view query =
+      question == absl::string_view::npos ? absl::string_view() : target.substr(question + 1);
   std::unique_ptr<google::protobuf::Message> message = NewRequest(*route.method);
   if (absl::Status built = BuildRequest(route, request.body, query, match.bindings, *message);
       !built.ok()) {
@@ -302,31 +330,21 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> plain) {
     return;
   }
   CapPageSize(*route.method, front_.options().max_page_size, *message);
-
-  Credentials credentials;
-  credentials.authorization = std::string(request.Header("authorization"));
-  credentials.client_address =
-      ClientAddress(request.peer_address, request.Header("x-forwarded-for"),
-                    front_.options().trust_forwarded_for);
   Upstream upstream;
   upstream.metadata = PassedOnHeaders(request);
-  front_.access().Admit(*route.method, credentials,
-                        [this, exchange = std::move(exchange), &route, buffer = ToBuffer(*message),
-                         upstream = std::move(upstream),
-                         cors = std::move(cors)](absl::StatusOr<Principal> caller) mutable {
-                          if (!caller.ok()) {
-                            exchange->Respond(ErrorResponse(caller.status(), std::move(cors)));
-                            return;
-                          }
-                          upstream.caller = *std::move(caller);
-                          if (route.method->descriptor->server_streaming()) {
-                            StreamCall::Start(front_, std::move(exchange), route, std::move(buffer),
-                                              upstream, std::move(cors));
-                          } else {
-                            UnaryCall::Start(front_, rendered_, std::move(exchange), route,
-                                             std::move(buffer), upstream, std::move(cors));
-                          }
-                        });
+  upstream.caller = std::move(caller);
+  if (!route.method->descriptor->server_streaming()) {
+    UnaryCall::Start(front_, rendered_, std::move(exchange), route, ToBuffer(*message), upstream,
+                     std::move(cors));
+    return;
+  }
+  absl::StatusOr<StreamQuota::Slot> slot = front_.streams().Open(upstream.caller);
+  if (!slot.ok()) {
+    exchange->Respond(ErrorResponse(slot.status(), std::move(cors)));
+    return;
+  }
+  StreamCall::Start(front_, std::move(exchange), route, ToBuffer(*message), upstream,
+                    std::move(cors), *std::move(slot));
 }
 
 }  // namespace coopnet::gateway

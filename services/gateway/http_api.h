@@ -2,12 +2,13 @@
 // its google.api.http rule, as portals and browsers use it.
 //
 // A request is matched to its route (404, or 405 naming the methods the path allows),
-// transcoded (400 naming what is wrong), admitted exactly as a gRPC call is (401, 403,
-// 429 with Retry-After) and forwarded with Accept-Language and the trace context; the
-// answer comes back as JSON (or as the iCalendar or CSV document it is), and a server
-// stream as chunks. Errors are a JSON google.rpc.Status with the HTTP code of its gRPC
-// code. CORS lets the configured portal origins call from browsers; GET /openapi.json
-// describes it all. Every answer is counted by route in `metrics` (HttpMetrics).
+// admitted on its headers exactly as a gRPC call is (401, 403, 429 with Retry-After),
+// before its body is read; then transcoded (400 naming what is wrong) and forwarded with
+// Accept-Language and the trace context; the answer comes back as JSON (or as the
+// iCalendar or CSV document it is), and a server stream as chunks. Errors are a JSON
+// google.rpc.Status with the HTTP code of its gRPC code. CORS lets the configured portal
+// origins call from browsers; GET /openapi.json describes it all. Every answer is counted
+// by route in `metrics` (HttpMetrics).
 //
 //   HttpApi api(routes, front, OpenApiDocument(routes), {.cors_origins =
 //   {"https://portal.example"}}); HttpServer server(options, [&](std::shared_ptr<HttpExchange> x) {
@@ -45,9 +46,17 @@ class HttpApi {
   // Answers one request; never blocks.
   void Handle(std::shared_ptr<HttpExchange> exchange);
 
+  // The rendered answers it keeps, in bytes.
+  size_t answer_cache_bytes() const { return rendered_.bytes(); }
+
  private:
   class UnaryCall;
   class StreamCall;
+
+  // Transcodes an admitted request, its body read, and sends it on.
+  void Forward(std::shared_ptr<HttpExchange> exchange, const HttpRoute& route,
+               const RouteMatch& match, principal::Principal caller,
+               std::vector<std::pair<std::string, std::string>> cors);
 
   const RouteTable& routes_;
   GrpcFront& front_;

@@ -64,6 +64,7 @@ class MeasuredExchange final : public HttpExchange {
   void set_route(absl::string_view route) { route_ = route; }
 
   const HttpRequest& request() const override { return exchange_->request(); }
+  void ReadBody(std::function<void()> read) override { exchange_->ReadBody(std::move(read)); }
   void Respond(HttpResponse response) override;
   void StartStream(HttpResponse head, std::function<void(bool)> written) override;
   void WriteChunk(std::string data, std::function<void(bool)> written) override;

@@ -21,6 +21,7 @@ class RecordingExchange final : public HttpExchange {
     request_.target = std::move(target);
   }
   const HttpRequest& request() const override { return request_; }
+  void ReadBody(std::function<void()> read) override { read(); }
   void Respond(HttpResponse response) override { status = response.status; }
   void StartStream(HttpResponse head, std::function<void(bool)> written) override {
     status = head.status;

@@ -1,14 +1,17 @@
 #include "services/gateway/http_server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <optional>
 #include <thread>
 
@@ -30,6 +33,19 @@ using tcp = boost::asio::ip::tcp;
 
 // How long writing one answer (or one chunk) to a client may take.
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
+// The largest request headers.
+constexpr size_t kHeaderLimit = 16 * 1024;
+// How long accepting pauses when file descriptors run out: doubling from the first to
+// the last while it lasts.
+constexpr auto kFirstAcceptPause = std::chrono::milliseconds(50);
+constexpr auto kLastAcceptPause = std::chrono::milliseconds(500);
+
+// Accepting failed for want of a resource that closing connections gives back.
+bool OutOfDescriptors(const beast::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory ||
+         (ec.category() == boost::system::system_category() && ec.value() == ENFILE);
+}
 
 std::chrono::steady_clock::duration Chrono(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
@@ -74,6 +90,8 @@ class HttpServerState {
       : options(std::move(options)), handler(std::move(handler)), io(this->options.threads) {}
 
   void Accept();
+  // Accepts again after a pause that grows while descriptors stay short.
+  void PauseAccepting();
   void Opened(const std::shared_ptr<Connection>& connection);
   void Closed(Connection* connection);
   // Calls `action` on every open connection.
@@ -85,6 +103,9 @@ class HttpServerState {
   std::vector<std::thread> threads;
   int port = 0;
 
+  std::atomic<int> open_connections{0};
+  std::chrono::milliseconds accept_pause{0};  // on the acceptor's strand only
+
   absl::Mutex mu;
   absl::flat_hash_map<Connection*, std::weak_ptr<Connection>> connections ABSL_GUARDED_BY(mu);
 
@@ -92,6 +113,7 @@ class HttpServerState {
   // while the members above (which a connection's destructor uses) are alive.
   net::io_context io;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<net::steady_timer> accept_timer;
 };
 
 // One client connection: reads a request, hands it on, writes the answer, and reads the
@@ -133,7 +155,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         static_cast<http::status>(response.status), 11);
     for (auto& [name, value] : response.headers) message->set(name, value);
     message->body() = std::move(response.body);
-    message->keep_alive(keep_alive_ && !state_.stopping);
+    message->keep_alive(keep_alive_ && BodyConsumed() && !state_.stopping);
     message->prepare_payload();
     Log(response.status);
     stream_.expires_after(kWriteTimeout);
@@ -147,7 +169,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto message = std::make_shared<http::response<http::empty_body>>(
         static_cast<http::status>(head.status), 11);
     for (auto& [name, value] : head.headers) message->set(name, value);
-    message->keep_alive(keep_alive_ && !state_.stopping);
+    message->keep_alive(keep_alive_ && BodyConsumed() && !state_.stopping);
     message->chunked(true);
     stream_keep_alive_ = message->keep_alive();
     Log(head.status);
@@ -181,6 +203,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
+  // Waits for the next request's first byte, then gives its headers the header timeout.
   void Read() {
     if (state_.stopping) {
       Close();
@@ -188,59 +211,109 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     parser_.emplace();
     parser_->body_limit(state_.options.max_body_bytes);
-    parser_->header_limit(16 * 1024);
-    stream_.expires_after(Chrono(state_.options.idle_timeout));
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    parser_->header_limit(kHeaderLimit);
+    body_read_ = false;
+    if (buffer_.size() > 0) {  // pipelined: it is here already
+      ReadHeader();
+      return;
+    }
+    // A connection that never sent a request is no kept-alive client yet: it has the
+    // header timeout, so idle connections cannot hold the server's places for long.
+    stream_.expires_after(Chrono(answered_ ? state_.options.limits.idle_timeout
+                                           : state_.options.limits.header_timeout));
+    stream_.async_read_some(buffer_.prepare(kHeaderLimit),
+                            [self = shared_from_this()](beast::error_code ec, size_t read) {
+                              if (ec) {
+                                self->Close();
+                                return;
+                              }
+                              self->buffer_.commit(read);
+                              self->ReadHeader();
+                            });
   }
 
-  void OnRead(beast::error_code ec) {
-    started_ = absl::Now();
-    // The request line, as far as it was read: a refused request is logged by it too.
-    const auto& header = parser_->get();
-    method_ = std::string(header.method_string());
-    path_ = std::string(header.target().substr(0, header.target().find('?')));
+  void ReadHeader() {
+    stream_.expires_after(Chrono(state_.options.limits.header_timeout));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  // Refuses what the transport refuses itself; true when it did.
+  bool RefusedRead(beast::error_code ec) {
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
       Refuse({413, absl::StrCat("the request body is larger than ", state_.options.max_body_bytes,
                                 " bytes")});
-      return;
+      return true;
     }
     if (ec == http::error::header_limit) {
       keep_alive_ = false;
       Refuse({431, "the request headers are too large"});
-      return;
+      return true;
     }
     if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
       keep_alive_ = false;
       Refuse({400, absl::StrCat("malformed HTTP request: ", ec.message())});
-      return;
+      return true;
     }
     if (ec) {  // the client closed, went quiet, or the server is stopping
       Close();
+      return true;
+    }
+    return false;
+  }
+
+  void OnHeader(beast::error_code ec) {
+    started_ = absl::Now();
+    // The request line, as far as it was read: a refused request is logged by it too.
+    const auto& header = parser_->get();
+    method_ = std::string(header.method_string());
+    path_ = std::string(header.target().substr(0, header.target().find('?')));
+    if (RefusedRead(ec)) return;
+    if (const auto length = parser_->content_length();
+        length && *length > state_.options.max_body_bytes) {
+      RefusedRead(http::error::body_limit);
       return;
     }
-    http::request<http::string_body> message = parser_->release();
-    keep_alive_ = message.keep_alive();
+    keep_alive_ = header.keep_alive();
     busy_ = true;
     stream_.expires_never();
     HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    for (const auto& field : message) {
+    request.method = method_;
+    request.target = std::string(header.target());
+    for (const auto& field : header) {
       const beast::string_view name = field.name_string();
       request.headers.emplace_back(
           absl::AsciiStrToLower(absl::string_view(name.data(), name.size())),
           std::string(field.value()));
     }
-    request.body = std::move(message.body());
     request.peer_address = peer_;
     trace_parent_ = std::string(request.Header("traceparent"));
     state_.handler(MakeExchange(std::move(request)));
   }
 
+ public:
+  // Reads the body into `body`, then calls `read`; see HttpExchange::ReadBody.
+  void ReadBody(std::string* body, std::function<void()> read) {
+    body_read_ = true;
+    if (parser_->is_done()) {
+      read();
+      return;
+    }
+    stream_.expires_after(Chrono(state_.options.limits.body_timeout));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this(), body, read = std::move(read)](beast::error_code ec, size_t) {
+          if (self->RefusedRead(ec)) return;
+          self->stream_.expires_never();
+          *body = std::move(self->parser_->get().body());
+          read();
+        });
+  }
+
+ private:
   std::shared_ptr<HttpExchange> MakeExchange(HttpRequest request);
 
   void ChunkWritten(beast::error_code ec, const std::function<void(bool)>& written) {
@@ -253,6 +326,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Answered(beast::error_code ec, bool close) {
     busy_ = false;
+    answered_ = true;
     if (ec) {
       Close();
     } else if (close) {
@@ -284,6 +358,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
+  // Whether the request's body is out of the way: read, or none came. Otherwise the
+  // connection cannot carry another request.
+  bool BodyConsumed() const { return body_read_ || (parser_ && parser_->is_done()); }
+
   void Log(int status) {
     log::Info("request", {{"method", method_},
                           {"path", path_},
@@ -300,6 +378,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool keep_alive_ = false;
   bool stream_keep_alive_ = false;
   bool busy_ = false;
+  bool body_read_ = false;
+  bool answered_ = false;
   absl::Time started_;
   std::string method_, path_, trace_parent_;
 };
@@ -313,6 +393,13 @@ class Exchange final : public HttpExchange {
       : connection_(std::move(connection)), request_(std::move(request)) {}
 
   const HttpRequest& request() const override { return request_; }
+
+  void ReadBody(std::function<void()> read) override {
+    net::post(connection_->executor(),
+              [c = connection_, body = &request_.body, r = std::move(read)]() mutable {
+                c->ReadBody(body, std::move(r));
+              });
+  }
 
   void Respond(HttpResponse response) override {
     net::post(connection_->executor(),
@@ -343,7 +430,8 @@ class Exchange final : public HttpExchange {
 
  private:
   const std::shared_ptr<Connection> connection_;
-  const HttpRequest request_;
+  // Its body is written once, by ReadBody, before the handler's `read` runs.
+  HttpRequest request_;
 };
 
 }  // namespace
@@ -353,9 +441,19 @@ std::shared_ptr<HttpExchange> Connection::MakeExchange(HttpRequest request) {
 }
 
 void HttpServerState::Accept() {
+  if (stopping) return;
   acceptor->async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
     if (stopping) return;
-    if (!ec) {
+    if (OutOfDescriptors(ec)) {
+      PauseAccepting();
+      return;
+    }
+    accept_pause = std::chrono::milliseconds(0);
+    if (!ec && open_connections.load() >= options.limits.max_connections) {
+      // Full: closed before anything is read, at the cost of one descriptor for a moment.
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else if (!ec) {
       auto connection = std::make_shared<Connection>(std::move(socket), *this);
       Opened(connection);
       connection->Start();
@@ -364,12 +462,26 @@ void HttpServerState::Accept() {
   });
 }
 
+void HttpServerState::PauseAccepting() {
+  accept_pause = std::clamp(2 * accept_pause, std::chrono::milliseconds(kFirstAcceptPause),
+                            std::chrono::milliseconds(kLastAcceptPause));
+  log::Warn("out of file descriptors: accepting paused",
+            {{"pause_ms", static_cast<int64_t>(accept_pause.count())},
+             {"open_connections", open_connections.load()}});
+  accept_timer->expires_after(accept_pause);
+  accept_timer->async_wait([this](beast::error_code ec) {
+    if (!ec) Accept();
+  });
+}
+
 void HttpServerState::Opened(const std::shared_ptr<Connection>& connection) {
+  ++open_connections;
   absl::MutexLock lock(&mu);
   connections[connection.get()] = connection;
 }
 
 void HttpServerState::Closed(Connection* connection) {
+  --open_connections;
   absl::MutexLock lock(&mu);
   connections.erase(connection);
 }
@@ -406,6 +518,7 @@ absl::Status HttpServer::Start() {
         absl::StrCat("cannot listen on ", state_->options.listen_address, ": ", ec.message()));
   }
   state_->port = acceptor.local_endpoint().port();
+  state_->accept_timer.emplace(acceptor.get_executor());
   state_->Accept();
   for (int i = 0; i < std::max(1, state_->options.threads); ++i) {
     state_->threads.emplace_back([state = state_.get()] { state->io.run(); });
@@ -417,11 +530,14 @@ absl::Status HttpServer::Start() {
 
 int HttpServer::port() const { return state_->port; }
 
+int HttpServer::open_connections() const { return state_->open_connections.load(); }
+
 void HttpServer::Drain(absl::Time deadline) {
   HttpServerState& state = *state_;
   if (state.threads.empty() || state.stopping.exchange(true)) return;
   net::post(state.acceptor->get_executor(), [&state] {
     beast::error_code ignored;
+    state.accept_timer->cancel();
     state.acceptor->close(ignored);
   });
   state.ForEach([](const std::shared_ptr<Connection>& connection) {

@@ -2,10 +2,19 @@
 // transport of the gateway's HTTP/JSON port, with no knowledge of the API.
 //
 // A few threads serve every connection asynchronously, so an idle keep-alive connection
-// costs no thread. Each request is handed to the handler as an HttpExchange, which
-// answers from any thread, in one piece or as a chunked stream; the connection reads its
-// next request once the answer is written. A body over `max_body_bytes` is refused
-// (413) before it is read; a malformed request gets 400, and the connection is closed.
+// costs no thread. Each request is handed to the handler as an HttpExchange as soon as
+// its headers are in; the handler reads the body when it has decided to (ReadBody), so a
+// request refused on its headers (a rate limit) costs no body. The exchange answers from
+// any thread, in one piece or as a chunked stream; the connection reads its next request
+// once the answer is written. A body over `max_body_bytes` is refused (413) before it is
+// read; a malformed request gets 400, and the connection is closed.
+//
+// What a client can hold is bounded: at most `max_connections` are open (one more is
+// closed at once), a new connection's first request and every request's headers must
+// come within `header_timeout` (from the connection's opening, or the request's first
+// byte), the body within `body_timeout`, and a kept-alive connection waits
+// `idle_timeout` for its next request. When the process runs out of file descriptors, accepting
+// pauses (50 to 500 ms) instead of spinning.
 //
 //   HttpServer server({.listen_address = "0.0.0.0:8080"}, [](std::shared_ptr<HttpExchange> x) {
 //     x->Respond({.status = 200, .headers = {{"Content-Type", "text/plain"}}, .body = "hi"});
@@ -41,6 +50,18 @@ struct HttpRequest {
   absl::string_view Header(absl::string_view name) const;
 };
 
+// Settings of HttpServer that bound what clients can hold.
+struct HttpLimits {
+  // Open connections at most; a new one beyond is closed at once.
+  int max_connections = 10000;
+  // From a request's first byte to the end of its headers (slow clients, "slowloris").
+  absl::Duration header_timeout = absl::Seconds(10);
+  // How long reading a body may take once the handler asked for it.
+  absl::Duration body_timeout = absl::Seconds(30);
+  // How long a kept-alive connection waits for its next request.
+  absl::Duration idle_timeout = absl::Seconds(60);
+};
+
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -53,7 +74,14 @@ class HttpExchange {
  public:
   virtual ~HttpExchange() = default;
 
+  // The request; its body is empty until ReadBody has read it.
   virtual const HttpRequest& request() const = 0;
+
+  // Reads the body into request().body, then calls `read` (on the connection's thread).
+  // When the body cannot be read (too large, too slow, malformed, the client gone) the
+  // transport answers or closes the connection itself, and `read` is never called. An
+  // answer given without reading the body closes the connection after it.
+  virtual void ReadBody(std::function<void()> read) = 0;
 
   // Answers in one piece; Content-Length is set here.
   virtual void Respond(HttpResponse response) = 0;
@@ -88,8 +116,7 @@ struct HttpServerOptions {
   std::string listen_address = "0.0.0.0:8080";
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
-  // How long a connection may wait for (the rest of) a request.
-  absl::Duration idle_timeout = absl::Seconds(60);
+  HttpLimits limits;
   // How refusals read; plain text when not given.
   RefusalRenderer render_refusal;
 };
@@ -105,6 +132,8 @@ class HttpServer {
   // Binds and starts serving; UNAVAILABLE when the address cannot be bound.
   absl::Status Start();
   int port() const;
+  // Connections open now.
+  int open_connections() const;
 
   // Stops accepting and closes idle connections; waits until the requests in flight are
   // answered (and their connections closed) or `deadline` passes.

@@ -1,7 +1,6 @@
 #include "services/gateway/key_authenticator.h"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,11 +12,7 @@ namespace {
 
 using principal::Principal;
 
-std::string Digest(absl::string_view key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
-}
+std::string Digest(absl::string_view key) { return Sha256(key); }
 
 bool SameDigest(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -61,7 +56,8 @@ KeyAuthenticator::KeyAuthenticator(const client::ServiceChannel& organisations, 
     : organisations_(organisations),
       options_(std::move(options)),
       admin_digest_(options_.admin_key.empty() ? "" : Digest(options_.admin_key)),
-      stub_(organisations::v1::ApiKeyService::NewStub(organisations.channel())) {}
+      stub_(organisations::v1::ApiKeyService::NewStub(organisations.channel())),
+      answers_(options_.max_bytes) {}
 
 KeyAuthenticator::~KeyAuthenticator() {
   absl::MutexLock lock(&mu_);
@@ -80,14 +76,9 @@ std::optional<absl::StatusOr<Principal>> KeyAuthenticator::Lookup(
   if (!admin_digest_.empty() && SameDigest(digest, admin_digest_)) {
     return Stamped(principal::Admin(), client_address);
   }
-  absl::MutexLock lock(&mu_);
-  auto it = answers_.find(digest);
-  if (it == answers_.end()) return std::nullopt;
-  if (absl::Now() >= it->second.until) {
-    answers_.erase(it);
-    return std::nullopt;
-  }
-  return Stamped(it->second.caller, client_address);
+  std::optional<absl::StatusOr<Principal>> known = answers_.Find(digest);
+  if (!known) return std::nullopt;
+  return Stamped(*known, client_address);
 }
 
 void KeyAuthenticator::Ask(absl::string_view authorization, absl::string_view client_address,
@@ -99,13 +90,25 @@ void KeyAuthenticator::Ask(absl::string_view authorization, absl::string_view cl
   }
   auto call = std::make_unique<Call>();
   call->digest = Digest(*key);
+  bool busy = false;
   {
     absl::MutexLock lock(&mu_);
     std::vector<Waiter>& waiters = waiting_[call->digest];
     waiters.push_back({std::string(client_address), std::move(done)});
     // Somebody asked about this key already: its answer serves this caller too.
     if (waiters.size() > 1) return;
-    ++calls_in_flight_;
+    busy = calls_in_flight_ >= options_.max_checks;
+    if (busy) {
+      done = std::move(waiters.front().done);
+      waiting_.erase(call->digest);
+    } else {
+      ++calls_in_flight_;
+    }
+  }
+  if (busy) {
+    done(status::Error(absl::StatusCode::kUnavailable, "AUTHENTICATION_BUSY",
+                       "too many API keys are being checked right now; retry with backoff"));
+    return;
   }
   call->request.set_key(std::string(*key));
   organisations_.Prepare(call->context);
@@ -117,14 +120,15 @@ void KeyAuthenticator::Ask(absl::string_view authorization, absl::string_view cl
 void KeyAuthenticator::Answered(Call* raw, const grpc::Status& status) {
   std::unique_ptr<Call> call(raw);
   const absl::Time now = absl::Now();
-  Answer answer{InvalidKey(), now + options_.cache_time};
+  absl::StatusOr<Principal> caller = InvalidKey();
+  absl::Time until = now + options_.cache_time;
   bool keep = true;
   if (status.ok()) {
-    answer.caller = call->response.principal();
+    caller = call->response.principal();
     if (call->response.has_expire_time()) {
       const google::protobuf::Timestamp& expiry = call->response.expire_time();
-      answer.until = std::min(answer.until, absl::FromUnixSeconds(expiry.seconds()) +
-                                                absl::Nanoseconds(expiry.nanos()));
+      until = std::min(until,
+                       absl::FromUnixSeconds(expiry.seconds()) + absl::Nanoseconds(expiry.nanos()));
     }
   } else {
     const absl::Status failure = organisations_.Failure(status, "AuthenticateApiKey");
@@ -138,23 +142,23 @@ void KeyAuthenticator::Answered(Call* raw, const grpc::Status& status) {
                    {{"code", status::CodeName(failure.code())},
                     {"error", std::string(failure.message())}});
       }
-      answer.caller = status::Error(absl::StatusCode::kUnavailable, "AUTHENTICATION_UNAVAILABLE",
-                                    "API keys cannot be checked right now; retry with backoff");
+      caller = status::Error(absl::StatusCode::kUnavailable, "AUTHENTICATION_UNAVAILABLE",
+                             "API keys cannot be checked right now; retry with backoff");
     }
   }
 
+  if (keep) {
+    const size_t bytes = caller.ok() ? caller->ByteSizeLong() : caller.status().message().size();
+    answers_.Keep(call->digest, caller, bytes, until);
+  }
   std::vector<Waiter> waiters;
   {
     absl::MutexLock lock(&mu_);
     auto it = waiting_.find(call->digest);
     waiters = std::move(it->second);
     waiting_.erase(it);
-    if (keep && answers_.size() >= options_.max_entries) {
-      absl::erase_if(answers_, [now](const auto& entry) { return entry.second.until <= now; });
-    }
-    if (keep && answers_.size() < options_.max_entries) answers_[call->digest] = answer;
   }
-  for (Waiter& waiter : waiters) waiter.done(Stamped(answer.caller, waiter.client_address));
+  for (Waiter& waiter : waiters) waiter.done(Stamped(caller, waiter.client_address));
   absl::MutexLock lock(&mu_);
   --calls_in_flight_;
 }

@@ -5,7 +5,8 @@
 // (AuthenticateApiKey, as the SERVICE principal `gateway`). Its answers, refusals
 // included, are kept in memory for `cache_time` (seconds), so a busy key costs one call
 // to organisations every few seconds and a revoked key is refused within that time.
-// Keys are kept only as SHA-256 digests.
+// Keys are kept only as SHA-256 digests, and the answers are bounded in bytes
+// (`max_bytes`), the least recently used going first.
 //
 //   if (auto known = authenticator.Lookup(header, address)) return Continue(*known);
 //   authenticator.Ask(header, address, [](absl::StatusOr<Principal> caller) { ... });
@@ -27,6 +28,7 @@
 #include "common/client/service_channel.h"
 #include "common/principal/principal.h"
 #include "coopnet/organisations/v1/api_keys.grpc.pb.h"
+#include "services/gateway/expiring_lru.h"
 
 namespace coopnet::gateway {
 
@@ -37,8 +39,11 @@ class KeyAuthenticator {
     std::string admin_key;
     // How long an answer of the organisations service is trusted.
     absl::Duration cache_time = absl::Seconds(5);
-    // Answers kept at most; past that, new ones are not kept until old ones expire.
-    size_t max_entries = 100000;
+    // The most its answers take, in bytes (digests and bookkeeping included).
+    size_t max_bytes = 16 << 20;
+    // Keys being checked with organisations at once; past that a new key is
+    // UNAVAILABLE until a check ends, so unknown keys cannot pile up calls.
+    int max_checks = 256;
   };
 
   using Done = std::function<void(absl::StatusOr<principal::Principal>)>;
@@ -56,15 +61,15 @@ class KeyAuthenticator {
 
   // Asks organisations about the key in `authorization` and calls `done` (on one of
   // gRPC's threads) with the API_KEY principal; UNAUTHENTICATED (API_KEY_INVALID) for an
-  // unknown, revoked or expired key; UNAVAILABLE when organisations cannot say. Callers
-  // asking about one key at the same time share one call.
+  // unknown, revoked or expired key; UNAVAILABLE when organisations cannot say, or while
+  // `max_checks` keys are being checked. Callers asking about one key at the same time
+  // share one call.
   void Ask(absl::string_view authorization, absl::string_view client_address, Done done);
 
+  // What the kept answers take now, in bytes.
+  size_t cache_bytes() const { return answers_.bytes(); }
+
  private:
-  struct Answer {
-    absl::StatusOr<principal::Principal> caller;
-    absl::Time until;
-  };
   struct Waiter {
     std::string client_address;
     Done done;
@@ -78,9 +83,9 @@ class KeyAuthenticator {
   const std::string admin_digest_;
   const std::unique_ptr<organisations::v1::ApiKeyService::Stub> stub_;
 
-  absl::Mutex mu_;
   // By SHA-256 of the key.
-  absl::flat_hash_map<std::string, Answer> answers_ ABSL_GUARDED_BY(mu_);
+  ExpiringLru<absl::StatusOr<principal::Principal>> answers_;
+  absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::vector<Waiter>> waiting_ ABSL_GUARDED_BY(mu_);
   int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -43,10 +43,33 @@ int main(int argc, char** argv) {
       config.Int("max_page_size", 500, "larger page sizes are lowered to this");
   const auto& cors_origins = config.String(
       "cors_origins", "", "portal origins browsers may call from, comma-separated (* for any)");
-  const auto& trust_forwarded_for =
-      config.Bool("trust_forwarded_for", false,
-                  "take callers' addresses from X-Forwarded-For (behind a proxy)");
+  const auto& trusted_proxies = config.String(
+      "trusted_proxies", "",
+      "CIDR blocks of the proxies whose X-Forwarded-For names the caller, comma-separated "
+      "(10.0.0.0/8,fd00::/8); none: the peer is the caller");
+  const auto& answer_cache_bytes =
+      config.Int("answer_cache_bytes", 32 << 20,
+                 "the most the answers kept for anonymous reads take, in bytes");
+  const auto& key_cache_bytes =
+      config.Int("key_cache_bytes", 16 << 20, "the most the answers about API keys take, in bytes");
   const auto& http_threads = config.Int("http_threads", 2, "threads serving HTTP connections");
+  const auto& http_max_connections = config.Int(
+      "http_max_connections", 10000, "HTTP connections open at once; more are closed at once");
+  const auto& http_header_timeout =
+      config.Duration("http_header_timeout", absl::Seconds(10),
+                      "the longest from a request's first byte to the end of its headers");
+  const auto& http_body_timeout = config.Duration("http_body_timeout", absl::Seconds(30),
+                                                  "the longest reading a body may take");
+  const auto& http_idle_timeout =
+      config.Duration("http_idle_timeout", absl::Seconds(60),
+                      "how long a kept-alive connection waits for a request");
+  const auto& grpc_max_streams =
+      config.Int("grpc_max_streams", 100, "concurrent calls on one gRPC connection");
+  const auto& streams_per_key =
+      config.Int("streams_per_key", 32, "streams (Watch) open at once per API key (0: no limit)");
+  const auto& streams_per_address =
+      config.Int("streams_per_address", 8,
+                 "streams (Watch) open at once per address without a key (0: no limit)");
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
   if (!process.SecretUsable(config) || !startup::StartLogs(config, process)) return 2;
 
@@ -72,7 +95,21 @@ int main(int argc, char** argv) {
   options.anonymous_cache_time = anonymous_cache_time;
   options.max_request_bytes = max_request_bytes;
   options.front.max_page_size = static_cast<int>(max_page_size);
-  options.front.trust_forwarded_for = trust_forwarded_for;
+  absl::StatusOr<gateway::TrustedProxies> proxies = gateway::TrustedProxies::Parse(trusted_proxies);
+  if (!proxies.ok()) {
+    std::cerr << "gateway: COOPNET_TRUSTED_PROXIES " << proxies.status().message() << "\n";
+    return 2;
+  }
+  options.front.trusted_proxies = *std::move(proxies);
+  options.front.streams = {.per_key = static_cast<int>(streams_per_key),
+                           .per_address = static_cast<int>(streams_per_address)};
+  options.answer_cache_bytes = static_cast<size_t>(answer_cache_bytes);
+  options.key_cache_bytes = static_cast<size_t>(key_cache_bytes);
+  options.http_limits = {.max_connections = static_cast<int>(http_max_connections),
+                         .header_timeout = http_header_timeout,
+                         .body_timeout = http_body_timeout,
+                         .idle_timeout = http_idle_timeout};
+  options.grpc_max_streams = static_cast<int>(grpc_max_streams);
   options.cors_origins = absl::StrSplit(cors_origins, ',', absl::SkipWhitespace());
   options.http_threads = static_cast<int>(http_threads);
   options.drain_timeout = process.drain_timeout;

@@ -1,0 +1,431 @@
+// Attacks on the gateway's bounds, through the in-process gateway in front of the real
+// organisations and events processes: one anonymous client (or one address) must not be
+// able to grow the gateway's memory, hold its connections, make it read what it refuses,
+// borrow other clients' rate limits or spend a keyed caller's. Each test prints what it
+// measured.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "coopnet/events/v1/events.grpc.pb.h"
+#include "coopnet/organisations/v1/api_keys.grpc.pb.h"
+#include "coopnet/organisations/v1/organisations.grpc.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "tests/harness/errors.h"
+#include "tests/harness/gateway_stack.h"
+#include "tests/harness/seeds.h"
+#include "tests/harness/servers.h"
+
+namespace coopnet::gateway {
+namespace {
+
+using testing::GatewayStack;
+using testing::HttpReply;
+namespace org = organisations::v1;
+namespace ev = events::v1;
+
+// A raw TCP connection to the gateway's HTTP port, for clients that misbehave.
+class Socket {
+ public:
+  explicit Socket(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~Socket() { close(fd_); }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  bool connected() const { return connected_; }
+  bool Send(absl::string_view data) {
+    return send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // What the server sent within `timeout`, until it closed or went quiet for it.
+  std::string Receive(absl::Duration timeout) {
+    std::string received;
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      pollfd wait{fd_, POLLIN, 0};
+      if (poll(&wait, 1, static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()))) <= 0)
+        break;
+      char buffer[4096];
+      const ssize_t read = recv(fd_, buffer, sizeof(buffer), 0);
+      if (read <= 0) {
+        closed_ = true;
+        break;
+      }
+      received.append(buffer, static_cast<size_t>(read));
+      if (absl::StrContains(received, "\r\n\r\n") && !absl::StartsWith(received, "HTTP/1.1 200"))
+        break;
+    }
+    return received;
+  }
+  // Whether the server closed the connection, waiting up to `timeout` for it.
+  bool ClosedWithin(absl::Duration timeout) {
+    if (closed_) return true;
+    Receive(timeout);
+    return closed_;
+  }
+
+ private:
+  const int fd_;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+std::string Field(const std::string& json, const std::string& name) {
+  google::protobuf::Struct object;
+  if (!google::protobuf::util::JsonStringToMessage(json, &object).ok()) return "";
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? "" : it->second.string_value();
+}
+
+double Percentile(std::vector<double> values, double share) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(share * values.size()))];
+}
+
+class GatewayBoundsTest : public ::testing::Test {
+ protected:
+  GatewayBoundsTest()
+      : backends_(organisations_db_.dsn(), events_db_.dsn(), testing::SharedRedisAddress()) {}
+
+  std::unique_ptr<GatewayStack> Gateway(GatewayOptions options) {
+    return std::make_unique<GatewayStack>(testing::BackendsOf(backends_), std::move(options));
+  }
+
+  // An organisation made by an operator through `gateway`; its name.
+  std::string CreateOrganisation(GatewayStack& gateway) {
+    HttpReply made = gateway.Http(
+        "POST", "/v1/organisations",
+        R"({"displayName": "Kofoeds Skole", "kind": "NGO", "country": "DK", "nutsRegion": "DK011"})",
+        {GatewayStack::AdminAuthorization()});
+    EXPECT_EQ(made.status, 200) << made.body;
+    return Field(made.body, "name");
+  }
+
+  // A new key of `organisation` with the read and write scopes.
+  std::string CreateKey(GatewayStack& gateway, const std::string& organisation) {
+    HttpReply made =
+        gateway.Http("POST", absl::StrCat("/v1/", organisation, "/apiKeys"),
+                     R"({"displayName": "Portal", "scopes": ["SCOPE_READ", "SCOPE_WRITE"]})",
+                     {GatewayStack::AdminAuthorization()});
+    EXPECT_EQ(made.status, 200) << made.body;
+    return Field(made.body, "key");
+  }
+
+  testing::TestDatabase organisations_db_, events_db_;
+  testing::EventsStack backends_;
+};
+
+TEST_F(GatewayBoundsTest, PaddedAnonymousReadsKeepTheAnswerCacheWithinItsBudget) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.anonymous_cache_time = absl::Minutes(5);
+  options.answer_cache_bytes = 64 * 1024;
+  options.limits.address = {.rate = 1000, .burst = 1000};  // the allowed rate, not reached
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string name = CreateOrganisation(*gateway);
+  auto organisations = org::OrganisationService::NewStub(gateway->channel());
+
+  // Every read padded with a field GetOrganisationRequest does not have, different each
+  // time, 16 KiB of it: each would be a new question if the raw bytes were the key.
+  size_t most = 0;
+  int answered = 0;
+  for (int i = 0; i < 300; ++i) {
+    org::GetOrganisationRequest request;
+    request.set_name(name);
+    request.GetReflection()->MutableUnknownFields(&request)->AddLengthDelimited(
+        999, absl::StrCat(i, std::string(16 * 1024, 'p')));
+    grpc::ClientContext context;
+    // Questions that do differ (a language each) fill the cache with answers it may keep.
+    context.AddMetadata("accept-language", absl::StrCat("x-", i));
+    org::Organisation read;
+    answered += organisations->GetOrganisation(&context, request, &read).ok();
+    grpc::ClientContext plain;
+    plain.AddMetadata("accept-language", absl::StrCat("x-", i));
+    request.GetReflection()->MutableUnknownFields(&request)->Clear();
+    answered += organisations->GetOrganisation(&plain, request, &read).ok();
+    // And over HTTP, where the rendered answers are kept too.
+    answered += gateway
+                    ->Http("GET", absl::StrCat("/v1/", name, "?pad=", i), "",
+                           {{"Accept-Language", absl::StrCat("x-", i)}})
+                    .status == 400;  // an unknown query parameter: refused, nothing kept
+    answered += gateway
+                    ->Http("GET", absl::StrCat("/v1/", name), "",
+                           {{"Accept-Language", absl::StrCat("x-", i)}})
+                    .status == 200;
+    most = std::max(most, gateway->gateway().answer_cache_bytes());
+    ASSERT_LE(gateway->gateway().answer_cache_bytes(), options.answer_cache_bytes);
+  }
+  EXPECT_EQ(answered, 4 * 300);
+  EXPECT_GT(most, options.answer_cache_bytes / 4) << "the cache kept (almost) nothing";
+  std::cout << "answer cache: 1200 anonymous reads (300 padded with 16 KiB of unknown fields), "
+            << "at most " << most << " bytes kept of a budget of " << options.answer_cache_bytes
+            << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, IdleConnectionsAndASlowClientDoNotStopANormalClient) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.http_limits.max_connections = 200;
+  options.http_limits.header_timeout = absl::Seconds(1);
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string name = CreateOrganisation(*gateway);
+
+  // 150 connections that never send a byte, and a client sending its headers a byte at a
+  // time, one every 100 ms.
+  std::vector<std::unique_ptr<Socket>> idle;
+  for (int i = 0; i < 150; ++i) idle.push_back(std::make_unique<Socket>(gateway->http_port()));
+  std::atomic<bool> done{false};
+  std::atomic<bool> slow_cut{false};
+  absl::Duration slow_lasted;
+  std::thread slowloris([&] {
+    Socket slow(gateway->http_port());
+    const std::string request = absl::StrCat(
+        "GET /v1/", name, " HTTP/1.1\r\nHost: x\r\nX-Padding: ", std::string(200, 'a'), "\r\n\r\n");
+    const absl::Time start = absl::Now();
+    for (char byte : request) {
+      if (done || !slow.Send(std::string(1, byte))) break;
+      if (slow.ClosedWithin(absl::Milliseconds(100))) break;
+    }
+    slow_lasted = absl::Now() - start;
+    slow_cut = slow.ClosedWithin(absl::Milliseconds(10));
+  });
+
+  // The normal client: a connection per request, as many browsers' first visits are.
+  std::vector<double> latencies_ms;
+  int ok = 0;
+  const absl::Time start = absl::Now();
+  while (absl::Now() - start < absl::Seconds(3)) {
+    const absl::Time asked = absl::Now();
+    ok += gateway->Http("GET", absl::StrCat("/v1/", name)).status == 200;
+    latencies_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - asked));
+  }
+  done = true;
+  slowloris.join();
+  EXPECT_EQ(ok, static_cast<int>(latencies_ms.size()));
+  EXPECT_TRUE(slow_cut);
+  EXPECT_LT(slow_lasted, absl::Seconds(3)) << "the slow client was not cut off";
+  // The idle ones were closed after the header timeout.
+  int closed = 0;
+  for (auto& socket : idle) closed += socket->ClosedWithin(absl::Milliseconds(1));
+  EXPECT_EQ(closed, 150);
+
+  // Beyond the cap, a new connection is closed at once.
+  std::vector<std::unique_ptr<Socket>> crowd;
+  for (int i = 0; i < 300; ++i) crowd.push_back(std::make_unique<Socket>(gateway->http_port()));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_LE(gateway->gateway().http_connections(), 200);
+  int refused = 0;
+  for (auto& socket : crowd) refused += socket->ClosedWithin(absl::Milliseconds(1));
+  EXPECT_GE(refused, 90);
+  std::cout << "normal client beside 150 idle connections and a slowloris client: "
+            << latencies_ms.size() << " requests, " << ok << " answered 200, p50 "
+            << Percentile(latencies_ms, 0.5) << " ms, p99 " << Percentile(latencies_ms, 0.99)
+            << " ms; slowloris cut after " << absl::FormatDuration(slow_lasted) << "; " << refused
+            << " of 300 connections over the cap of 200 closed at once" << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, LargeBodiesOverTheRateLimitAreRefusedUnread) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.limits.key = {.rate = 0.01, .burst = 1};
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string organisation = CreateOrganisation(*gateway);
+  const std::string key = CreateKey(*gateway, organisation);
+  // The key's one token.
+  EXPECT_EQ(gateway->Http("POST", "/v1/events", "{}", {GatewayStack::KeyAuthorization(key)}).status,
+            400);
+
+  // Then a flood: each announces 1 MB and sends only its headers. The answer comes
+  // without the body, so nothing of it was read or parsed.
+  std::vector<double> latencies_ms;
+  int refused = 0;
+  for (int i = 0; i < 50; ++i) {
+    Socket flood(gateway->http_port());
+    const absl::Time sent = absl::Now();
+    ASSERT_TRUE(flood.Send(
+        absl::StrCat("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: ", "Bearer ", key,
+                     "\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 1000000\r\n\r\n")));
+    const std::string answer = flood.Receive(absl::Seconds(5));
+    latencies_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent));
+    refused += absl::StartsWith(answer, "HTTP/1.1 429") && absl::StrContains(answer, "Retry-After");
+  }
+  EXPECT_EQ(refused, 50);
+  std::cout << "50 requests announcing 1 MB bodies over the key's rate limit: " << refused
+            << " answered 429 before any body byte was sent, p99 " << Percentile(latencies_ms, 0.99)
+            << " ms" << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, FortyFreshKeysMakeTwoThousandCallsRefusedByNoLimitTheyHadNotReached) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.limits = Limits();  // the defaults: 20/40 per address, 100/200 per key
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string organisation = CreateOrganisation(*gateway);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) keys.push_back(CreateKey(*gateway, organisation));
+
+  // 50 calls per key (its burst is 200), all from 127.0.0.1 (whose anonymous burst is
+  // 40), 40 at a time: the keys are unknown to the gateway when their first calls arrive.
+  auto organisations = org::OrganisationService::NewStub(gateway->channel());
+  absl::Mutex mu;
+  std::map<std::string, int> outcomes;
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> callers;
+  for (const std::string& key : keys) {
+    callers.emplace_back([&, key] {
+      for (int i = 0; i < 50; ++i) {
+        grpc::ClientContext context;
+        context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+        context.AddMetadata("authorization", "Bearer " + key);
+        org::GetOrganisationRequest request;
+        request.set_name(organisation);
+        org::Organisation read;
+        const grpc::Status status = organisations->GetOrganisation(&context, request, &read);
+        absl::MutexLock lock(&mu);
+        ++outcomes[status.ok() ? "OK"
+                               : absl::StrCat(status.error_code(), " ", status.error_message())];
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  const absl::Duration took = absl::Now() - start;
+  std::string summary;
+  for (const auto& [outcome, count] : outcomes)
+    absl::StrAppend(&summary, outcome, ": ", count, "; ");
+  EXPECT_EQ(outcomes["OK"], 2000) << summary;
+  std::cout << "2000 calls from 40 fresh keys at once: " << summary << "in "
+            << absl::FormatDuration(took) << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, GuessedKeysCostTheirAddressTokens) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.limits.address = {.rate = 0.01, .burst = 3};
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string name = CreateOrganisation(*gateway);
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    statuses.push_back(
+        gateway
+            ->Http("GET", absl::StrCat("/v1/", name), "",
+                   {GatewayStack::KeyAuthorization(absl::StrCat("cnk_guess", i, "_secret"))})
+            .status);
+  }
+  // Three refused keys spend the address's burst; after that a new guess is refused
+  // without asking organisations.
+  EXPECT_EQ(statuses, (std::vector<int>{401, 401, 401, 429, 429, 429}));
+}
+
+TEST_F(GatewayBoundsTest, XForwardedForFromAnUntrustedPeerIsIgnored) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.limits.address = {.rate = 0.01, .burst = 3};
+  options.front.trusted_proxies = *TrustedProxies::Parse("10.0.0.0/8");
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string name = CreateOrganisation(*gateway);
+
+  // 127.0.0.1 is no trusted proxy: whatever address it claims, its calls are its own.
+  std::vector<int> statuses;
+  for (int i = 0; i < 5; ++i) {
+    statuses.push_back(gateway
+                           ->Http("GET", absl::StrCat("/v1/", name), "",
+                                  {{"X-Forwarded-For", absl::StrCat("203.0.113.", i)}})
+                           .status);
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 200, 429, 429}));
+  HttpReply refused =
+      gateway->Http("GET", absl::StrCat("/v1/", name), "", {{"X-Forwarded-For", "203.0.113.77"}});
+  EXPECT_NE(refused.body.find("127.0.0.1"), std::string::npos) << refused.body;
+
+  // Behind a trusted proxy (here 127.0.0.0/8), each client has its bucket, the address
+  // the proxy appended, not one the client wrote before it; and an IPv6 client its /64.
+  options.front.trusted_proxies = *TrustedProxies::Parse("127.0.0.0/8");
+  gateway.reset();
+  gateway = Gateway(options);
+  std::vector<int> proxied;
+  for (int i = 0; i < 5; ++i) {
+    proxied.push_back(gateway
+                          ->Http("GET", absl::StrCat("/v1/", name), "",
+                                 {{"X-Forwarded-For", absl::StrCat("198.51.100.1, 203.0.113.", i)}})
+                          .status);
+  }
+  EXPECT_EQ(proxied, (std::vector<int>(5, 200)));
+  std::vector<int> rotating;
+  for (int i = 1; i <= 5; ++i) {
+    rotating.push_back(gateway
+                           ->Http("GET", absl::StrCat("/v1/", name), "",
+                                  {{"X-Forwarded-For", absl::StrCat("2001:db8:7:7::", i)}})
+                           .status);
+  }
+  EXPECT_EQ(rotating, (std::vector<int>{200, 200, 200, 429, 429}));
+  std::cout << "untrusted peer with rotating X-Forwarded-For: " << statuses[3]
+            << " from the 4th call; behind a trusted proxy 5 clients: 5 answered; one IPv6 /64 "
+               "rotating addresses: "
+            << rotating[3] << " from the 4th call" << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, AKeyHoldsAtMostItsStreamsOnEitherPort) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.front.streams = {.per_key = 2, .per_address = 1};
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string organisation = CreateOrganisation(*gateway);
+  const std::string key = CreateKey(*gateway, organisation);
+  auto events = ev::EventService::NewStub(gateway->channel());
+
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<ev::EventChange>>> streams;
+  auto open = [&](absl::Duration deadline = absl::Seconds(20)) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", "Bearer " + key);
+    context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    ev::WatchEventsRequest request;
+    auto stream = events->WatchEvents(context.get(), request);
+    contexts.push_back(std::move(context));
+    streams.push_back(std::move(stream));
+  };
+  open();
+  open();
+  open();
+  ev::EventChange change;
+  EXPECT_FALSE(streams[2]->Read(&change));
+  const grpc::Status third = streams[2]->Finish();
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << third.error_message();
+  EXPECT_EQ(testing::ReasonOf(third), "STREAMS_EXHAUSTED");
+  // Over HTTP too, while both are open.
+  HttpReply over_http =
+      gateway->Http("GET", "/v1/events:watch", "", {GatewayStack::KeyAuthorization(key)});
+  EXPECT_EQ(over_http.status, 429) << over_http.body;
+  // Closing one gives its place back.
+  contexts[0]->TryCancel();
+  streams[0]->Finish();
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  grpc::Status again;
+  do {
+    open(absl::Seconds(1));
+    streams.back()->Read(&change);
+    again = streams.back()->Finish();
+  } while (again.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && absl::Now() < deadline);
+  EXPECT_NE(again.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  contexts[1]->TryCancel();
+  streams[1]->Finish();
+}
+
+}  // namespace
+}  // namespace coopnet::gateway
