@@ -12,13 +12,13 @@ namespace coopnet::startup {
 
 ProcessSettings ProcessSettings::Declare(config::Loader& config, int grpc_port, int metrics_port) {
   return {
-      .grpc_address = config.String("grpc_address", absl::StrCat("0.0.0.0:", grpc_port),
-                                    "gRPC listen address"),
+      .grpc_address =
+          config.String("grpc_address", absl::StrCat("0.0.0.0:", grpc_port), "gRPC listen address"),
       .metrics_address = config.String("metrics_address", absl::StrCat("0.0.0.0:", metrics_port),
                                        "Prometheus /metrics address; empty turns it off"),
       .redis_address = config.String("redis_address", "127.0.0.1:16379", "Redis host:port"),
-      .principal_secret = config.Secret(
-          "principal_secret", "", "shared secret (32+ bytes) that signs callers' principals"),
+      .principal_secret = config.Secret("principal_secret", "",
+                                        "shared secret (32+ bytes) that signs callers' principals"),
       .log_level = config.String("log_level", "info", "debug, info, warn or error"),
       .drain_timeout = config.Duration("drain_timeout", absl::Seconds(20),
                                        "how long calls in flight may finish after SIGTERM"),

@@ -4,7 +4,8 @@
 //
 //   server::PrepareProcess();
 //   config::Loader config("gateway");
-//   const startup::ProcessSettings process = startup::ProcessSettings::Declare(config, 50050, 9100);
+//   const startup::ProcessSettings process = startup::ProcessSettings::Declare(config, 50050,
+//   9100);
 //   ... the binary's own settings ...
 //   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
 //   if (!startup::StartLogs(config, process)) return 2;

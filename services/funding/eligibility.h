@@ -32,7 +32,7 @@ using v1::Reason;
 // left out: no criterion counts them.
 struct Consortium {
   Organisation lead;
-  std::vector<Organisation> partners;
+  std::vector<Organisation> partners = {};
 };
 
 // The reasons about the lead and the consortium, one per criterion `eligibility` sets.

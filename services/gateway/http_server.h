@@ -116,9 +116,9 @@ struct HttpServerOptions {
   std::string listen_address = "0.0.0.0:8080";
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
-  HttpLimits limits;
+  HttpLimits limits = {};
   // How refusals read; plain text when not given.
-  RefusalRenderer render_refusal;
+  RefusalRenderer render_refusal = nullptr;
 };
 
 class HttpServer {
