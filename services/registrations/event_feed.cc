@@ -11,6 +11,9 @@ namespace coopnet::registrations {
 namespace {
 
 constexpr int kEntriesPerRead = 100;
+// The dead-letter stream keeps about this many changes, so a flood of bad entries cannot
+// grow it without bound.
+constexpr int kDeadLettersKept = 10000;
 // How much longer than the BLOCK time a read may take before the connection is given up.
 constexpr absl::Duration kReplyMargin = absl::Seconds(2);
 
@@ -139,9 +142,10 @@ absl::StatusOr<int64_t> EventFeed::Deliveries(const outbox::StreamEntry& entry) 
 absl::Status EventFeed::SetAside(const outbox::StreamEntry& entry, absl::string_view why) {
   COOPNET_RETURN_IF_ERROR(
       redis_
-          ->Command({"XADD", dead_letter_stream(), "*", "id", entry.id, "group", options_.group,
-                     "type", entry.type, "outbox_id", absl::StrCat(entry.outbox_id), "payload",
-                     entry.payload, "reason", std::string(why)})
+          ->Command({"XADD", dead_letter_stream(), "MAXLEN", "~", absl::StrCat(kDeadLettersKept),
+                     "*", "id", entry.id, "group", options_.group, "type", entry.type, "outbox_id",
+                     absl::StrCat(entry.outbox_id), "payload", entry.payload, "reason",
+                     std::string(why)})
           .status());
   if (dead_letters_) dead_letters_->With({options_.stream, options_.group}).Increment();
   log::Warn("set a change aside in the dead-letter stream",
