@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/deadline/deadline.h"
 #include "common/principal/principal.h"
 #include "common/request/request.h"
 #include "common/resource/resource.h"
@@ -160,8 +161,13 @@ class RegistrationService::CsvExport : public grpc::ServerWriteReactor<v1::Expor
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away"));
       return;
     }
-    if (const absl::Status s = Fill(); !s.ok()) {
-      Finish(status::ToGrpc(s, kErrorDomain));
+    // The export's reads end with the call, as every call's do (Server::Unary).
+    const absl::Status filled = [&] {
+      deadline::Scope scope(call_.deadline);
+      return Fill();
+    }();
+    if (!filled.ok()) {
+      Finish(status::ToGrpc(filled, kErrorDomain));
       return;
     }
     const size_t size = std::min(kChunkBytes, buffer_.size());
