@@ -28,6 +28,15 @@
 
 namespace coopnet::client {
 
+// Where a peer process is and the longest a call to it may take: what a service's
+// settings say of each peer it calls (`<peer>_address`, `<peer>_deadline`).
+struct Peer {
+  // gRPC target: "host:port", or "dns:///name:port" for every replica behind a headless
+  // Kubernetes Service (calls are spread round robin).
+  std::string address = "";
+  absl::Duration deadline = absl::Seconds(2);
+};
+
 struct ChannelOptions {
   // gRPC target: "host:port", or "dns:///name:port" for every replica behind a headless
   // Kubernetes Service (calls are spread round robin).

@@ -182,6 +182,26 @@ cache::Cache& Context::Cache(cache::Keyspace keyspace) {
   return cache;
 }
 
+std::unique_ptr<client::ServiceChannel> Context::Channel(absl::string_view caller,
+                                                         absl::string_view callee,
+                                                         const client::Peer& peer) {
+  return std::make_unique<client::ServiceChannel>(
+      client::ChannelOptions{.address = peer.address,
+                             .caller = std::string(caller),
+                             .callee = std::string(callee),
+                             .deadline = peer.deadline},
+      server_.signer());
+}
+
+PeerSetting DeclarePeer(config::Loader& config, absl::string_view peer,
+                        const client::Peer& defaults) {
+  return {.address = config.String(absl::StrCat(peer, "_address"), defaults.address,
+                                   absl::StrCat("gRPC address of the ", peer, " process")),
+          .deadline = config.Duration(
+              absl::StrCat(peer, "_deadline"), defaults.deadline,
+              absl::StrCat("the longest a call to the ", peer, " process may take"))};
+}
+
 std::function<absl::Status()> MigratedDatabase(pg::Pool& pool,
                                                const std::vector<pg::Migration>& migrations) {
   return [&pool, &migrations]() -> absl::Status {

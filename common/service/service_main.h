@@ -12,9 +12,9 @@
 //
 //   service::Definition Definition() {
 //     return {.name = "events", ..., .settings = [](config::Loader& config) -> service::Starter {
-//       const std::string& organisations = config.String("organisations_address", ...);
-//       return [&organisations](service::Context& context) {
-//         return Start(context, {.organisations_address = organisations}).status();
+//       const service::PeerSetting organisations = service::DeclarePeer(config, "organisations",
+//       {...}); return [organisations](service::Context& context) {
+//         return Start(context, {.organisations = organisations.value()}).status();
 //       };
 //     }};
 //   }
@@ -27,7 +27,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/cache/cache.h"
+#include "common/client/service_channel.h"
 #include "common/config/config.h"
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
@@ -66,6 +68,12 @@ class Context {
     return ref;
   }
 
+  // A channel from this service, `caller`, to the peer process `callee` at `peer`, signed
+  // with the server's principal signer.
+  std::unique_ptr<client::ServiceChannel> Channel(absl::string_view caller,
+                                                  absl::string_view callee,
+                                                  const client::Peer& peer);
+
   const std::vector<cache::Cache*>& caches() const { return caches_; }
 
  private:
@@ -76,6 +84,16 @@ class Context {
   std::vector<cache::Cache*> caches_;
   std::vector<std::shared_ptr<void>> owned_;
 };
+
+// The settings of calling the peer process `peer`, declared on a config::Loader:
+// `<peer>_address` and `<peer>_deadline`. Read value() once the settings are loaded.
+struct PeerSetting {
+  const std::string& address;
+  const absl::Duration& deadline;
+  client::Peer value() const { return {.address = address, .deadline = deadline}; }
+};
+PeerSetting DeclarePeer(config::Loader& config, absl::string_view peer,
+                        const client::Peer& defaults);
 
 // Builds what a service serves on `context` and registers it with the context's server;
 // runs before the server starts. An error stops the process.

@@ -7,12 +7,7 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   cache::Cache& directory_cache = context.Cache({"events_directory", 1});
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<EventStore>(context.pool(), options.stream);
-  p.organisations = std::make_unique<client::ServiceChannel>(
-      client::ChannelOptions{.address = options.organisations_address,
-                             .caller = "events",
-                             .callee = "organisations",
-                             .deadline = options.organisations_deadline},
-      context.server().signer());
+  p.organisations = context.Channel("events", "organisations", options.organisations);
   p.directory = std::make_unique<OrganisationDirectory>(*p.organisations, directory_cache);
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
   p.relay->Start();
@@ -32,16 +27,11 @@ service::Definition Definition() {
           .migrations = &Migrations(),
           .settings = [](config::Loader& config) -> service::Starter {
             const Options defaults;
-            const std::string& organisations_address =
-                config.String("organisations_address", defaults.organisations_address,
-                              "gRPC address of the organisations process");
-            const absl::Duration& organisations_deadline =
-                config.Duration("organisations_deadline", defaults.organisations_deadline,
-                                "the longest a call to the organisations process may take");
-            return [&organisations_address, &organisations_deadline](service::Context& context) {
+            const service::PeerSetting organisations =
+                service::DeclarePeer(config, "organisations", defaults.organisations);
+            return [organisations](service::Context& context) {
               Options options;
-              options.organisations_address = organisations_address;
-              options.organisations_deadline = organisations_deadline;
+              options.organisations = organisations.value();
               return Start(context, options).status();
             };
           }};

@@ -19,10 +19,8 @@ namespace coopnet::events {
 
 // The events process's own settings, beside those every service has.
 struct Options {
-  // gRPC target of the organisations process (organisations, networks).
-  std::string organisations_address = "127.0.0.1:50051";
-  // The longest a call to it may take.
-  absl::Duration organisations_deadline = absl::Seconds(2);
+  // The organisations process (organisations, networks).
+  client::Peer organisations = {.address = "127.0.0.1:50051"};
   // The Redis stream the domain events go to and WatchEvents reads.
   std::string stream = "coopnet:events:stream";
   outbox::RelayOptions relay = {};

@@ -7,12 +7,7 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   cache::Cache& profiles_cache = context.Cache({"funding_profiles", 1});
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<FundingStore>(context.pool(), options.stream);
-  p.organisations = std::make_unique<client::ServiceChannel>(
-      client::ChannelOptions{.address = options.organisations_address,
-                             .caller = "funding",
-                             .callee = "organisations",
-                             .deadline = options.organisations_deadline},
-      context.server().signer());
+  p.organisations = context.Channel("funding", "organisations", options.organisations);
   p.profiles = std::make_unique<OrganisationProfiles>(*p.organisations, profiles_cache);
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
   p.relay->Start();
@@ -33,19 +28,14 @@ service::Definition Definition() {
           .migrations = &Migrations(),
           .settings = [](config::Loader& config) -> service::Starter {
             const Options defaults;
-            const std::string& organisations_address =
-                config.String("organisations_address", defaults.organisations_address,
-                              "gRPC address of the organisations process");
-            const absl::Duration& organisations_deadline =
-                config.Duration("organisations_deadline", defaults.organisations_deadline,
-                                "the longest a call to the organisations process may take");
+            const service::PeerSetting organisations =
+                service::DeclarePeer(config, "organisations", defaults.organisations);
             const std::string& giving360_prefix =
                 config.String("giving360_prefix", defaults.giving360_prefix,
                               "360Giving publisher prefix of exported grant identifiers");
-            return [&](service::Context& context) {
+            return [organisations, &giving360_prefix](service::Context& context) {
               Options options;
-              options.organisations_address = organisations_address;
-              options.organisations_deadline = organisations_deadline;
+              options.organisations = organisations.value();
               options.giving360_prefix = giving360_prefix;
               return Start(context, options).status();
             };

@@ -19,10 +19,8 @@ namespace coopnet::funding {
 
 // The funding process's own settings, beside those every service has.
 struct Options {
-  // gRPC target of the organisations process, whose profiles funding judges.
-  std::string organisations_address = "127.0.0.1:50051";
-  // The longest a call to it may take.
-  absl::Duration organisations_deadline = absl::Seconds(2);
+  // The organisations process, whose profiles funding judges.
+  client::Peer organisations = {.address = "127.0.0.1:50051"};
   // The Redis stream the domain events go to and WatchFunding reads.
   std::string stream = "coopnet:funding:stream";
   // The publisher prefix of exported 360Giving identifiers.

@@ -26,19 +26,8 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<RegistrationStore>(context.pool(), options.stream);
   p.personal_data = std::make_unique<PersonalDataStore>(context.pool());
-  const principal::Signer& signer = context.server().signer();
-  p.events = std::make_unique<client::ServiceChannel>(
-      client::ChannelOptions{.address = options.events_address,
-                             .caller = "registrations",
-                             .callee = "events",
-                             .deadline = options.peer_deadline},
-      signer);
-  p.organisations = std::make_unique<client::ServiceChannel>(
-      client::ChannelOptions{.address = options.organisations_address,
-                             .caller = "registrations",
-                             .callee = "organisations",
-                             .deadline = options.peer_deadline},
-      signer);
+  p.events = context.Channel("registrations", "events", options.events);
+  p.organisations = context.Channel("registrations", "organisations", options.organisations);
   p.directory = std::make_unique<Directory>(*p.events, *p.organisations, cache);
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
   p.relay->Start();
@@ -84,25 +73,19 @@ service::Definition Definition() {
       .migrations = &Migrations(),
       .settings = [](config::Loader& config) -> service::Starter {
         const Options defaults;
-        const std::string& events_address = config.String("events_address", defaults.events_address,
-                                                          "gRPC address of the events process");
-        const std::string& organisations_address =
-            config.String("organisations_address", defaults.organisations_address,
-                          "gRPC address of the organisations process");
-        const absl::Duration& peer_deadline =
-            config.Duration("peer_deadline", defaults.peer_deadline,
-                            "the longest a call to the events or organisations process may take");
+        const service::PeerSetting events = service::DeclarePeer(config, "events", defaults.events);
+        const service::PeerSetting organisations =
+            service::DeclarePeer(config, "organisations", defaults.organisations);
         const std::string& events_stream =
             config.String("events_stream", defaults.events_stream,
                           "Redis stream of the events service's changes (cancellations, moves)");
         const absl::Duration& retention_interval =
             config.Duration("retention_interval", defaults.retention_interval,
                             "how often participants of past events are checked for anonymisation");
-        return [&](service::Context& context) {
+        return [&, events, organisations](service::Context& context) {
           Options options;
-          options.events_address = events_address;
-          options.organisations_address = organisations_address;
-          options.peer_deadline = peer_deadline;
+          options.events = events.value();
+          options.organisations = organisations.value();
           options.events_stream = events_stream;
           options.retention_interval = retention_interval;
           return Start(context, options).status();

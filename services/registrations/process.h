@@ -24,11 +24,9 @@ namespace coopnet::registrations {
 
 // The registrations process's own settings, beside those every service has.
 struct Options {
-  // gRPC targets of the events and organisations processes, and the longest a call to
-  // either may take.
-  std::string events_address = "127.0.0.1:50052";
-  std::string organisations_address = "127.0.0.1:50051";
-  absl::Duration peer_deadline = absl::Seconds(2);
+  // The events and organisations processes.
+  client::Peer events = {.address = "127.0.0.1:50052"};
+  client::Peer organisations = {.address = "127.0.0.1:50051"};
   // The Redis stream our domain events go to and WatchRegistrations reads.
   std::string stream = "coopnet:registrations:stream";
   // The events service's stream, read in the consumer group `consumer_group`.

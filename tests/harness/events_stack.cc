@@ -14,7 +14,7 @@ EventsStack::EventsStack(const std::string& organisations_dsn, const std::string
       stream_(UniqueName("coopnet:events:stream")),
       redis_address_(redis_address) {
   events::Options options;
-  options.organisations_address = absl::StrCat("127.0.0.1:", organisations_->port());
+  options.organisations.address = absl::StrCat("127.0.0.1:", organisations_->port());
   options.stream = stream_;
   options.relay.poll_interval = absl::Milliseconds(50);
   process_ = std::make_unique<ServiceProcess>(

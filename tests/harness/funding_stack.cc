@@ -16,7 +16,7 @@ FundingStack::FundingStack(const std::string& organisations_dsn, const std::stri
       stream_(UniqueName("coopnet:funding:stream")),
       redis_address_(redis_address) {
   funding::Options options;
-  options.organisations_address = absl::StrCat("127.0.0.1:", organisations_->port());
+  options.organisations.address = absl::StrCat("127.0.0.1:", organisations_->port());
   options.stream = stream_;
   options.relay.poll_interval = absl::Milliseconds(50);
   process_ = std::make_unique<ServiceProcess>(

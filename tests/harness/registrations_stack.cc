@@ -66,8 +66,8 @@ RegistrationsStack::RegistrationsStack(const std::string& organisations_dsn,
   context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
                                                 /*keyspace_prefix=*/UniqueName("t"));
   registrations::Options registrations_options;
-  registrations_options.events_address = absl::StrCat("127.0.0.1:", events_->port());
-  registrations_options.organisations_address =
+  registrations_options.events.address = absl::StrCat("127.0.0.1:", events_->port());
+  registrations_options.organisations.address =
       absl::StrCat("127.0.0.1:", events_->organisations()->port());
   registrations_options.stream = stream_;
   registrations_options.events_stream = events_->stream();
