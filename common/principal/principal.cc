@@ -9,12 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 #include "common/time/time.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace coopnet::principal {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 // Principals a little from the future are fine: clocks of two pods differ.
 constexpr absl::Duration kClockSkew = absl::Minutes(1);
@@ -28,10 +25,6 @@ absl::optional<absl::string_view> Find(
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
   if (it == metadata.end()) return absl::nullopt;
   return absl::string_view(it->second.data(), it->second.size());
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
 }
 
 }  // namespace
@@ -162,6 +155,32 @@ bool HasScope(const Principal& principal, Scope scope) {
 bool ActsFor(const Principal& principal, absl::string_view organisation) {
   if (IsAdmin(principal)) return true;
   return principal.kind() == Principal::API_KEY && principal.organisation() == organisation;
+}
+
+bool ActsFor(const Principal& principal, absl::string_view organisation, DelegationScope scope,
+             absl::Time now) {
+  if (ActsFor(principal, organisation)) return true;
+  if (principal.kind() != Principal::API_KEY) return false;
+  for (const Principal::Delegation& delegation : principal.delegations()) {
+    if (delegation.organisation() != organisation) continue;
+    if (delegation.has_expire_time() && ToTime(delegation.expire_time()) <= now) continue;
+    for (int held : delegation.scopes()) {
+      if (held == scope) return true;
+    }
+  }
+  return false;
+}
+
+absl::Status MayActFor(const Principal& principal, absl::string_view organisation,
+                       DelegationScope scope, absl::string_view field) {
+  if (ActsFor(principal, organisation, scope)) return absl::OkStatus();
+  return status::Error(
+      absl::StatusCode::kPermissionDenied, "NOT_ACTING_FOR_ORGANISATION",
+      absl::StrCat(field, " names ", organisation,
+                   ", which the caller does not act for: use that organisation's own key, or "
+                   "a key of an organisation it delegated ",
+                   type::v1::DelegationScope_Name(scope), " to"),
+      {{"organisation", std::string(organisation)}});
 }
 
 std::string Subject(const Principal& principal) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -27,6 +28,7 @@
 
 namespace coopnet::principal {
 
+using type::v1::DelegationScope;
 using type::v1::Principal;
 using type::v1::Scope;
 
@@ -90,9 +92,21 @@ bool HasScope(const Principal& principal, Scope scope);
 // True for the operators' key (never for an organisation's key, whatever its scopes).
 bool IsAdmin(const Principal& principal);
 
-// True when `principal` may act for `organisation` (`organisations/{id}`): its own key,
-// or an administrator.
+// True when `principal` speaks as `organisation` (`organisations/{id}`): its own key, or
+// an administrator. What only the organisation itself may do (its keys, its
+// delegations) asks this; a delegation never counts.
 bool ActsFor(const Principal& principal, absl::string_view organisation);
+
+// True when `principal` may act for `organisation` in `scope`: as above, or holding the
+// organisation's delegation of `scope` unexpired at `now`.
+bool ActsFor(const Principal& principal, absl::string_view organisation, DelegationScope scope,
+             absl::Time now = absl::Now());
+
+// OK when ActsFor(principal, organisation, scope); otherwise PERMISSION_DENIED (reason
+// NOT_ACTING_FOR_ORGANISATION, metadata `organisation`) saying that `field` names an
+// organisation the caller does not act for, and how it could.
+absl::Status MayActFor(const Principal& principal, absl::string_view organisation,
+                       DelegationScope scope, absl::string_view field);
 
 // Who the caller is, for logs and request scoping: `admin`, `anonymous`,
 // `service:events`, or the API key's name.

@@ -1,9 +1,11 @@
 #include "common/principal/principal.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 
 namespace coopnet::principal {
 namespace {
@@ -92,6 +94,58 @@ TEST(Principal, KeyActsForItsOwnOrganisationOnly) {
   EXPECT_TRUE(ActsFor(key, "organisations/a"));
   EXPECT_FALSE(ActsFor(key, "organisations/b"));
   EXPECT_TRUE(ActsFor(Admin(), "organisations/b"));
+}
+
+// A key of organisations/portal holding organisations/a's delegation of `scopes` until
+// `expire`.
+Principal PortalKey(std::vector<DelegationScope> scopes, absl::Time expire) {
+  Principal key =
+      ApiKey("organisations/portal", "organisations/portal/apiKeys/k", {type::v1::SCOPE_WRITE});
+  Principal::Delegation& d = *key.add_delegations();
+  d.set_organisation("organisations/a");
+  for (DelegationScope scope : scopes) d.add_scopes(scope);
+  *d.mutable_expire_time() = ToTimestamp(expire);
+  return key;
+}
+
+TEST(Principal, DelegationLetsAKeyActForTheGrantorWithinItsScopesOnly) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  Principal key = PortalKey({type::v1::REGISTRATIONS_WRITE}, now + absl::Hours(1));
+  EXPECT_TRUE(ActsFor(key, "organisations/a", type::v1::REGISTRATIONS_WRITE, now));
+  EXPECT_FALSE(ActsFor(key, "organisations/a", type::v1::EVENTS_WRITE, now));
+  EXPECT_FALSE(ActsFor(key, "organisations/b", type::v1::REGISTRATIONS_WRITE, now));
+  EXPECT_TRUE(ActsFor(key, "organisations/portal", type::v1::EVENTS_WRITE, now));
+  // What only the organisation itself does (its keys, its delegations) ignores them.
+  EXPECT_FALSE(ActsFor(key, "organisations/a"));
+}
+
+TEST(Principal, DelegationEndsAtItsExpiry) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  Principal key = PortalKey({type::v1::EVENTS_WRITE}, now);
+  EXPECT_FALSE(ActsFor(key, "organisations/a", type::v1::EVENTS_WRITE, now));
+  EXPECT_TRUE(ActsFor(key, "organisations/a", type::v1::EVENTS_WRITE, now - absl::Seconds(1)));
+}
+
+TEST(Principal, OnlyKeysUseDelegations) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  Principal anonymous = PortalKey({type::v1::EVENTS_WRITE}, now + absl::Hours(1));
+  anonymous.set_kind(Principal::ANONYMOUS);
+  EXPECT_FALSE(ActsFor(anonymous, "organisations/a", type::v1::EVENTS_WRITE, now));
+  EXPECT_TRUE(ActsFor(Admin(), "organisations/a", type::v1::EVENTS_WRITE, now));
+}
+
+TEST(Principal, RefusalNamesTheOrganisationAndTheScope) {
+  Principal key = ApiKey("organisations/b", "organisations/b/apiKeys/k", {type::v1::SCOPE_WRITE});
+  absl::Status refused =
+      MayActFor(key, "organisations/a", type::v1::EVENTS_WRITE, "event.organiser");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(refused.message(), testing::HasSubstr("event.organiser names organisations/a"));
+  EXPECT_THAT(refused.message(), testing::HasSubstr("EVENTS_WRITE"));
+  std::optional<google::rpc::ErrorInfo> info = status::GetErrorInfo(refused);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason(), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(info->metadata().at("organisation"), "organisations/a");
+  EXPECT_TRUE(MayActFor(key, "organisations/b", type::v1::EVENTS_WRITE, "event.organiser").ok());
 }
 
 }  // namespace

@@ -44,12 +44,27 @@ absl::Status RequireScope(const type::v1::Principal& caller, type::v1::Scope sco
       absl::StrCat("this method needs a key with the ", absl::AsciiStrToLower(name), " scope"));
 }
 
+namespace {
+
+absl::Status NotOwner(absl::string_view what) {
+  return status::Error(absl::StatusCode::kPermissionDenied, "NOT_OWNER",
+                       absl::StrCat("the caller may not change ", what));
+}
+
+}  // namespace
+
 absl::Status RequireActsFor(const type::v1::Principal& caller, absl::string_view organisation,
                             absl::string_view what) {
   COOPNET_RETURN_IF_ERROR(RequireScope(caller, type::v1::SCOPE_WRITE));
   if (principal::ActsFor(caller, organisation)) return absl::OkStatus();
-  return status::Error(absl::StatusCode::kPermissionDenied, "NOT_OWNER",
-                       absl::StrCat("the caller may not change ", what));
+  return NotOwner(what);
+}
+
+absl::Status RequireActsFor(const type::v1::Principal& caller, absl::string_view organisation,
+                            type::v1::DelegationScope scope, absl::string_view what) {
+  COOPNET_RETURN_IF_ERROR(RequireScope(caller, type::v1::SCOPE_WRITE));
+  if (principal::ActsFor(caller, organisation, scope)) return absl::OkStatus();
+  return NotOwner(what);
 }
 
 absl::Status ValidateRequestId(absl::string_view request_id) {

@@ -42,6 +42,10 @@ absl::Status RequireScope(const type::v1::Principal& caller, type::v1::Scope sco
 absl::Status RequireActsFor(const type::v1::Principal& caller, absl::string_view organisation,
                             absl::string_view what);
 
+// The same, where a delegation of `scope` from `organisation` also lets the caller act.
+absl::Status RequireActsFor(const type::v1::Principal& caller, absl::string_view organisation,
+                            type::v1::DelegationScope scope, absl::string_view what);
+
 // OK for an empty request_id (the write is not retry-safe) or 1 to 64 letters, digits,
 // '-' or '_'; INVALID_ARGUMENT naming request_id otherwise.
 absl::Status ValidateRequestId(absl::string_view request_id);

@@ -355,9 +355,11 @@ bool ChangeIsPublic(Event::State stored_state) { return stored_state != Event::D
 Relation DirectRelation(const principal::Principal& caller, const Event& event) {
   Relation r;
   r.privileged = principal::IsAdmin(caller) || caller.kind() == principal::Principal::SERVICE;
-  r.organiser = principal::ActsFor(caller, event.organiser()) ||
-                std::any_of(event.co_organisers().begin(), event.co_organisers().end(),
-                            [&](const std::string& o) { return principal::ActsFor(caller, o); });
+  const auto acts_for = [&](const std::string& o) {
+    return principal::ActsFor(caller, o, type::v1::EVENTS_WRITE);
+  };
+  r.organiser = acts_for(event.organiser()) ||
+                std::any_of(event.co_organisers().begin(), event.co_organisers().end(), acts_for);
   return r;
 }
 

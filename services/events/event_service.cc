@@ -36,6 +36,14 @@ absl::Status RequireWrite(const server::Call& call) {
   return request::RequireScope(call.principal, type::v1::SCOPE_WRITE);
 }
 
+// OK when the caller may name `organiser` (in `field`) as the one who organises: its
+// own key, a delegation of EVENTS_WRITE from it, an operator, or a service.
+absl::Status RequireActingFor(const server::Call& call, absl::string_view organiser,
+                              absl::string_view field) {
+  if (call.principal.kind() == principal::Principal::SERVICE) return absl::OkStatus();
+  return principal::MayActFor(call.principal, organiser, type::v1::EVENTS_WRITE, field);
+}
+
 absl::Status NotEditor(absl::string_view name) {
   return status::Error(absl::StatusCode::kPermissionDenied, "NOT_ORGANISER",
                        absl::StrCat("only the organiser, a co-organiser or the network's "
@@ -314,12 +322,7 @@ absl::Status EventService::CreateEvent(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(RequireWrite(call));
   Event event = request.event();
   event.set_state(Event::DRAFT);
-  COOPNET_ASSIGN_OR_RETURN(Relation relation, RelationTo(call, event, /*editing=*/true));
-  if (!CanEdit(relation)) {
-    return status::Error(absl::StatusCode::kPermissionDenied, "NOT_ORGANISER",
-                         absl::StrCat("the caller may not create events for ", event.organiser(),
-                                      ": only its own key or the network's coordinator may"));
-  }
+  COOPNET_RETURN_IF_ERROR(RequireActingFor(call, event.organiser(), "event.organiser"));
   COOPNET_RETURN_IF_ERROR(CheckReferences(call, event, nullptr));
   COOPNET_ASSIGN_OR_RETURN(
       Event created,
@@ -387,6 +390,9 @@ absl::Status EventService::UpdateEvent(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(Event stored, EditableEvent(call, id));
   COOPNET_ASSIGN_OR_RETURN(Event changed, ApplyEventMask(stored, patch, request.update_mask()));
   COOPNET_RETURN_IF_ERROR(ValidateEvent(changed));
+  if (changed.organiser() != stored.organiser()) {
+    COOPNET_RETURN_IF_ERROR(RequireActingFor(call, changed.organiser(), "event.organiser"));
+  }
   COOPNET_RETURN_IF_ERROR(CheckReferences(call, changed, &stored));
 
   EventEdit edit;
@@ -546,7 +552,9 @@ absl::Status EventService::ListEventsCalendar(const server::Call& call,
 
 absl::Status EventService::RequireSeriesManager(const server::Call& call, const Series& series) {
   COOPNET_RETURN_IF_ERROR(RequireWrite(call));
-  if (principal::ActsFor(call.principal, series.organiser())) return absl::OkStatus();
+  if (principal::ActsFor(call.principal, series.organiser(), type::v1::EVENTS_WRITE)) {
+    return absl::OkStatus();
+  }
   const std::string& organisation = call.principal.organisation();
   if (call.principal.kind() == principal::Principal::API_KEY && !organisation.empty()) {
     COOPNET_ASSIGN_OR_RETURN(std::string coordinator,
@@ -562,7 +570,8 @@ absl::Status EventService::CreateSeries(const server::Call& call,
                                         const v1::CreateSeriesRequest& request, Series& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(ValidateSeries(request.series()));
-  COOPNET_RETURN_IF_ERROR(RequireSeriesManager(call, request.series()));
+  COOPNET_RETURN_IF_ERROR(RequireWrite(call));
+  COOPNET_RETURN_IF_ERROR(RequireActingFor(call, request.series().organiser(), "series.organiser"));
   validate::Violations v;
   v.Check(directory_.RequireOrganisation("series.organiser", request.series().organiser(),
                                          call.deadline));
@@ -626,6 +635,9 @@ absl::Status EventService::UpdateSeries(const server::Call& call,
         COOPNET_ASSIGN_OR_RETURN(Series next,
                                  ApplySeriesMask(current, patch, request.update_mask()));
         COOPNET_RETURN_IF_ERROR(ValidateSeries(next));
+        if (next.organiser() != current.organiser()) {
+          COOPNET_RETURN_IF_ERROR(RequireActingFor(call, next.organiser(), "series.organiser"));
+        }
         return next;
       }));
   return absl::OkStatus();

@@ -116,7 +116,8 @@ absl::StatusOr<Application> FundingService::LeadEdit(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
   COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, name));
   const std::string lead = LeadOf(found.first);
-  if (!principal::ActsFor(call.principal, lead)) return NotLead(name, lead);
+  if (!principal::ActsFor(call.principal, lead, type::v1::FUNDING_WRITE))
+    return NotLead(name, lead);
   ApplicationEdit edit;
   edit.apply = [&](const Application& stored) -> absl::StatusOr<Application> {
     COOPNET_ASSIGN_OR_RETURN(Application::State next, NextState(stored.state(), action));
@@ -147,7 +148,7 @@ absl::Status FundingService::CreateApplication(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(ValidateApplication(application));
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
   const std::string lead = LeadOf(application);
-  if (!principal::ActsFor(call.principal, lead)) {
+  if (!principal::ActsFor(call.principal, lead, type::v1::FUNDING_WRITE)) {
     return status::Error(absl::StatusCode::kPermissionDenied, "NOT_LEAD",
                          absl::StrCat("only the lead's own key may apply for ", lead));
   }
@@ -222,7 +223,8 @@ absl::Status FundingService::UpdateApplication(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, patch.name()));
   const auto& [stored, to] = found;
   const std::string lead = LeadOf(stored);
-  if (!principal::ActsFor(call.principal, lead)) return NotLead(patch.name(), lead);
+  if (!principal::ActsFor(call.principal, lead, type::v1::FUNDING_WRITE))
+    return NotLead(patch.name(), lead);
 
   // Every rule is checked before the transaction, so that bad input changes nothing.
   Application changed = stored;
@@ -264,7 +266,8 @@ absl::Status FundingService::SubmitApplication(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(auto found, VisibleApplication(call, r.name()));
   const auto& [stored, to] = found;
   const std::string lead = LeadOf(stored);
-  if (!principal::ActsFor(call.principal, lead)) return NotLead(r.name(), lead);
+  if (!principal::ActsFor(call.principal, lead, type::v1::FUNDING_WRITE))
+    return NotLead(r.name(), lead);
   COOPNET_ASSIGN_OR_RETURN(Consortium consortium, ConsortiumOf(stored, call.deadline));
 
   ApplicationEdit edit;

@@ -98,7 +98,7 @@ absl::StatusOr<Call> FundingService::VisibleCall(const server::Call& call, absl:
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName(field, name, kCalls));
   COOPNET_ASSIGN_OR_RETURN(Call found, LoadCall(id));
   if (found.state() == Call::DRAFT && !IsPrivileged(call.principal) &&
-      !principal::ActsFor(call.principal, found.funder())) {
+      !principal::ActsFor(call.principal, found.funder(), type::v1::FUNDING_WRITE)) {
     return status::Error(absl::StatusCode::kNotFound, "CALL_NOT_FOUND",
                          absl::StrCat(name, " does not exist"));
   }
@@ -108,7 +108,7 @@ absl::StatusOr<Call> FundingService::VisibleCall(const server::Call& call, absl:
 absl::Status FundingService::RequireFunder(const server::Call& call, absl::string_view funder,
                                            absl::string_view what) {
   COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
-  if (principal::ActsFor(call.principal, funder)) return absl::OkStatus();
+  if (principal::ActsFor(call.principal, funder, type::v1::FUNDING_WRITE)) return absl::OkStatus();
   return status::Error(absl::StatusCode::kPermissionDenied, "NOT_FUNDER",
                        absl::StrCat("only the funder, ", funder, ", may ", what));
 }

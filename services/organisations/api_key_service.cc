@@ -39,8 +39,9 @@ absl::StatusOr<MintedKey> Mint() {
 
 }  // namespace
 
-ApiKeyService::ApiKeyService(server::Server& server, ApiKeyStore& store)
-    : store_(store), table_(server, kApiKeyServiceName) {
+ApiKeyService::ApiKeyService(server::Server& server, ApiKeyStore& store,
+                             DelegationStore& delegations)
+    : store_(store), delegations_(delegations), table_(server, kApiKeyServiceName) {
   table_.Unary("CreateApiKey", this, &ApiKeyService::CreateApiKey)
       .Unary("GetApiKey", this, &ApiKeyService::GetApiKey)
       .Unary("ListApiKeys", this, &ApiKeyService::ListApiKeys)
@@ -150,6 +151,13 @@ absl::Status ApiKeyService::AuthenticateApiKey(const server::Call& call,
   const std::string organisation = resource::Name(kOrganisations, stored->organisation_id);
   *response.mutable_principal() = principal::ApiKey(
       organisation, absl::StrCat(organisation, "/", kApiKeys, "/", stored->key_id), stored->scopes);
+  // What the organisation may act for now; a revocation reaches the gateway when this
+  // answer leaves its cache.
+  COOPNET_ASSIGN_OR_RETURN(std::vector<type::v1::Principal::Delegation> held,
+                           delegations_.HeldBy(stored->organisation_id, now));
+  for (type::v1::Principal::Delegation& d : held) {
+    *response.mutable_principal()->add_delegations() = std::move(d);
+  }
   *response.mutable_expire_time() = ToTimestamp(AuthenticationCacheUntil(stored->expire_time, now));
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #include "common/server/service_table.h"
 #include "coopnet/organisations/v1/api_keys.grpc.pb.h"
 #include "services/organisations/api_key_store.h"
+#include "services/organisations/delegation_store.h"
 
 namespace coopnet::organisations {
 
@@ -16,7 +17,8 @@ inline constexpr char kApiKeyServiceName[] = "coopnet.organisations.v1.ApiKeySer
 
 class ApiKeyService {
  public:
-  ApiKeyService(server::Server& server, ApiKeyStore& store);
+  // AuthenticateApiKey reads from `delegations` what the key's organisation may act for.
+  ApiKeyService(server::Server& server, ApiKeyStore& store, DelegationStore& delegations);
 
   // The methods of the proto service, each beside its handler below.
   server::ServiceTable& table() { return table_; }
@@ -35,6 +37,7 @@ class ApiKeyService {
                                   v1::AuthenticateApiKeyResponse& response);
 
   ApiKeyStore& store_;
+  DelegationStore& delegations_;
   server::ServiceTable table_;
 };
 

@@ -133,7 +133,8 @@ absl::Status ValidateNewMembership(const Membership& membership) {
 }
 
 absl::Status MayCreate(const type::v1::Principal& caller, const Network& network) {
-  if (principal::ActsFor(caller, network.coordinator())) return absl::OkStatus();
+  if (principal::ActsFor(caller, network.coordinator(), type::v1::ORGANISATIONS_WRITE))
+    return absl::OkStatus();
   return status::Error(absl::StatusCode::kPermissionDenied, "NOT_COORDINATOR",
                        absl::StrCat("a network is created by its coordinator's own key or an "
                                     "operator; the caller does not act for ",
@@ -141,14 +142,17 @@ absl::Status MayCreate(const type::v1::Principal& caller, const Network& network
 }
 
 absl::Status MayManage(const type::v1::Principal& caller, const Network& network) {
-  if (principal::ActsFor(caller, network.coordinator())) return absl::OkStatus();
+  if (principal::ActsFor(caller, network.coordinator(), type::v1::ORGANISATIONS_WRITE))
+    return absl::OkStatus();
   return NotCoordinator(network);
 }
 
 absl::Status MayAddMember(const type::v1::Principal& caller, const Network& network,
                           const Membership& membership) {
-  if (principal::ActsFor(caller, network.coordinator())) return absl::OkStatus();
-  if (!principal::ActsFor(caller, membership.organisation())) return NotCoordinator(network);
+  if (principal::ActsFor(caller, network.coordinator(), type::v1::ORGANISATIONS_WRITE))
+    return absl::OkStatus();
+  if (!principal::ActsFor(caller, membership.organisation(), type::v1::ORGANISATIONS_WRITE))
+    return NotCoordinator(network);
   if (network.admission() != Network::OPEN) {
     return status::Error(
         absl::StatusCode::kPermissionDenied, "NETWORK_BY_INVITATION",
@@ -160,8 +164,8 @@ absl::Status MayAddMember(const type::v1::Principal& caller, const Network& netw
 
 absl::Status MayRemoveMember(const type::v1::Principal& caller, const Network& network,
                              absl::string_view organisation) {
-  if (!principal::ActsFor(caller, network.coordinator()) &&
-      !principal::ActsFor(caller, organisation)) {
+  if (!principal::ActsFor(caller, network.coordinator(), type::v1::ORGANISATIONS_WRITE) &&
+      !principal::ActsFor(caller, organisation, type::v1::ORGANISATIONS_WRITE)) {
     return NotCoordinator(network);
   }
   if (organisation == network.coordinator()) {

@@ -151,7 +151,8 @@ absl::Status OrganisationService::UpdateOrganisation(const server::Call& call,
   }
   // Check the mask before touching the store, so a bad request changes nothing.
   COOPNET_RETURN_IF_ERROR(ApplyUpdateMask(Organisation(), patch, request.update_mask()).status());
-  COOPNET_RETURN_IF_ERROR(request::RequireActsFor(call.principal, patch.name(), patch.name()));
+  COOPNET_RETURN_IF_ERROR(request::RequireActsFor(call.principal, patch.name(),
+                                                  type::v1::ORGANISATIONS_WRITE, patch.name()));
 
   COOPNET_ASSIGN_OR_RETURN(
       response, store_.Update(id, expected_revision,

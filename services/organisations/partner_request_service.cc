@@ -50,7 +50,7 @@ absl::Status PartnerRequestService::CreatePartnerRequest(
   v.Check(ValidatePartnerRequest(wanted, absl::Now()));
   COOPNET_RETURN_IF_ERROR(v.ToStatus());
   COOPNET_RETURN_IF_ERROR(
-      request::RequireActsFor(call.principal, request.parent(),
+      request::RequireActsFor(call.principal, request.parent(), type::v1::ORGANISATIONS_WRITE,
                               absl::StrCat("the partner requests of ", request.parent())));
 
   COOPNET_ASSIGN_OR_RETURN(
@@ -108,7 +108,7 @@ absl::Status PartnerRequestService::UpdatePartnerRequest(
   COOPNET_RETURN_IF_ERROR(
       ApplyPartnerRequestMask(PartnerRequest(), patch, request.update_mask()).status());
   COOPNET_RETURN_IF_ERROR(
-      request::RequireActsFor(call.principal, name.organisation(),
+      request::RequireActsFor(call.principal, name.organisation(), type::v1::ORGANISATIONS_WRITE,
                               absl::StrCat("the partner requests of ", name.organisation())));
 
   const absl::Time now = absl::Now();
@@ -136,7 +136,7 @@ absl::Status PartnerRequestService::DeletePartnerRequest(
   COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> expected_revision,
                            ExpectedRevision("etag", request.etag()));
   COOPNET_RETURN_IF_ERROR(
-      request::RequireActsFor(call.principal, name.organisation(),
+      request::RequireActsFor(call.principal, name.organisation(), type::v1::ORGANISATIONS_WRITE,
                               absl::StrCat("the partner requests of ", name.organisation())));
   return requests_.Delete(name, expected_revision);
 }

@@ -9,6 +9,7 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   p.store = std::make_unique<OrganisationStore>(context.pool(), options.stream);
   p.network_store = std::make_unique<NetworkStore>(context.pool());
   p.key_store = std::make_unique<ApiKeyStore>(context.pool());
+  p.delegation_store = std::make_unique<DelegationStore>(context.pool());
   p.request_store = std::make_unique<PartnerRequestStore>(context.pool());
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
   p.relay->Start();
@@ -17,11 +18,13 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
       outbox::WatchOptions{.redis_address = context.redis().options().address,
                            .stream = options.stream});
   p.networks = std::make_unique<NetworkService>(server, *p.network_store);
-  p.keys = std::make_unique<ApiKeyService>(server, *p.key_store);
+  p.keys = std::make_unique<ApiKeyService>(server, *p.key_store, *p.delegation_store);
+  p.delegations = std::make_unique<DelegationService>(server, *p.delegation_store);
   p.requests = std::make_unique<PartnerRequestService>(server, *p.request_store, *p.store);
   server.Register(p.organisations->table());
   server.Register(p.networks->table());
   server.Register(p.keys->table());
+  server.Register(p.delegations->table());
   server.Register(p.requests->table());
   return &p;
 }

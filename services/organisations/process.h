@@ -12,6 +12,8 @@
 #include "common/service/service_main.h"
 #include "services/organisations/api_key_service.h"
 #include "services/organisations/api_key_store.h"
+#include "services/organisations/delegation_service.h"
+#include "services/organisations/delegation_store.h"
 #include "services/organisations/network_service.h"
 #include "services/organisations/network_store.h"
 #include "services/organisations/organisation_service.h"
@@ -34,11 +36,13 @@ struct Process {
   std::unique_ptr<OrganisationStore> store;
   std::unique_ptr<NetworkStore> network_store;
   std::unique_ptr<ApiKeyStore> key_store;
+  std::unique_ptr<DelegationStore> delegation_store;
   std::unique_ptr<PartnerRequestStore> request_store;
   std::unique_ptr<outbox::Relay> relay;
   std::unique_ptr<OrganisationService> organisations;
   std::unique_ptr<NetworkService> networks;
   std::unique_ptr<ApiKeyService> keys;
+  std::unique_ptr<DelegationService> delegations;
   std::unique_ptr<PartnerRequestService> requests;
 };
 

@@ -667,8 +667,9 @@ void Anonymise(Registration& registration) {
 
 bool IsOrganiser(const principal::Principal& caller, const std::vector<std::string>& organisers) {
   if (principal::IsAdmin(caller) || caller.kind() == principal::Principal::SERVICE) return true;
-  return std::any_of(organisers.begin(), organisers.end(),
-                     [&](const std::string& o) { return principal::ActsFor(caller, o); });
+  return std::any_of(organisers.begin(), organisers.end(), [&](const std::string& o) {
+    return principal::ActsFor(caller, o, type::v1::EVENTS_WRITE);
+  });
 }
 
 }  // namespace coopnet::registrations

@@ -420,6 +420,13 @@ absl::Status RegistrationService::CreateRegistration(const server::Call& call,
   application.registration = request.registration();
   Registration& registration = application.registration;
   if (!registration.organisation().empty()) {
+    // Taking a directory organisation's name (and the seats kept for its kind) is for
+    // those who act for it; anyone else registers with a free-text organisation.
+    if (call.principal.kind() != Principal::SERVICE) {
+      COOPNET_RETURN_IF_ERROR(principal::MayActFor(call.principal, registration.organisation(),
+                                                   type::v1::REGISTRATIONS_WRITE,
+                                                   "registration.organisation"));
+    }
     COOPNET_ASSIGN_OR_RETURN(OrganisationFacts organisation,
                              directory_.Organisation("registration.organisation",
                                                      registration.organisation(), call.deadline));

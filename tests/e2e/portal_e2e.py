@@ -103,7 +103,8 @@ def start_stack():
     start("gateway", GATEWAY, [], dict(
         common, COOPNET_BACKENDS=backends, COOPNET_GRPC_ADDRESS=f"127.0.0.1:{grpc_port}",
         COOPNET_HTTP_ADDRESS=f"127.0.0.1:{http_port}", COOPNET_ADMIN_KEY=ADMIN_KEY,
-        COOPNET_CORS_ORIGINS=PORTAL, COOPNET_KEY_RATE="0", COOPNET_ANONYMOUS_RATE="0"))
+        COOPNET_CORS_ORIGINS=PORTAL, COOPNET_KEY_RATE="0", COOPNET_ANONYMOUS_RATE="0",
+        COOPNET_KEY_CACHE_TIME=f"{KEY_CACHE_SECONDS}s"))
     wait_serving(f"127.0.0.1:{grpc_port}")
     return f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}"
 
@@ -121,6 +122,11 @@ def stop_stack():
 
 
 GRPC, HTTP = None, None
+# How long the gateway trusts a key's authentication (and the delegations in it).
+KEY_CACHE_SECONDS = 1
+# A delegation's expiry: a year from now (it may run three at most).
+EXPIRE = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=365)).strftime(
+    "%Y-%m-%dT%H:%M:%SZ")
 
 
 def http(method, path, body=None, key=None, headers=None):
@@ -364,6 +370,9 @@ def bola(made):
         "themes": ["social-inclusion"], "countries": ["FI", "SE"], "kinds": ["NGO"]})["name"]
     members = ok("GET", f"/v1/{made['hordaland_network']}/members")["memberships"]
     bergen_membership = next(m["name"] for m in members if m["organisation"] == made["bergen"])
+    kofoeds_delegation = ok("POST", f"/v1/{kofoeds}/delegations", {
+        "delegate": made["groen"], "scopes": ["REGISTRATIONS_WRITE"], "purpose": "Forum registrations",
+        "expireTime": EXPIRE})["name"]
     draft_event = ok("POST", "/v1/events", {
         "title": {"translations": {"da": "Netværksmøde"}, "defaultLanguage": "da"},
         "kind": "NETWORK_MEETING", "organiser": kofoeds, "timeZone": "Europe/Copenhagen",
@@ -381,10 +390,11 @@ def bola(made):
                          {"organisation": made["groen"], "role": "PARTNER"}]})["name"]
 
     title = {"translations": {"en": "Taken over"}, "defaultLanguage": "en"}
-    O, N, K, P = ("coopnet.organisations.v1.OrganisationService/",
-                  "coopnet.organisations.v1.NetworkService/",
-                  "coopnet.organisations.v1.ApiKeyService/",
-                  "coopnet.organisations.v1.PartnerRequestService/")
+    O, N, K, P, D = ("coopnet.organisations.v1.OrganisationService/",
+                     "coopnet.organisations.v1.NetworkService/",
+                     "coopnet.organisations.v1.ApiKeyService/",
+                     "coopnet.organisations.v1.PartnerRequestService/",
+                     "coopnet.organisations.v1.DelegationService/")
     E, R, F = ("coopnet.events.v1.EventService/", "coopnet.registrations.v1.RegistrationService/",
                "coopnet.funding.v1.FundingService/")
     matrix = [
@@ -394,6 +404,10 @@ def bola(made):
         (K + "CreateApiKey", {"parent": kofoeds, "apiKey": {"displayName": "mine",
                                                             "scopes": ["SCOPE_WRITE"]}}),
         (K + "RevokeApiKey", {"name": kofoeds_key_name}),
+        (D + "CreateDelegation", {"parent": kofoeds, "delegation": {
+            "delegate": made["voss"], "scopes": ["EVENTS_WRITE"], "purpose": "Voss says so",
+            "expireTime": EXPIRE}}),
+        (D + "RevokeDelegation", {"name": kofoeds_delegation}),
         (N + "CreateNetwork", {"network": {"title": title, "coordinator": kofoeds,
                                            "countries": ["DK"], "admission": "OPEN"}}),
         (N + "UpdateNetwork", {"network": {"name": made["ngo_network"], "title": title},
@@ -427,6 +441,10 @@ def bola(made):
         (R + "UpdateRegistrationPolicy", {"policy": {"name": f"{meeting}/registrationPolicy",
                                                      "capacity": 1000},
                                           "updateMask": "capacity"}),
+        (R + "CreateRegistration", {"parent": meeting, "registration": {
+            "organisation": kofoeds, "participants": [
+                {"givenName": "Ola", "familyName": "Voss", "email": "ola@voss.herad.no"}],
+            "answers": [{"question": "experience", "yes": True}]}}),
         (R + "CancelRegistration", {"name": registration}),
         (R + "ApproveRegistration", {"name": registration}),
         (R + "RejectRegistration", {"name": registration, "reason": "full"}),
@@ -465,6 +483,8 @@ def bola(made):
         (R + "GetRegistration", {"name": registration}),
         (R + "GetEventStatistics", {"name": f"{meeting}/registrationStatistics"}),
         (K + "ListApiKeys", {"parent": kofoeds}),
+        (D + "ListDelegations", {"parent": kofoeds}),
+        (D + "GetDelegation", {"name": kofoeds_delegation}),
         (F + "GetApplication", {"name": application}),
     ]
     # Open to anybody by design: a new organisation of one's own, a registration for a
@@ -483,7 +503,8 @@ def bola(made):
         m.rsplit("/", 1)[1] for m in public_by_design}
 
     snapshot_paths = [
-        f"/v1/{kofoeds}", f"/v1/{kofoeds}/apiKeys", f"/v1/{kofoeds}/partnerRequests",
+        f"/v1/{kofoeds}", f"/v1/{kofoeds}/apiKeys", f"/v1/{kofoeds}/delegations",
+        f"/v1/{kofoeds}/partnerRequests",
         f"/v1/{partner_request}", "/v1/networks", f"/v1/{made['ngo_network']}",
         f"/v1/{made['hordaland_network']}/members", f"/v1/{meeting}", f"/v1/{draft_event}",
         f"/v1/events?organiser={kofoeds}", "/v1/series", f"/v1/{made['hordaland_series']}",
@@ -530,6 +551,64 @@ def bola(made):
     print(f"  {len(matrix)} methods refused; {len(snapshot_paths)} views of B unchanged")
 
 
+# --- Trust: acting for an organisation ------------------------------------------------------
+
+def trust(made):
+    print("Trust: nobody takes a ministry's seats or publishes in another's name")
+    forum, mfa, urzad, kofoeds = made["forum"], made["mfa"], made["urzad"], made["kofoeds"]
+    before = ok("GET", f"/v1/{forum}/registrationStatistics")
+    grab = {"organisation": mfa, "participants": participants("Minister", 3)}
+    status, _, refused = http("POST", f"/v1/{forum}/registrations", grab)
+    check(status == 403 and refused.get("details", [{}])[0].get("reason") ==
+          "NOT_ACTING_FOR_ORGANISATION", f"an anonymous caller registered as the ministry: "
+          f"{status} {refused}")
+    check(mfa in refused["message"], f"the refusal does not name the ministry: {refused}")
+    urzad_key = make_key(urzad, "Urząd portal", ("SCOPE_READ", "SCOPE_WRITE",
+                                                 "SCOPE_REGISTRATIONS"))
+    status, _, refused = http("POST", f"/v1/{forum}/registrations", grab, urzad_key)
+    check(status == 403, f"another organisation's key registered as the ministry: {status}")
+    check(ok("GET", f"/v1/{forum}/registrationStatistics") == before,
+          "a refused registration changed the forum's statistics")
+
+    meeting = {"title": {"translations": {"da": "Netværksmøde"}, "defaultLanguage": "da"},
+               "kind": "NETWORK_MEETING", "organiser": kofoeds,
+               "timeZone": "Europe/Copenhagen", "startTime": "2031-04-03T15:00:00Z",
+               "endTime": "2031-04-03T17:00:00Z", "attendanceMode": "ONLINE",
+               "onlineUrl": "https://ngo-netvaerk.dk/moede"}
+    status, _, refused = http("POST", "/v1/events", meeting, urzad_key)
+    check(status == 403 and kofoeds in refused["message"],
+          f"Urząd published an event in Kofoeds' name: {status} {refused}")
+
+    print("Trust: with Kofoeds' delegation the portal publishes for it, until revoked")
+    kofoeds_admin = make_key(kofoeds, "Kofoeds admin", ("SCOPE_ADMIN",))
+    delegation = ok("POST", f"/v1/{kofoeds}/delegations", {
+        "delegate": urzad, "scopes": ["EVENTS_WRITE"], "purpose": "Forum side events",
+        "expireTime": EXPIRE}, key=kofoeds_admin)
+    check(delegation["state"] == "ACTIVE", f"the delegation: {delegation}")
+    held = ok("GET", f"/v1/organisations/-/delegations?delegate={urzad}", key=urzad_key)
+    check(delegation["name"] in [d["name"] for d in held["delegations"]],
+          f"Urząd does not see the delegation it holds: {held}")
+    # The gateway learns of a new delegation, as of a revocation, within its key cache time.
+    status, _, published = within_key_cache_time(
+        lambda: http("POST", "/v1/events", meeting, urzad_key), 200)
+    check(status == 200 and published["organiser"] == kofoeds,
+          f"with the delegation the portal still cannot publish for Kofoeds: {status} {published}")
+    ok("POST", f"/v1/{delegation['name']}:revoke", {}, key=kofoeds_admin)
+    status, _, _ = within_key_cache_time(lambda: http("POST", "/v1/events", meeting, urzad_key),
+                                         403)
+    check(status == 403, "the portal still publishes for Kofoeds after the revocation")
+
+
+def within_key_cache_time(call, wanted_status):
+    """Calls until the HTTP status is `wanted_status`, for the key cache time and a margin."""
+    deadline = time.monotonic() + KEY_CACHE_SECONDS + 5
+    while True:
+        answer = call()
+        if answer[0] == wanted_status or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.1)
+
+
 def main():
     global GRPC, HTTP
     try:
@@ -540,6 +619,7 @@ def main():
         polish_forum(made)
         study_visit(made)
         bola(made)
+        trust(made)
         print("portal e2e: passed")
         return 0
     except (AssertionError, subprocess.CalledProcessError) as error:

@@ -12,18 +12,29 @@
 namespace coopnet::testing {
 
 // The field of each violation in the status's BadRequest, in order; none without one.
-inline std::vector<std::string> FieldsOf(const grpc::Status& s) {
+inline std::vector<std::string> FieldsOf(const absl::Status& s) {
   std::vector<std::string> fields;
-  if (auto bad = status::GetBadRequest(status::FromGrpc(s))) {
+  if (auto bad = status::GetBadRequest(s)) {
     for (const auto& v : bad->field_violations()) fields.push_back(v.field());
   }
   return fields;
 }
+inline std::vector<std::string> FieldsOf(const grpc::Status& s) {
+  return FieldsOf(status::FromGrpc(s));
+}
 
 // The ErrorInfo reason (e.g. ETAG_MISMATCH); empty without one.
-inline std::string ReasonOf(const grpc::Status& s) {
-  auto info = status::GetErrorInfo(status::FromGrpc(s));
+inline std::string ReasonOf(const absl::Status& s) {
+  auto info = status::GetErrorInfo(s);
   return info ? info->reason() : "";
+}
+inline std::string ReasonOf(const grpc::Status& s) { return ReasonOf(status::FromGrpc(s)); }
+
+// The value of `name` in the ErrorInfo's metadata; empty without it.
+inline std::string MetadataOf(const grpc::Status& s, const std::string& name) {
+  auto info = status::GetErrorInfo(status::FromGrpc(s));
+  if (!info || !info->metadata().contains(name)) return "";
+  return info->metadata().at(name);
 }
 
 }  // namespace coopnet::testing

@@ -130,4 +130,42 @@ HttpReply GatewayStack::Http(const std::string& method, const std::string& targe
   return client.Send(method, target, body, headers);
 }
 
+namespace {
+
+// An operator's call through the gateway, with a 10 s deadline.
+void AsOperator(grpc::ClientContext& context) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  context.AddMetadata("authorization", "Bearer " + kTestAdminKey);
+}
+
+}  // namespace
+
+organisations::v1::Organisation GatewayStack::CreateOrganisation(
+    const organisations::v1::Organisation& organisation) const {
+  grpc::ClientContext context;
+  AsOperator(context);
+  organisations::v1::CreateOrganisationRequest request;
+  *request.mutable_organisation() = organisation;
+  organisations::v1::Organisation created;
+  grpc::Status s = organisations::v1::OrganisationService::NewStub(channel_)->CreateOrganisation(
+      &context, request, &created);
+  if (!s.ok()) Fail("CreateOrganisation: " + s.error_message());
+  return created;
+}
+
+organisations::v1::CreateApiKeyResponse GatewayStack::CreateKey(
+    const std::string& organisation, const std::vector<type::v1::Scope>& scopes) const {
+  grpc::ClientContext context;
+  AsOperator(context);
+  organisations::v1::CreateApiKeyRequest request;
+  request.set_parent(organisation);
+  request.mutable_api_key()->set_display_name("Region Örebro portal");
+  for (type::v1::Scope scope : scopes) request.mutable_api_key()->add_scopes(scope);
+  organisations::v1::CreateApiKeyResponse created;
+  grpc::Status s = organisations::v1::ApiKeyService::NewStub(channel_)->CreateApiKey(
+      &context, request, &created);
+  if (!s.ok()) Fail("CreateApiKey: " + s.error_message());
+  return created;
+}
+
 }  // namespace coopnet::testing

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "coopnet/organisations/v1/api_keys.grpc.pb.h"
+#include "coopnet/organisations/v1/organisations.grpc.pb.h"
 #include "services/gateway/gateway.h"
 #include "tests/harness/events_stack.h"
 
@@ -75,6 +77,13 @@ class GatewayStack {
   // One request on a connection of its own.
   HttpReply Http(const std::string& method, const std::string& target, const std::string& body = "",
                  const std::vector<Header>& headers = {}) const;
+
+  // An organisation, and a key of one with `scopes`, made by an operator through the
+  // gateway's gRPC port; a failure aborts the test binary, saying why.
+  organisations::v1::Organisation CreateOrganisation(
+      const organisations::v1::Organisation& organisation) const;
+  organisations::v1::CreateApiKeyResponse CreateKey(
+      const std::string& organisation, const std::vector<type::v1::Scope>& scopes) const;
 
   static Header AdminAuthorization() { return {"Authorization", "Bearer " + kTestAdminKey}; }
   static Header KeyAuthorization(const std::string& key) {

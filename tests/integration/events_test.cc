@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/events/event_rules.h"
 #include "tests/harness/errors.h"
@@ -285,9 +286,30 @@ TEST_F(EventsTest, OrganisationsDownIsUnavailableNotInternal) {
 TEST_F(EventsTest, AnOrganisationCreatesEventsOnlyForItself) {
   grpc::Status s = Create(testing::seeds::CopenhagenInfoMeeting(kofoed_), KeyOf(biser_));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(ReasonOf(s), "NOT_ORGANISER");
+  EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
   s = Create(testing::seeds::CopenhagenInfoMeeting(kofoed_), principal::Anonymous());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Listing oneself as co-organiser does not make an event in another's name one's own.
+TEST_F(EventsTest, ACoOrganiserCannotPublishInTheOrganisersName) {
+  Event e = testing::seeds::CopenhagenInfoMeeting(kofoed_);
+  e.add_co_organisers(biser_);
+  grpc::Status s = Create(e, KeyOf(biser_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_TRUE(ListAll({}, principal::Admin()).empty());
+
+  // With Kofoeds' delegation of events it may.
+  Principal portal = KeyOf(biser_);
+  Principal::Delegation& held = *portal.add_delegations();
+  held.set_organisation(kofoed_);
+  held.add_scopes(type::v1::EVENTS_WRITE);
+  *held.mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  Event created;
+  s = Create(e, portal, &created);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(created.organiser(), kofoed_);
 }
 
 TEST_F(EventsTest, OnlyOrganiserCoOrganiserOrCoordinatorChangeAnEvent) {

@@ -39,29 +39,12 @@ class GatewayGrpcTest : public ::testing::Test {
         events_(ev::EventService::NewStub(gateway_.channel())) {}
 
   org::Organisation CreateOrganisation(const org::Organisation& organisation) {
-    grpc::ClientContext context;
-    Authorise(context, testing::kTestAdminKey);
-    org::CreateOrganisationRequest request;
-    *request.mutable_organisation() = organisation;
-    org::Organisation created;
-    grpc::Status s = organisations_->CreateOrganisation(&context, request, &created);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return created;
+    return gateway_.CreateOrganisation(organisation);
   }
 
-  // A new key of `organisation` with `scopes`, made by an operator through the gateway.
   org::CreateApiKeyResponse CreateKey(const std::string& organisation,
                                       std::vector<type::v1::Scope> scopes) {
-    grpc::ClientContext context;
-    Authorise(context, testing::kTestAdminKey);
-    org::CreateApiKeyRequest request;
-    request.set_parent(organisation);
-    request.mutable_api_key()->set_display_name("Region Örebro portal");
-    for (type::v1::Scope scope : scopes) request.mutable_api_key()->add_scopes(scope);
-    org::CreateApiKeyResponse created;
-    grpc::Status s = keys_->CreateApiKey(&context, request, &created);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return created;
+    return gateway_.CreateKey(organisation, scopes);
   }
 
   grpc::Status CreateEvent(const std::string& key, const ev::Event& event, ev::Event* created) {

@@ -12,6 +12,7 @@
 #include "common/outbox/stream.h"
 #include "common/redis/client.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/harness/errors.h"
@@ -96,9 +97,13 @@ class RegistrationsTest : public ::testing::Test {
     return stub_->CreateRegistration(&context, request, out ? out : &ignored);
   }
 
+  // Anonymously, or with the key of the directory organisation it names.
   Registration MustRegister(const Registration& registration, const std::string& event = "") {
     Registration made;
-    const grpc::Status s = Register(registration, &made, principal::Anonymous(), "", event);
+    const Principal caller = registration.organisation().empty()
+                                 ? principal::Anonymous()
+                                 : KeyOf(registration.organisation());
+    const grpc::Status s = Register(registration, &made, caller, "", event);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return made;
   }
@@ -1009,6 +1014,43 @@ TEST_F(RegistrationsTest, WatchersSeeOnlyTheRegistrationsOfTheirOwnEvents) {
   const std::vector<v1::RegistrationChange> changes = watcher.Await(1);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].confirmed().registration().name(), theirs.name());
+}
+
+// Seats kept for a kind are taken in a directory organisation's name only by those who act
+// for it: anyone else, even another organisation's key, registers in free text.
+TEST_F(RegistrationsTest, NobodyRegistersInADirectoryOrganisationsName) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const Registration as_marshal = PeopleOf(marshal_, {"impostor@example.org"});
+  for (const Principal& caller : {principal::Anonymous(), KeyOf(biser_)}) {
+    grpc::Status s = Register(as_marshal, nullptr, caller);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << principal::Subject(caller);
+    EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
+    EXPECT_THAT(s.error_message(), ::testing::HasSubstr("registration.organisation"));
+  }
+  EXPECT_EQ(List({}, KeyOf(kofoed_)).registrations_size(), 0);
+  // In free text the same person may register; it names no directory organisation.
+  Registration free_text = People({"impostor@example.org"});
+  grpc::Status s = Register(free_text);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(RegistrationsTest, APortalWithADelegationRegistersForTheOrganisation) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  Principal portal = KeyOf(biser_);
+  Principal::Delegation& held = *portal.add_delegations();
+  held.set_organisation(marshal_);
+  held.add_scopes(type::v1::EVENTS_WRITE);
+  *held.mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  const Registration as_marshal = PeopleOf(marshal_, {"jan@kujawsko-pomorskie.pl"});
+  // Another scope than registrations is not enough.
+  EXPECT_EQ(Register(as_marshal, nullptr, portal).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  held.add_scopes(type::v1::REGISTRATIONS_WRITE);
+  Registration made;
+  grpc::Status s = Register(as_marshal, &made, portal);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(made.organisation(), marshal_);
+  EXPECT_EQ(made.organisation_kind(), org::Organisation::REGIONAL_AUTHORITY);
 }
 
 }  // namespace
