@@ -360,6 +360,8 @@ Relation DirectRelation(const principal::Principal& caller, const Event& event) 
   };
   r.organiser = acts_for(event.organiser()) ||
                 std::any_of(event.co_organisers().begin(), event.co_organisers().end(), acts_for);
+  r.proposed = std::any_of(event.proposed_co_organisers().begin(),
+                           event.proposed_co_organisers().end(), acts_for);
   return r;
 }
 
@@ -373,7 +375,7 @@ bool NeedsCoordinator(const Event& event, const Relation& r) {
 }
 
 bool CanSee(const Event& event, const Relation& r) {
-  if (r.privileged || r.organiser) return true;
+  if (r.privileged || r.organiser || r.proposed) return true;
   if (event.state() == Event::DRAFT) return r.coordinator;
   if (event.visibility() == Event::NETWORK) return r.member || r.coordinator;
   return true;
@@ -388,6 +390,8 @@ absl::StatusOr<Event> ApplyEventMask(const Event& stored, const Event& patch,
       {"state", "which changes with PublishEvent and CancelEvent"},
       {"cancellation_reason", "which is set by CancelEvent"},
       {"sequence", "which is output only"},
+      {"proposed_co_organisers",
+       "which is output only: name the organisation in co_organisers to propose it"},
       {"etag", "which is output only"},
       {"create_time", "which is output only"},
       {"update_time", "which is output only"},
@@ -410,6 +414,33 @@ absl::StatusOr<Series> ApplySeriesMask(const Series& stored, const Series& patch
       {"network", "which is fixed once the series is created"},
   };
   return ApplyMask(stored, patch, mask, *kNotWritable, "title,description or *");
+}
+
+absl::Status SettleCoOrganisers(const principal::Principal& caller, const Event& before,
+                                const std::vector<std::string>& wanted, Event& next) {
+  const auto holds = [](const auto& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  next.clear_co_organisers();
+  next.clear_proposed_co_organisers();
+  for (const std::string& name : before.proposed_co_organisers()) {
+    if (!holds(wanted, name)) next.add_proposed_co_organisers(name);
+  }
+  for (const std::string& name : wanted) {
+    if (holds(before.co_organisers(), name) ||
+        principal::ActsFor(caller, name, type::v1::EVENTS_WRITE)) {
+      next.add_co_organisers(name);
+    } else {
+      next.add_proposed_co_organisers(name);
+    }
+  }
+  if (next.co_organisers_size() + next.proposed_co_organisers_size() > kMaxCoOrganisers) {
+    return status::InvalidField(
+        "event.co_organisers",
+        absl::StrCat("and the proposals still open (proposed_co_organisers) must be at most ",
+                     kMaxCoOrganisers, " together; withdraw a proposal first"));
+  }
+  return absl::OkStatus();
 }
 
 std::vector<std::string> ChangedFields(const Event& before, const Event& after) {

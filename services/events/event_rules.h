@@ -77,6 +77,8 @@ struct Relation {
   bool coordinator = false;
   // Its organisation is a member of the event's network.
   bool member = false;
+  // Acts for an organisation proposed as co-organiser: may see the event to decide.
+  bool proposed = false;
 };
 
 // The Relation facts that cost nothing: privilege and organisers.
@@ -106,6 +108,16 @@ absl::StatusOr<Event> ApplyEventMask(const Event& stored, const Event& patch,
 // The same for a series: only `title` and `description` are writable.
 absl::StatusOr<Series> ApplySeriesMask(const Series& stored, const Series& patch,
                                        const google::protobuf::FieldMask& mask);
+
+// Settles who co-organises `next` after `caller` named `wanted` as its co-organisers,
+// the event having been `before`: one accepted before stays accepted, one the caller acts
+// for (EVENTS_WRITE) accepts by being named, any other is proposed until it accepts
+// (Event.proposed_co_organisers). An accepted one left out is withdrawn; a proposal stays
+// until it is accepted or withdrawn (WithdrawCoOrganiser), so that writing back an event
+// as read keeps it. INVALID_ARGUMENT naming event.co_organisers when accepted and
+// proposed ones together would be more than kMaxCoOrganisers.
+absl::Status SettleCoOrganisers(const principal::Principal& caller, const Event& before,
+                                const std::vector<std::string>& wanted, Event& next);
 
 // The top-level fields whose values differ between `before` and `after`, in field
 // order, leaving out the ones the service maintains (etag, update_time, sequence).

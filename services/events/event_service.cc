@@ -44,6 +44,27 @@ absl::Status RequireActingFor(const server::Call& call, absl::string_view organi
   return principal::MayActFor(call.principal, organiser, type::v1::EVENTS_WRITE, field);
 }
 
+// `names` without `name`, in the same order.
+void Remove(google::protobuf::RepeatedPtrField<std::string>& names, const std::string& name) {
+  names.erase(std::remove(names.begin(), names.end(), name), names.end());
+}
+
+// The co-organisers `event` names, as a write asks for them.
+std::vector<std::string> NamesOf(const Event& event) {
+  return {event.co_organisers().begin(), event.co_organisers().end()};
+}
+
+// The domain event of a change to co-organisers: announced once the event is public.
+std::unique_ptr<google::protobuf::Message> AnnounceUpdate(const Event& before, const Event& after) {
+  if (!ChangeIsPublic(before.state())) return nullptr;
+  auto updated = std::make_unique<v1::EventUpdated>();
+  *updated->mutable_event() = after;
+  for (std::string& field : ChangedFields(before, after)) {
+    updated->add_changed_fields(std::move(field));
+  }
+  return updated;
+}
+
 absl::Status NotEditor(absl::string_view name) {
   return status::Error(absl::StatusCode::kPermissionDenied, "NOT_ORGANISER",
                        absl::StrCat("only the organiser, a co-organiser or the network's "
@@ -144,6 +165,8 @@ EventService::EventService(server::Server& server, EventStore& store, cache::Cac
       .Unary("ListEvents", this, &EventService::ListEvents)
       .Unary("UpdateEvent", this, &EventService::UpdateEvent)
       .Unary("DeleteEvent", this, &EventService::DeleteEvent)
+      .Unary("AcceptCoOrganiser", this, &EventService::AcceptCoOrganiser)
+      .Unary("WithdrawCoOrganiser", this, &EventService::WithdrawCoOrganiser)
       .Unary("PublishEvent", this, &EventService::PublishEvent)
       .Unary("CancelEvent", this, &EventService::CancelEvent)
       .Unary("RescheduleEvent", this, &EventService::RescheduleEvent)
@@ -324,6 +347,7 @@ absl::Status EventService::CreateEvent(const server::Call& call,
   event.set_state(Event::DRAFT);
   COOPNET_RETURN_IF_ERROR(RequireActingFor(call, event.organiser(), "event.organiser"));
   COOPNET_RETURN_IF_ERROR(CheckReferences(call, event, nullptr));
+  COOPNET_RETURN_IF_ERROR(SettleCoOrganisers(call.principal, Event(), NamesOf(event), event));
   COOPNET_ASSIGN_OR_RETURN(
       Event created,
       store_.CreateEvent(event, request::RequestKeyOf(call.principal, "CreateEvent",
@@ -401,18 +425,10 @@ absl::Status EventService::UpdateEvent(const server::Call& call,
         NextState(EffectiveState(current, absl::Now()), Action::kUpdate).status());
     COOPNET_ASSIGN_OR_RETURN(Event next, ApplyEventMask(current, patch, request.update_mask()));
     COOPNET_RETURN_IF_ERROR(ValidateEvent(next));
+    COOPNET_RETURN_IF_ERROR(SettleCoOrganisers(call.principal, current, NamesOf(next), next));
     return next;
   };
-  edit.announce = [](const Event& before,
-                     const Event& after) -> std::unique_ptr<google::protobuf::Message> {
-    if (!ChangeIsPublic(before.state())) return nullptr;
-    auto updated = std::make_unique<v1::EventUpdated>();
-    *updated->mutable_event() = after;
-    for (std::string& field : ChangedFields(before, after)) {
-      updated->add_changed_fields(std::move(field));
-    }
-    return updated;
-  };
+  edit.announce = AnnounceUpdate;
   COOPNET_ASSIGN_OR_RETURN(response, Edit(call, id, patch.etag(), std::nullopt, edit));
   return absl::OkStatus();
 }
@@ -430,6 +446,86 @@ absl::Status EventService::DeleteEvent(const server::Call& call,
   }));
   Wrote(id);
   return absl::OkStatus();
+}
+
+absl::Status EventService::AcceptCoOrganiser(const server::Call& call,
+                                             const v1::AcceptCoOrganiserRequest& request,
+                                             Event& response) {
+  const std::string& organisation = request.organisation();
+  COOPNET_ASSIGN_OR_RETURN(
+      response,
+      EditCoOrganisers(
+          call, {request.name(), organisation, request.etag(), request.request_id()},
+          "AcceptCoOrganiser", request,
+          // Only one acting for the organisation accepts in its name.
+          [&]() { return RequireActingFor(call, organisation, "organisation"); },
+          [&](const Event& current) -> absl::StatusOr<Event> {
+            const auto& accepted = current.co_organisers();
+            const auto& proposed = current.proposed_co_organisers();
+            if (std::find(accepted.begin(), accepted.end(), organisation) != accepted.end()) {
+              return current;
+            }
+            if (std::find(proposed.begin(), proposed.end(), organisation) == proposed.end()) {
+              return status::Error(
+                  absl::StatusCode::kFailedPrecondition, "NOT_PROPOSED",
+                  absl::StrCat(organisation, " is not proposed as a co-organiser of ",
+                               current.name(), ": its organiser names it first"));
+            }
+            Event next = current;
+            Remove(*next.mutable_proposed_co_organisers(), organisation);
+            next.add_co_organisers(organisation);
+            return next;
+          }));
+  return absl::OkStatus();
+}
+
+absl::Status EventService::WithdrawCoOrganiser(const server::Call& call,
+                                               const v1::WithdrawCoOrganiserRequest& request,
+                                               Event& response) {
+  const std::string& organisation = request.organisation();
+  COOPNET_ASSIGN_OR_RETURN(
+      response,
+      EditCoOrganisers(
+          call, {request.name(), organisation, request.etag(), request.request_id()},
+          "WithdrawCoOrganiser", request,
+          // The organisation leaves by itself; anyone else must be the event's editor.
+          [&]() -> absl::Status {
+            if (principal::ActsFor(call.principal, organisation, type::v1::EVENTS_WRITE)) {
+              return absl::OkStatus();
+            }
+            return EditableEvent(call, resource::IdOf(request.name())).status();
+          },
+          [&](const Event& current) -> absl::StatusOr<Event> {
+            Event next = current;
+            Remove(*next.mutable_co_organisers(), organisation);
+            Remove(*next.mutable_proposed_co_organisers(), organisation);
+            return next;
+          }));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Event> EventService::EditCoOrganisers(
+    const server::Call& call, const CoOrganiserChange& change, absl::string_view method,
+    const google::protobuf::Message& request, const std::function<absl::Status()>& authorise,
+    const std::function<absl::StatusOr<Event>(const Event&)>& apply) {
+  COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", change.name, kEvents));
+  COOPNET_RETURN_IF_ERROR(
+      resource::ParseName("organisation", change.organisation, "organisations").status());
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(change.request_id));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", change.etag));
+  COOPNET_RETURN_IF_ERROR(RequireWrite(call));
+  COOPNET_RETURN_IF_ERROR(authorise());
+  EventEdit edit;
+  edit.apply = apply;
+  edit.announce = AnnounceUpdate;
+  COOPNET_ASSIGN_OR_RETURN(
+      Event edited,
+      store_.EditEvent(id, revision,
+                       request::RequestKeyOf(call.principal, method, change.request_id, request),
+                       edit));
+  Wrote(id);
+  return Present(std::move(edited));
 }
 
 absl::Status EventService::PublishEvent(const server::Call& call,

@@ -45,6 +45,23 @@ class EventService {
                            Event& response);
   absl::Status DeleteEvent(const server::Call& call, const v1::DeleteEventRequest& request,
                            google::protobuf::Empty& response);
+  // What AcceptCoOrganiser and WithdrawCoOrganiser ask for.
+  struct CoOrganiserChange {
+    const std::string& name;
+    const std::string& organisation;
+    const std::string& etag;
+    const std::string& request_id;
+  };
+  // The event of `change.name` after `apply` wrote it, once the request's fields are
+  // checked and `authorise` allows it; announced as an update once public.
+  absl::StatusOr<Event> EditCoOrganisers(
+      const server::Call& call, const CoOrganiserChange& change, absl::string_view method,
+      const google::protobuf::Message& request, const std::function<absl::Status()>& authorise,
+      const std::function<absl::StatusOr<Event>(const Event&)>& apply);
+  absl::Status AcceptCoOrganiser(const server::Call& call,
+                                 const v1::AcceptCoOrganiserRequest& request, Event& response);
+  absl::Status WithdrawCoOrganiser(const server::Call& call,
+                                   const v1::WithdrawCoOrganiserRequest& request, Event& response);
   absl::Status PublishEvent(const server::Call& call, const v1::PublishEventRequest& request,
                             Event& response);
   absl::Status CancelEvent(const server::Call& call, const v1::CancelEventRequest& request,

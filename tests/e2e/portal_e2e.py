@@ -428,6 +428,8 @@ def bola(made):
                                        "attendanceMode": "ONLINE",
                                        "onlineUrl": "https://voss.herad.no/mote"}}),
         (E + "UpdateEvent", {"event": {"name": meeting, "title": title}, "updateMask": "title"}),
+        (E + "AcceptCoOrganiser", {"name": meeting, "organisation": kofoeds}),
+        (E + "WithdrawCoOrganiser", {"name": meeting, "organisation": made["groen"]}),
         (E + "DeleteEvent", {"name": draft_event}),
         (E + "PublishEvent", {"name": draft_event}),
         (E + "CancelEvent", {"name": meeting, "reason": "Voss says so"}),

@@ -1,5 +1,6 @@
 // The events service through its real gRPC API, on real PostgreSQL and Redis, asking a
 // real organisations process (in the same test) whether organisers and networks exist.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -172,6 +173,24 @@ class EventsTest : public ::testing::Test {
     return stub_->UpdateEvent(&context, request, out ? out : &ignored);
   }
 
+  // AcceptCoOrganiser (`accept`) or WithdrawCoOrganiser of `organisation` by `caller`.
+  grpc::Status CoOrganise(bool accept, const std::string& name, const std::string& organisation,
+                          const Principal& caller, Event* out = nullptr) {
+    grpc::ClientContext context;
+    EventsStack::Sign(context, caller);
+    Event ignored;
+    if (accept) {
+      v1::AcceptCoOrganiserRequest request;
+      request.set_name(name);
+      request.set_organisation(organisation);
+      return stub_->AcceptCoOrganiser(&context, request, out ? out : &ignored);
+    }
+    v1::WithdrawCoOrganiserRequest request;
+    request.set_name(name);
+    request.set_organisation(organisation);
+    return stub_->WithdrawCoOrganiser(&context, request, out ? out : &ignored);
+  }
+
   grpc::Status Delete(const std::string& name, const Principal& caller) {
     grpc::ClientContext context;
     EventsStack::Sign(context, caller);
@@ -291,6 +310,81 @@ TEST_F(EventsTest, AnOrganisationCreatesEventsOnlyForItself) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// Naming a partner as co-organiser proposes it; it co-organises (and may edit) only once
+// it accepts, and either side may withdraw.
+TEST_F(EventsTest, ACoOrganiserIsProposedUntilItAccepts) {
+  Event e = testing::seeds::CopenhagenInfoMeeting(kofoed_);
+  e.add_co_organisers(biser_);
+  const Event created = MustCreate(e, KeyOf(kofoed_));
+  EXPECT_TRUE(created.co_organisers().empty());
+  EXPECT_THAT(created.proposed_co_organisers(), ::testing::ElementsAre(biser_));
+
+  // Proposed, BISER sees the draft to decide, and may not change it.
+  EXPECT_TRUE(Get(created.name(), KeyOf(biser_)).ok());
+  Event patch;
+  patch.set_name(created.name());
+  *patch.mutable_title() = e.title();
+  (*patch.mutable_title()->mutable_translations())["da"] = "Overtaget";
+  EXPECT_EQ(Update(patch, {"title"}, KeyOf(biser_)).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Nobody else accepts for it.
+  grpc::Status s = CoOrganise(true, created.name(), biser_, KeyOf(kofoed_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
+  // What was not proposed cannot be accepted.
+  s = CoOrganise(true, created.name(), hordaland_, KeyOf(hordaland_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "NOT_PROPOSED");
+
+  Event accepted;
+  s = CoOrganise(true, created.name(), biser_, KeyOf(biser_), &accepted);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(accepted.co_organisers(), ::testing::ElementsAre(biser_));
+  EXPECT_TRUE(accepted.proposed_co_organisers().empty());
+  Event edited;
+  s = Update(patch, {"title"}, KeyOf(biser_), &edited);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // BISER then leaves by itself.
+  Event left;
+  ASSERT_TRUE(CoOrganise(false, created.name(), biser_, KeyOf(biser_), &left).ok());
+  EXPECT_TRUE(left.co_organisers().empty());
+  // Having left, it no longer sees the draft at all.
+  EXPECT_EQ(Update(patch, {"title"}, KeyOf(biser_)).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(EventsTest, AProposalStaysWhenTheEventIsWrittenBackAndGoesWhenWithdrawn) {
+  Event e = testing::seeds::CopenhagenInfoMeeting(kofoed_);
+  e.add_co_organisers(biser_);
+  const Event created = MustCreate(e, KeyOf(kofoed_));
+  Event rewritten;
+  ASSERT_TRUE(Update(created, {"*"}, KeyOf(kofoed_), &rewritten).ok());
+  EXPECT_THAT(rewritten.proposed_co_organisers(), ::testing::ElementsAre(biser_));
+  // The organiser withdraws its proposal; BISER can no longer see the draft.
+  Event withdrawn;
+  ASSERT_TRUE(CoOrganise(false, created.name(), biser_, KeyOf(kofoed_), &withdrawn).ok());
+  EXPECT_TRUE(withdrawn.proposed_co_organisers().empty());
+  EXPECT_EQ(Get(created.name(), KeyOf(biser_)).error_code(), grpc::StatusCode::NOT_FOUND);
+  // A stranger withdraws nobody.
+  EXPECT_EQ(CoOrganise(false, created.name(), kofoed_, KeyOf(hordaland_)).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+// One who acts for both sides consents by naming: an operator, or a key holding the
+// partner's delegation of EVENTS_WRITE.
+TEST_F(EventsTest, NamingAPartnerOneActsForMakesItACoOrganiserAtOnce) {
+  Event e = testing::seeds::CopenhagenInfoMeeting(kofoed_);
+  e.add_co_organisers(biser_);
+  Principal both = KeyOf(kofoed_);
+  Principal::Delegation& held = *both.add_delegations();
+  held.set_organisation(biser_);
+  held.add_scopes(type::v1::EVENTS_WRITE);
+  *held.mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  const Event created = MustCreate(e, both);
+  EXPECT_THAT(created.co_organisers(), ::testing::ElementsAre(biser_));
+  EXPECT_THAT(MustCreate(e, principal::Admin()).co_organisers(), ::testing::ElementsAre(biser_));
+}
+
 // Listing oneself as co-organiser does not make an event in another's name one's own.
 TEST_F(EventsTest, ACoOrganiserCannotPublishInTheOrganisersName) {
   Event e = testing::seeds::CopenhagenInfoMeeting(kofoed_);
@@ -323,6 +417,7 @@ TEST_F(EventsTest, OnlyOrganiserCoOrganiserOrCoordinatorChangeAnEvent) {
 
   // A stranger cannot see the draft; once published it sees it but may not change it.
   EXPECT_EQ(Publish(event.name(), KeyOf(stranger)).error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(CoOrganise(true, event.name(), biser_, KeyOf(biser_)).ok());
   MustPublish(event.name(), KeyOf(kofoed_));
   Event patch;
   patch.set_name(event.name());
