@@ -117,7 +117,7 @@ const pg::Statement kLookup{"SELECT " COOPNET_ORGANISATION_COLUMNS COOPNET_ORGAN
 // filter is a term of the search_terms array, so one GIN index scan answers the words and
 // every filter at once; an empty group is a condition PostgreSQL drops when it plans with
 // the parameters' values. Only the rows of the page are then read whole.
-std::string SearchSql(bool text, bool network) {
+std::string SearchSql(bool text, bool network, bool verified) {
   int next = text ? kTextParams + 1 : 1;
   std::vector<std::string> where;
   if (text) where.push_back(TextConditionSql("o.search_terms"));
@@ -128,6 +128,11 @@ std::string SearchSql(bool text, bool network) {
   if (network) {
     where.push_back(absl::StrCat("EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = $",
                                  next++, "::text AND m.organisation_id = o.id)"));
+  }
+  if (verified) {
+    where.push_back(
+        "EXISTS (SELECT 1 FROM organisation_identifiers i WHERE i.organisation_id = o.id"
+        " AND i.state = 'VERIFIED')");
   }
   const std::string conditions = absl::StrJoin(where, " AND ");
   std::string page, order, relevance;
@@ -153,12 +158,16 @@ std::string SearchSql(bool text, bool network) {
                       relevance, COOPNET_ORGANISATION_FROM " JOIN page ON page.id = o.id", order);
 }
 
-// The search statement with or without text and a network filter.
-const pg::Statement& SearchStatement(bool text, bool network) {
-  static const auto* statements = new std::vector<pg::Statement>{
-      pg::Statement(SearchSql(false, false)), pg::Statement(SearchSql(false, true)),
-      pg::Statement(SearchSql(true, false)), pg::Statement(SearchSql(true, true))};
-  return (*statements)[(text ? 2 : 0) + (network ? 1 : 0)];
+// The search statement with or without text, a network filter and the verified filter.
+const pg::Statement& SearchStatement(bool text, bool network, bool verified) {
+  static const auto* statements = [] {
+    auto* made = new std::vector<pg::Statement>();
+    for (int variant = 0; variant < 8; ++variant) {
+      made->emplace_back(SearchSql(variant & 4, variant & 2, variant & 1));
+    }
+    return made;
+  }();
+  return (*statements)[(text ? 4 : 0) + (network ? 2 : 0) + (verified ? 1 : 0)];
 }
 
 // The column of the relevance in a search statement's rows, after the organisation's.
@@ -442,7 +451,8 @@ absl::StatusOr<std::vector<SearchHit>> OrganisationStore::Search(const SearchQue
   params.emplace_back(after_id);
   params.emplace_back(static_cast<int32_t>(query.limit));
 
-  absl::StatusOr<pg::Result> r = pool_.ExecParams(SearchStatement(text, network), params);
+  absl::StatusOr<pg::Result> r =
+      pool_.ExecParams(SearchStatement(text, network, query.filters.verified_only), params);
   if (!r.ok()) return r.status();
   std::vector<SearchHit> hits;
   hits.reserve(r->rows());

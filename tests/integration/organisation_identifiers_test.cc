@@ -1,8 +1,11 @@
 // Identifiers as claims, through the real gRPC API on real PostgreSQL and Redis: anybody's
 // claim is UNVERIFIED and blocks nobody, an operator verifies one claim per identifier,
-// and LookupOrganisation answers the verified holder. Also what migration 0007 makes of
-// the identifiers a database held before claims were verified.
+// LookupOrganisation answers the verified holder, and partner search can ask for
+// organisations with a verified identifier. Also what migration 0007 makes of the
+// identifiers a database held before claims were verified.
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "common/pg/migrate.h"
 #include "common/pg/pool.h"
@@ -111,6 +114,18 @@ class Directory {
     *request.mutable_organisation() = patch;
     request.mutable_update_mask()->add_paths(path);
     return stub_->UpdateOrganisation(&context, request, out);
+  }
+
+  // The names a search finds, in its order.
+  std::vector<std::string> Search(const v1::SearchOrganisationsRequest& request) {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, principal::Anonymous("198.51.100.7"));
+    v1::SearchOrganisationsResponse response;
+    grpc::Status s = stub_->SearchOrganisations(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> names;
+    for (const auto& hit : response.results()) names.push_back(hit.organisation().name());
+    return names;
   }
 
   std::unique_ptr<testing::Watcher<OrganisationChange>> Watch() {
@@ -320,6 +335,30 @@ TEST_F(OrganisationIdentifiersTest, AVerificationIsStreamedAsAnUpdate) {
   EXPECT_EQ(changes[1].type(), OrganisationChange::UPDATED);
   EXPECT_EQ(changes[1].organisation().etag(), verified.etag());
   EXPECT_EQ(changes[1].organisation().identifiers(0).state(), Identifier::VERIFIED);
+}
+
+TEST_F(OrganisationIdentifiersTest, VerifiedOnlySearchFindsOrganisationsWithAVerifiedIdentifier) {
+  const Organisation a = directory_.MustCreate(testing::seeds::UrzadMarszalkowski());
+  const Organisation b = directory_.MustCreate(Impostor());
+  const Organisation biser = directory_.MustCreate(testing::seeds::BiserGdansk());
+  Organisation unclaimed = testing::seeds::BiserGdansk();
+  unclaimed.set_display_name("Stowarzyszenie bez numeru");
+  unclaimed.clear_identifiers();
+  const Organisation none = directory_.MustCreate(unclaimed);
+  ASSERT_TRUE(directory_.Verify(a.name(), Pic(), nullptr).ok());
+  ASSERT_TRUE(directory_.Verify(biser.name(), biser.identifiers(0), nullptr).ok());
+
+  v1::SearchOrganisationsRequest request;
+  request.add_countries("PL");
+  std::vector<std::string> all = directory_.Search(request);
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()),
+            (std::set<std::string>{a.name(), b.name(), biser.name(), none.name()}));
+  request.set_verified_only(true);
+  std::vector<std::string> verified = directory_.Search(request);
+  EXPECT_EQ(std::set<std::string>(verified.begin(), verified.end()),
+            (std::set<std::string>{a.name(), biser.name()}));
+  request.set_query("Urząd");
+  EXPECT_EQ(directory_.Search(request), std::vector<std::string>{a.name()});
 }
 
 // Migration 0007 on a database written before it: the identifiers there were unique, and
