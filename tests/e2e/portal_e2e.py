@@ -184,6 +184,9 @@ def load_demo():
     organisations = ok("GET", "/v1/organisations?pageSize=100")["organisations"]
     check(len(organisations) == len([k for k, v in made.items() if v.startswith("organisations/")]),
           "a second load made more organisations")
+    claims = [i for o in organisations for i in o.get("identifiers", [])]
+    check(claims and all(i.get("state") == "VERIFIED" for i in claims),
+          f"the demo's identifiers are not all verified: {claims}")
     return made
 
 
