@@ -59,6 +59,10 @@ class DirectoryHandlers {
         .Unary("DeleteOrganisation", this, &DirectoryHandlers::Delete)
         .Unary("SearchOrganisations", this, &DirectoryHandlers::Search)
         .Unary("LookupOrganisation", this, &DirectoryHandlers::Refuse<LookupOrganisationRequest>)
+        .Unary("VerifyIdentifier", this,
+               &DirectoryHandlers::Refuse<organisations::v1::VerifyIdentifierRequest>)
+        .Unary("UnverifyIdentifier", this,
+               &DirectoryHandlers::Refuse<organisations::v1::UnverifyIdentifierRequest>)
         .ServerStream("WatchOrganisations", this, &DirectoryHandlers::Watch);
   }
   ServiceTable& table() { return table_; }

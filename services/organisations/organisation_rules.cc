@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/principal/principal.h"
 #include "common/status/status.h"
 #include "common/validate/validate.h"
 #include "services/organisations/field_mask.h"
@@ -140,6 +141,25 @@ absl::Status ValidateOrganisation(const Organisation& o, absl::string_view prefi
   }
   CheckIdentifiers(v, o, f("identifiers"));
   return v.ToStatus();
+}
+
+absl::Status RequireOperator(const type::v1::Principal& caller) {
+  if (principal::IsAdmin(caller)) return absl::OkStatus();
+  return status::Error(absl::StatusCode::kPermissionDenied, "NOT_OPERATOR",
+                       "only a coopnet operator verifies identifiers or takes a verification "
+                       "back, after checking the claim in its register; an organisation's key "
+                       "cannot, whatever its scopes");
+}
+
+absl::StatusOr<Identifier> ClaimOf(const Organisation& organisation, const Identifier& identifier,
+                                   absl::string_view field) {
+  for (const Identifier& claim : organisation.identifiers()) {
+    if (claim.scheme() == identifier.scheme() && claim.value() == identifier.value()) return claim;
+  }
+  return status::Error(absl::StatusCode::kNotFound, "IDENTIFIER_NOT_CLAIMED",
+                       absl::StrCat(field, ": ", organisation.name(), " does not claim ",
+                                    identifier.scheme(), " ", Quoted(identifier.value())),
+                       {{"field", std::string(field)}, {"organisation", organisation.name()}});
 }
 
 absl::StatusOr<Organisation> ApplyUpdateMask(const Organisation& stored, const Organisation& patch,

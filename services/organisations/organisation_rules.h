@@ -12,6 +12,7 @@
 #include "common/validate/messages.h"
 #include "common/validate/validate.h"
 #include "coopnet/organisations/v1/organisations.pb.h"
+#include "coopnet/type/v1/principal.pb.h"
 #include "google/protobuf/field_mask.pb.h"
 
 namespace coopnet::organisations {
@@ -35,6 +36,17 @@ absl::Status ValidateOrganisation(const Organisation& organisation,
 // VAT is a country prefix and 2 to 13 letters or digits, org-id.guide schemes
 // (`DK-CVR`, `PL-KRS`, `SE-ON`, `NO-BRC`, ...) have their register's shape.
 absl::Status ValidateIdentifier(absl::string_view field, const Identifier& identifier);
+
+// OK for an operator (principal::IsAdmin); PERMISSION_DENIED (reason NOT_OPERATOR) for
+// anybody else, an organisation's admin-scoped key included: only operators check claims
+// to identifiers in their registers.
+absl::Status RequireOperator(const type::v1::Principal& caller);
+
+// The claim of `organisation` to `identifier` (compared by scheme and value; its state is
+// not looked at). NOT_FOUND (reason IDENTIFIER_NOT_CLAIMED) naming `field` when the
+// organisation does not claim it.
+absl::StatusOr<Identifier> ClaimOf(const Organisation& organisation, const Identifier& identifier,
+                                   absl::string_view field);
 
 // `stored` with the fields named in `mask` taken from `patch` ("*" takes every writable
 // field). INVALID_ARGUMENT naming update_mask for an empty mask, an unknown field or an

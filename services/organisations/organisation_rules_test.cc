@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/principal/principal.h"
 #include "common/status/status.h"
 #include "google/protobuf/text_format.h"
 #include "tests/harness/seeds.h"
@@ -164,6 +165,53 @@ TEST(ApplyUpdateMask, UnknownOutputOnlyOrEmptyMaskIsRefused) {
   mask.set_paths(0, "create_time");
   EXPECT_EQ(FieldsOf(ApplyUpdateMask(Kofoed(), Kofoed(), mask).status()),
             std::vector<std::string>{"update_mask"});
+}
+
+TEST(RequireOperator, OnlyTheOperatorsMayVerifyClaims) {
+  EXPECT_TRUE(RequireOperator(principal::Admin()).ok());
+  const std::string organisation = "organisations/01jdz5c7m3aaaaaaaaaaaaaaaa";
+  for (const principal::Principal& caller :
+       {principal::ApiKey(organisation, organisation + "/apiKeys/01jdz5c7m3cccccccccccccccc",
+                          {type::v1::SCOPE_ADMIN}),
+        principal::Service("events"), principal::Anonymous("198.51.100.1")}) {
+    absl::Status s = RequireOperator(caller);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << principal::Subject(caller);
+    EXPECT_EQ(status::GetErrorInfo(s)->reason(), "NOT_OPERATOR");
+    EXPECT_NE(s.message().find("only a coopnet operator"), std::string::npos) << s.message();
+  }
+}
+
+TEST(ClaimOf, FindsTheClaimBySchemeAndValueWithItsState) {
+  Organisation o = Parse(R"pb(name: "organisations/abc"
+                              identifiers { scheme: "PIC" value: "949685493" state: VERIFIED }
+                              identifiers { scheme: "VAT" value: "PL9562307984" })pb");
+  Identifier asked;
+  asked.set_scheme("PIC");
+  asked.set_value("949685493");
+  asked.set_state(Identifier::UNVERIFIED);  // output only: not compared
+  absl::StatusOr<Identifier> claim = ClaimOf(o, asked, "identifier");
+  ASSERT_TRUE(claim.ok()) << claim.status();
+  EXPECT_EQ(claim->state(), Identifier::VERIFIED);
+}
+
+TEST(ClaimOf, AnIdentifierTheOrganisationDoesNotClaimIsNotFoundNamingTheField) {
+  Organisation o = Parse(R"pb(name: "organisations/abc"
+                              identifiers { scheme: "PIC" value: "949685493" })pb");
+  Identifier other;
+  other.set_scheme("OID");  // the same value under another scheme is another identifier
+  other.set_value("949685493");
+  absl::Status s = ClaimOf(o, other, "identifier").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status::GetErrorInfo(s)->reason(), "IDENTIFIER_NOT_CLAIMED");
+  EXPECT_EQ(status::GetErrorInfo(s)->metadata().at("field"), "identifier");
+  EXPECT_NE(s.message().find("organisations/abc does not claim OID"), std::string::npos)
+      << s.message();
+}
+
+TEST(ValidateOrganisation, IdentifierStatesAreOutputOnlyAndNotLookedAt) {
+  Organisation o = Kofoed();
+  o.mutable_identifiers(0)->set_state(static_cast<Identifier::State>(42));
+  EXPECT_TRUE(ValidateOrganisation(o).ok());
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ OrganisationService::OrganisationService(server::Server& server, OrganisationSto
       .Unary("DeleteOrganisation", this, &OrganisationService::DeleteOrganisation)
       .Unary("SearchOrganisations", this, &OrganisationService::SearchOrganisations)
       .Unary("LookupOrganisation", this, &OrganisationService::LookupOrganisation)
+      .Unary("VerifyIdentifier", this, &OrganisationService::VerifyIdentifier)
+      .Unary("UnverifyIdentifier", this, &OrganisationService::UnverifyIdentifier)
       .ServerStream("WatchOrganisations", this, &OrganisationService::WatchOrganisations);
 }
 
@@ -223,6 +225,41 @@ absl::Status OrganisationService::LookupOrganisation(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(ValidateIdentifier("identifier", request.identifier()));
   COOPNET_ASSIGN_OR_RETURN(response, store_.Lookup(request.identifier()));
   return absl::OkStatus();
+}
+
+template <typename Request>
+absl::Status OrganisationService::SetIdentifierState(const server::Call& call,
+                                                     absl::string_view method,
+                                                     const Request& request,
+                                                     v1::Identifier::State state,
+                                                     Organisation& response) {
+  COOPNET_ASSIGN_OR_RETURN(std::string id,
+                           resource::ParseName("name", request.name(), kCollection));
+  COOPNET_RETURN_IF_ERROR(ValidateIdentifier("identifier", request.identifier()));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> expected_revision,
+                           resource::ExpectedRevision("etag", request.etag()));
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
+  COOPNET_RETURN_IF_ERROR(RequireOperator(call.principal));
+
+  COOPNET_ASSIGN_OR_RETURN(
+      response, store_.SetIdentifierState(
+                    id, request.identifier(), state, expected_revision,
+                    request::RequestKeyOf(call.principal, method, request.request_id(), request)));
+  Wrote(id);
+  return absl::OkStatus();
+}
+
+absl::Status OrganisationService::VerifyIdentifier(const server::Call& call,
+                                                   const v1::VerifyIdentifierRequest& request,
+                                                   Organisation& response) {
+  return SetIdentifierState(call, "VerifyIdentifier", request, v1::Identifier::VERIFIED, response);
+}
+
+absl::Status OrganisationService::UnverifyIdentifier(const server::Call& call,
+                                                     const v1::UnverifyIdentifierRequest& request,
+                                                     Organisation& response) {
+  return SetIdentifierState(call, "UnverifyIdentifier", request, v1::Identifier::UNVERIFIED,
+                            response);
 }
 
 }  // namespace coopnet::organisations

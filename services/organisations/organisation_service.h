@@ -48,6 +48,17 @@ class OrganisationService {
   absl::Status LookupOrganisation(const server::Call& call,
                                   const v1::LookupOrganisationRequest& request,
                                   Organisation& response);
+  absl::Status VerifyIdentifier(const server::Call& call,
+                                const v1::VerifyIdentifierRequest& request, Organisation& response);
+  absl::Status UnverifyIdentifier(const server::Call& call,
+                                  const v1::UnverifyIdentifierRequest& request,
+                                  Organisation& response);
+  // Both of the above: a request naming the organisation and its claim, with etag and
+  // request_id.
+  template <typename Request>
+  absl::Status SetIdentifierState(const server::Call& call, absl::string_view method,
+                                  const Request& request, v1::Identifier::State state,
+                                  Organisation& response);
   grpc::ServerWriteReactor<v1::OrganisationChange>* WatchOrganisations(
       grpc::CallbackServerContext* context, const v1::WatchOrganisationsRequest* request);
   // After a commit: the cached copy is stale, and a change waits in the outbox.

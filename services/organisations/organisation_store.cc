@@ -8,6 +8,7 @@
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/organisations/organisation_rules.h"
 #include "services/organisations/store_values.h"
 #include "services/organisations/text_search_store.h"
 
@@ -24,12 +25,16 @@ constexpr char kCollection[] = "organisations";
   " o.postal_address::text, o.website, o.email, o.description::text,"             \
   " o.working_languages, o.themes, o.sdgs, o.international_experience,"           \
   " o.looking_for_partners, o.revision, o.create_time, o.update_time,"            \
-  " coalesce(ids.schemes, '{}'), coalesce(ids.vals, '{}')"
+  " coalesce(ids.schemes, '{}'), coalesce(ids.vals, '{}'),"                       \
+  " coalesce(ids.states, '{}'), coalesce(ids.verify_micros, '{}')"
 
-#define COOPNET_ORGANISATION_FROM                                 \
-  " FROM organisations o LEFT JOIN LATERAL ("                     \
-  "   SELECT array_agg(i.scheme ORDER BY i.position) AS schemes," \
-  "          array_agg(i.value ORDER BY i.position) AS vals"      \
+#define COOPNET_ORGANISATION_FROM                                             \
+  " FROM organisations o LEFT JOIN LATERAL ("                                 \
+  "   SELECT array_agg(i.scheme ORDER BY i.position) AS schemes,"             \
+  "          array_agg(i.value ORDER BY i.position) AS vals,"                 \
+  "          array_agg(i.state ORDER BY i.position) AS states,"               \
+  "          array_agg((extract(epoch FROM i.verify_time) * 1000000)::bigint" \
+  "                    ORDER BY i.position) AS verify_micros"                 \
   "   FROM organisation_identifiers i WHERE i.organisation_id = o.id) ids ON true"
 
 const pg::Statement kSelectById{"SELECT " COOPNET_ORGANISATION_COLUMNS COOPNET_ORGANISATION_FROM
@@ -72,26 +77,47 @@ const pg::Statement kRevision{"SELECT revision FROM organisations WHERE id = $1"
 const pg::Statement kCoordinatedNetwork{
     "SELECT id FROM networks WHERE coordinator_id = $1 ORDER BY id LIMIT 1"};
 
-const pg::Statement kInsertIdentifier{
+// $1 organisation, $2 schemes, $3 values, in order. A new claim is UNVERIFIED (the
+// columns' defaults); a claim the organisation already makes keeps its state and only
+// moves.
+const pg::Statement kClaimIdentifiers{
     "INSERT INTO organisation_identifiers (scheme, value, organisation_id, position)"
-    " VALUES ($1, $2, $3, $4) ON CONFLICT (scheme, value) DO NOTHING"};
+    " SELECT c.scheme, c.value, $1, c.position - 1"
+    " FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(scheme, value, position)"
+    " ON CONFLICT (organisation_id, scheme, value) DO UPDATE SET position = EXCLUDED.position"};
 
-const pg::Statement kIdentifierOwner{
-    "SELECT organisation_id FROM organisation_identifiers WHERE scheme = $1 AND value = $2"};
+// The claims of organisation $1 that are not among schemes $2 and values $3.
+const pg::Statement kDropIdentifiers{
+    "DELETE FROM organisation_identifiers WHERE organisation_id = $1"
+    " AND (scheme, value) NOT IN (SELECT * FROM unnest($2::text[], $3::text[]))"};
 
-const pg::Statement kDeleteIdentifiers{
-    "DELETE FROM organisation_identifiers WHERE organisation_id = $1"};
+const pg::Statement kVerifiedHolder{
+    "SELECT organisation_id FROM organisation_identifiers"
+    " WHERE scheme = $1 AND value = $2 AND state = 'VERIFIED'"};
 
+// $1 organisation, $2 scheme, $3 value, $4 state, $5 now.
+const pg::Statement kSetIdentifierState{
+    "UPDATE organisation_identifiers"
+    " SET state = $4, verify_time = CASE WHEN $4 = 'VERIFIED' THEN $5::timestamptz END"
+    " WHERE organisation_id = $1 AND scheme = $2 AND value = $3"};
+
+const pg::Statement kTouch{
+    "UPDATE organisations SET revision = revision + 1, update_time = $2 WHERE id = $1"};
+
+// The VERIFIED holder, or else the earliest claimant.
 const pg::Statement kLookup{"SELECT " COOPNET_ORGANISATION_COLUMNS COOPNET_ORGANISATION_FROM
                             " WHERE o.id = (SELECT organisation_id FROM organisation_identifiers"
-                            "               WHERE scheme = $1 AND value = $2)"};
+                            "               WHERE scheme = $1 AND value = $2"
+                            "               ORDER BY state = 'VERIFIED' DESC, claim_time,"
+                            "                        organisation_id"
+                            "               LIMIT 1)"};
 
 // Search statements read the text's parameters first (see text_search_store.h), then
 // the filter groups of FilterTerms, the network's id, the keyset and the page size. Each
 // filter is a term of the search_terms array, so one GIN index scan answers the words and
 // every filter at once; an empty group is a condition PostgreSQL drops when it plans with
 // the parameters' values. Only the rows of the page are then read whole.
-std::string SearchSql(bool text, bool network) {
+std::string SearchSql(bool text, bool network, bool verified) {
   int next = text ? kTextParams + 1 : 1;
   std::vector<std::string> where;
   if (text) where.push_back(TextConditionSql("o.search_terms"));
@@ -102,6 +128,11 @@ std::string SearchSql(bool text, bool network) {
   if (network) {
     where.push_back(absl::StrCat("EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = $",
                                  next++, "::text AND m.organisation_id = o.id)"));
+  }
+  if (verified) {
+    where.push_back(
+        "EXISTS (SELECT 1 FROM organisation_identifiers i WHERE i.organisation_id = o.id"
+        " AND i.state = 'VERIFIED')");
   }
   const std::string conditions = absl::StrJoin(where, " AND ");
   std::string page, order, relevance;
@@ -127,16 +158,20 @@ std::string SearchSql(bool text, bool network) {
                       relevance, COOPNET_ORGANISATION_FROM " JOIN page ON page.id = o.id", order);
 }
 
-// The search statement with or without text and a network filter.
-const pg::Statement& SearchStatement(bool text, bool network) {
-  static const auto* statements = new std::vector<pg::Statement>{
-      pg::Statement(SearchSql(false, false)), pg::Statement(SearchSql(false, true)),
-      pg::Statement(SearchSql(true, false)), pg::Statement(SearchSql(true, true))};
-  return (*statements)[(text ? 2 : 0) + (network ? 1 : 0)];
+// The search statement with or without text, a network filter and the verified filter.
+const pg::Statement& SearchStatement(bool text, bool network, bool verified) {
+  static const auto* statements = [] {
+    auto* made = new std::vector<pg::Statement>();
+    for (int variant = 0; variant < 8; ++variant) {
+      made->emplace_back(SearchSql(variant & 4, variant & 2, variant & 1));
+    }
+    return made;
+  }();
+  return (*statements)[(text ? 4 : 0) + (network ? 2 : 0) + (verified ? 1 : 0)];
 }
 
 // The column of the relevance in a search statement's rows, after the organisation's.
-constexpr int kRelevanceColumn = 21;
+constexpr int kRelevanceColumn = 23;
 
 // $1 requester, $2 country terms, $3 kind terms, $4 theme terms, $5 themes, $6 limit.
 const pg::Statement kCandidates{
@@ -185,10 +220,17 @@ absl::StatusOr<Organisation> ReadOrganisation(const pg::Result& r, int row) {
   *o.mutable_update_time() = ToTimestamp(r.GetTime(row, 18));
   std::vector<std::string> schemes = r.GetStringArray(row, 19);
   std::vector<std::string> values = r.GetStringArray(row, 20);
+  std::vector<std::string> states = r.GetStringArray(row, 21);
+  std::vector<int64_t> verify_micros = r.GetInt64Array(row, 22);
   for (size_t i = 0; i < schemes.size() && i < values.size(); ++i) {
     Identifier* id = o.add_identifiers();
     id->set_scheme(std::move(schemes[i]));
     id->set_value(std::move(values[i]));
+    Identifier::State state;
+    if (i < states.size() && Identifier::State_Parse(states[i], &state)) id->set_state(state);
+    if (i < verify_micros.size() && verify_micros[i] != 0) {
+      *id->mutable_verify_time() = ToTimestamp(absl::FromUnixMicros(verify_micros[i]));
+    }
   }
   return o;
 }
@@ -202,25 +244,35 @@ std::optional<std::string> PostalAddressJson(const Organisation& o) {
   return ToJson(o.postal_address());
 }
 
-// Inserts the identifiers in order, so that a clash names the one that clashed.
-absl::Status InsertIdentifiers(pg::Transaction& tx, absl::string_view id, const Organisation& o) {
-  for (int i = 0; i < o.identifiers_size(); ++i) {
-    const Identifier& identifier = o.identifiers(i);
-    COOPNET_ASSIGN_OR_RETURN(pg::Result inserted,
-                             tx.Exec(kInsertIdentifier, identifier.scheme(), identifier.value(), id,
-                                     static_cast<int32_t>(i)));
-    if (inserted.affected_rows() == 1) continue;
-    COOPNET_ASSIGN_OR_RETURN(pg::Result owner,
-                             tx.Exec(kIdentifierOwner, identifier.scheme(), identifier.value()));
-    const std::string holder = owner.rows() > 0 ? resource::Name(kCollection, owner.GetString(0, 0))
-                                                : "another organisation";
-    return status::Error(
-        absl::StatusCode::kAlreadyExists, "IDENTIFIER_TAKEN",
-        absl::StrCat("organisation.identifiers[", i, "] ", identifier.scheme(), " ",
-                     identifier.value(), " is already registered to ", holder),
-        {{"field", absl::StrCat("organisation.identifiers[", i, "]")}, {"organisation", holder}});
+// The schemes and the values of the organisation's identifiers, in order.
+struct IdentifierColumns {
+  std::vector<std::string> schemes;
+  std::vector<std::string> values;
+};
+
+IdentifierColumns ColumnsOf(const Organisation& o) {
+  IdentifierColumns columns;
+  for (const Identifier& identifier : o.identifiers()) {
+    columns.schemes.push_back(identifier.scheme());
+    columns.values.push_back(identifier.value());
   }
-  return absl::OkStatus();
+  return columns;
+}
+
+// Makes the organisation's claims those of `o`, in its order: new ones UNVERIFIED, kept
+// ones as they were (whatever states `o` holds: they are output only), dropped ones gone.
+absl::Status ClaimIdentifiers(pg::Transaction& tx, absl::string_view id, const Organisation& o) {
+  const IdentifierColumns columns = ColumnsOf(o);
+  COOPNET_RETURN_IF_ERROR(tx.Exec(kDropIdentifiers, id, columns.schemes, columns.values).status());
+  return tx.Exec(kClaimIdentifiers, id, columns.schemes, columns.values).status();
+}
+
+absl::Status VerifiedElsewhere(const Identifier& identifier, absl::string_view holder_id) {
+  const std::string holder = resource::Name(kCollection, holder_id);
+  return status::Error(absl::StatusCode::kFailedPrecondition, "IDENTIFIER_VERIFIED_ELSEWHERE",
+                       absl::StrCat("identifier ", identifier.scheme(), " ", identifier.value(),
+                                    " is verified as ", holder, "'s: unverify that claim first"),
+                       {{"field", "identifier"}, {"organisation", holder}});
 }
 
 absl::Status StaleEtag(int64_t expected, int64_t current) {
@@ -287,7 +339,7 @@ absl::StatusOr<Organisation> OrganisationStore::Create(
                   Organisation::Experience_Name(o.international_experience()),
                   o.looking_for_partners(), now)
               .status());
-      COOPNET_RETURN_IF_ERROR(InsertIdentifiers(tx, id, o));
+      COOPNET_RETURN_IF_ERROR(ClaimIdentifiers(tx, id, o));
       COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectById, id));
       COOPNET_ASSIGN_OR_RETURN(created, ReadOrganisation(row, 0));
       return Announce(tx, v1::OrganisationChange::CREATED, created, now);
@@ -338,9 +390,7 @@ absl::StatusOr<Organisation> OrganisationStore::Update(
                 Organisation::Experience_Name(o.international_experience()),
                 o.looking_for_partners(), absl::Now())
             .status());
-    // Replacing the set keeps positions in order and frees what was dropped.
-    COOPNET_RETURN_IF_ERROR(tx.Exec(kDeleteIdentifiers, id).status());
-    COOPNET_RETURN_IF_ERROR(InsertIdentifiers(tx, id, o));
+    COOPNET_RETURN_IF_ERROR(ClaimIdentifiers(tx, id, o));
     COOPNET_ASSIGN_OR_RETURN(pg::Result reread, tx.Exec(kSelectById, id));
     COOPNET_ASSIGN_OR_RETURN(updated, ReadOrganisation(reread, 0));
     return Announce(tx, v1::OrganisationChange::UPDATED, updated, absl::Now());
@@ -401,7 +451,8 @@ absl::StatusOr<std::vector<SearchHit>> OrganisationStore::Search(const SearchQue
   params.emplace_back(after_id);
   params.emplace_back(static_cast<int32_t>(query.limit));
 
-  absl::StatusOr<pg::Result> r = pool_.ExecParams(SearchStatement(text, network), params);
+  absl::StatusOr<pg::Result> r =
+      pool_.ExecParams(SearchStatement(text, network, query.filters.verified_only), params);
   if (!r.ok()) return r.status();
   std::vector<SearchHit> hits;
   hits.reserve(r->rows());
@@ -413,6 +464,46 @@ absl::StatusOr<std::vector<SearchHit>> OrganisationStore::Search(const SearchQue
     hits.push_back(std::move(hit));
   }
   return hits;
+}
+
+absl::StatusOr<Organisation> OrganisationStore::SetIdentifierState(
+    absl::string_view id, const Identifier& identifier, Identifier::State state,
+    std::optional<int64_t> expected_revision, const std::optional<request::RequestKey>& key) {
+  Organisation result;
+  absl::Status set = pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
+    return request::Idempotent(tx, key, result, [&]() -> absl::Status {
+      COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectByIdForUpdate, id));
+      if (row.rows() == 0) return NotFound(id);
+      COOPNET_ASSIGN_OR_RETURN(result, ReadOrganisation(row, 0));
+      const int64_t revision = row.GetInt64(0, 16);
+      if (expected_revision && *expected_revision != revision) {
+        return StaleEtag(*expected_revision, revision);
+      }
+      COOPNET_ASSIGN_OR_RETURN(Identifier claim, ClaimOf(result, identifier, "identifier"));
+      if (claim.state() == state) return absl::OkStatus();
+      if (state == Identifier::VERIFIED) {
+        COOPNET_ASSIGN_OR_RETURN(pg::Result holder,
+                                 tx.Exec(kVerifiedHolder, identifier.scheme(), identifier.value()));
+        if (holder.rows() > 0) return VerifiedElsewhere(identifier, holder.GetString(0, 0));
+      }
+      const absl::Time now = absl::Now();
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kSetIdentifierState, id, identifier.scheme(),
+                                      identifier.value(), Identifier::State_Name(state), now)
+                                  .status());
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kTouch, id, now).status());
+      COOPNET_ASSIGN_OR_RETURN(pg::Result reread, tx.Exec(kSelectById, id));
+      COOPNET_ASSIGN_OR_RETURN(result, ReadOrganisation(reread, 0));
+      return Announce(tx, v1::OrganisationChange::UPDATED, result, now);
+    });
+  });
+  // Two claims verified at once: the index lets one through, and the other learns whose.
+  if (pg::ConstraintOf(set) == "organisation_identifiers_verified") {
+    COOPNET_ASSIGN_OR_RETURN(pg::Result holder,
+                             pool_.Exec(kVerifiedHolder, identifier.scheme(), identifier.value()));
+    if (holder.rows() > 0) return VerifiedElsewhere(identifier, holder.GetString(0, 0));
+  }
+  COOPNET_RETURN_IF_ERROR(set);
+  return result;
 }
 
 absl::StatusOr<Organisation> OrganisationStore::Lookup(const v1::Identifier& identifier) {

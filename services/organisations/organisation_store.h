@@ -66,9 +66,9 @@ class OrganisationStore {
   // the Redis stream `stream` (through the outbox, in the same transaction).
   OrganisationStore(pg::Pool& pool, std::string stream);
 
-  // Inserts `organisation` under a new id with its identifiers, in one transaction.
-  // ALREADY_EXISTS naming organisation.identifiers[i] when another organisation holds
-  // one of them. With `key`, a repeat returns the first result (see RequestKey).
+  // Inserts `organisation` under a new id with its identifiers, each an UNVERIFIED claim
+  // whatever state it says (other organisations may claim the same), in one transaction.
+  // With `key`, a repeat returns the first result (see RequestKey).
   absl::StatusOr<Organisation> Create(const Organisation& organisation,
                                       const std::optional<request::RequestKey>& key);
 
@@ -79,7 +79,8 @@ class OrganisationStore {
   absl::StatusOr<std::vector<Organisation>> List(const ListQuery& query);
 
   // Locks the organisation, checks `expected_revision` (ABORTED when stale), computes
-  // the new state with `change` and writes it, all in one transaction.
+  // the new state with `change` and writes it, all in one transaction. Identifiers it
+  // keeps keep their state, new ones are UNVERIFIED claims, whatever states it says.
   absl::StatusOr<Organisation> Update(
       absl::string_view id, std::optional<int64_t> expected_revision,
       const std::function<absl::StatusOr<Organisation>(const Organisation&)>& change);
@@ -93,8 +94,21 @@ class OrganisationStore {
   // after looking the query's words up.
   absl::StatusOr<std::vector<SearchHit>> Search(const SearchQuery& query);
 
-  // The organisation holding the identifier; NOT_FOUND (reason IDENTIFIER_NOT_FOUND) when
-  // none does.
+  // Makes organisation `id`'s claim to `identifier` `state` (VERIFIED now, or UNVERIFIED),
+  // with a new revision and the change announced, in one transaction; a claim in that state
+  // already is returned unchanged. ABORTED when `expected_revision` is stale; NOT_FOUND
+  // when there is no such organisation, or (reason IDENTIFIER_NOT_CLAIMED) it does not
+  // claim the identifier; FAILED_PRECONDITION (reason IDENTIFIER_VERIFIED_ELSEWHERE,
+  // naming the holder) when verifying what another organisation holds VERIFIED. With
+  // `key`, a repeat returns the first result.
+  absl::StatusOr<Organisation> SetIdentifierState(absl::string_view id,
+                                                  const v1::Identifier& identifier,
+                                                  v1::Identifier::State state,
+                                                  std::optional<int64_t> expected_revision,
+                                                  const std::optional<request::RequestKey>& key);
+
+  // The organisation holding the identifier VERIFIED, or else the earliest to claim it;
+  // NOT_FOUND (reason IDENTIFIER_NOT_FOUND) when none claims it.
   absl::StatusOr<Organisation> Lookup(const v1::Identifier& identifier);
 
   // Up to `query.limit` candidates (see CandidateQuery): those sharing the most themes

@@ -143,6 +143,7 @@ absl::StatusOr<SearchFilters> ValidateSearch(const v1::SearchOrganisationsReques
         resource::ParseName("network", request.network(), "networks");
     if (v.Check(network.status())) filters.network_id = *network;
   }
+  filters.verified_only = request.verified_only();
   COOPNET_RETURN_IF_ERROR(v.ToStatus());
   return filters;
 }

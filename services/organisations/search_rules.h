@@ -110,6 +110,8 @@ struct SearchFilters {
   // Only members of networks/{network_id}; empty for any organisation. Memberships are
   // rows of their own, not terms (see FilterTerms).
   std::string network_id;
+  // Only organisations with a VERIFIED identifier; claims are rows of their own too.
+  bool verified_only = false;
 };
 
 // The filters of `request`, or INVALID_ARGUMENT naming every bad field (query, countries[i],

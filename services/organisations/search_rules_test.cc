@@ -126,6 +126,17 @@ TEST(ValidateSearch, KeepsGoodFiltersAndTheNetworkId) {
   EXPECT_EQ(filters->nuts_prefix, "SE1");
   EXPECT_EQ(filters->looking_for_partners, std::optional<bool>(false));
   EXPECT_EQ(filters->network_id, network);
+  EXPECT_FALSE(filters->verified_only);
+}
+
+TEST(ValidateSearch, KeepsTheVerifiedOnlyFilter) {
+  v1::SearchOrganisationsRequest request;
+  request.set_verified_only(true);
+  auto filters = ValidateSearch(request);
+  ASSERT_TRUE(filters.ok()) << filters.status();
+  EXPECT_TRUE(filters->verified_only);
+  // Claims are rows of their own: no term stands for them.
+  for (const auto& group : FilterTerms(*filters)) EXPECT_TRUE(group.empty());
 }
 
 TEST(FilterTerms, OneGroupPerFilterInTheTermsStoredRowsHold) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The gateway binary in front of the organisations and events binaries, as an operator
 # runs them: configuration from the environment, health and reflection over gRPC, a
-# portal's calls over HTTP with curl (organisation, API key, the Copenhagen meeting, its
+# portal's calls over HTTP with curl (organisation, API key, a squatter's claim to another's
+# PIC and the operator's verification of the real holder's, the Copenhagen meeting, its
 # calendar, OpenAPI), anonymous reads over gRPC with the command-line client, refusals of
 # bad input and of callers without a key, the events process stopped (503, NOT_SERVING)
 # and started again (recovery), metrics, and a clean drain on SIGTERM.
@@ -121,6 +122,33 @@ organiser=$(json_field name)
   fail "key not created: $(cat "$work/body")"
 key=$(json_field key)
 [ -n "$key" ] || fail "no key in $(cat "$work/body")"
+
+echo "HTTP: a squatter's claim to a PIC blocks nobody; the operator verifies the real holder's"
+pic='{"scheme": "PIC", "value": "949685493"}'
+urzad() {
+  echo "{\"displayName\": \"$1\", \"kind\": \"REGIONAL_AUTHORITY\", \"country\": \"PL\",
+         \"identifiers\": [$pic]}"
+}
+[ "$(request POST /v1/organisations -H "Authorization: Bearer $key" -d "$(urzad "Urząd (not really)")")" = 200 ] ||
+  fail "the squatter's organisation not created: $(cat "$work/body")"
+squatter=$(json_field name)
+[ "$(request POST /v1/organisations -H "$admin" -d "$(urzad "Urząd Marszałkowski")")" = 200 ] ||
+  fail "the real holder of the PIC was refused: $(cat "$work/body")"
+holder=$(json_field name)
+grep -q '"state":"UNVERIFIED"' "$work/body" || fail "a new claim is not UNVERIFIED: $(cat "$work/body")"
+[ "$(request POST "/v1/$holder:verifyIdentifier" -H "Authorization: Bearer $key" \
+  -d "{\"identifier\": $pic}")" = 403 ] || fail "an organisation's key verified a claim: $(cat "$work/body")"
+grep -q NOT_OPERATOR "$work/body" || fail "the refusal does not say why: $(cat "$work/body")"
+[ "$(request POST "/v1/$holder:verifyIdentifier" -H "$admin" -d "{\"identifier\": $pic}")" = 200 ] ||
+  fail "the operator could not verify: $(cat "$work/body")"
+grep -q '"state":"VERIFIED"' "$work/body" || fail "not VERIFIED: $(cat "$work/body")"
+[ "$(request GET "/v1/organisations:lookup?identifier.scheme=PIC&identifier.value=949685493" \
+  -H "$admin")" = 200 ] || fail "lookup: $(cat "$work/body")"
+[ "$(json_field name)" = "$holder" ] || fail "lookup answers $(json_field name), not the verified $holder"
+[ "$(request POST "/v1/$squatter:verifyIdentifier" -H "$admin" -d "{\"identifier\": $pic}")" = 400 ] ||
+  fail "the squatter's claim was verified too: $(cat "$work/body")"
+grep -q IDENTIFIER_VERIFIED_ELSEWHERE "$work/body" && grep -q "$holder" "$work/body" ||
+  fail "the refusal does not name the holder: $(cat "$work/body")"
 
 echo "HTTP: the portal creates and publishes the Copenhagen meeting"
 meeting() {

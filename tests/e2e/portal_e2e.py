@@ -190,6 +190,9 @@ def load_demo():
     organisations = ok("GET", "/v1/organisations?pageSize=100")["organisations"]
     check(len(organisations) == len([k for k, v in made.items() if v.startswith("organisations/")]),
           "a second load made more organisations")
+    claims = [i for o in organisations for i in o.get("identifiers", [])]
+    check(claims and all(i.get("state") == "VERIFIED" for i in claims),
+          f"the demo's identifiers are not all verified: {claims}")
     return made
 
 
@@ -401,6 +404,10 @@ def bola(made):
         (O + "UpdateOrganisation", {"organisation": {"name": kofoeds, "displayName": "Voss"},
                                     "updateMask": "displayName"}),
         (O + "DeleteOrganisation", {"name": kofoeds}),
+        (O + "VerifyIdentifier", {"name": kofoeds,
+                                  "identifier": {"scheme": "DK-CVR", "value": "12345678"}}),
+        (O + "UnverifyIdentifier", {"name": kofoeds,
+                                    "identifier": {"scheme": "DK-CVR", "value": "12345678"}}),
         (K + "CreateApiKey", {"parent": kofoeds, "apiKey": {"displayName": "mine",
                                                             "scopes": ["SCOPE_WRITE"]}}),
         (K + "RevokeApiKey", {"name": kofoeds_key_name}),
