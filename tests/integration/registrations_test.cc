@@ -1053,5 +1053,33 @@ TEST_F(RegistrationsTest, APortalWithADelegationRegistersForTheOrganisation) {
   EXPECT_EQ(made.organisation_kind(), org::Organisation::REGIONAL_AUTHORITY);
 }
 
+// ---- Retries of anonymous callers. ----
+
+TEST_F(RegistrationsTest, AnonymousClientsWithTheSameRequestIdGetTheirOwnRegistrations) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const Principal here = principal::Anonymous("198.51.100.7");
+  const Principal there = principal::Anonymous("203.0.113.9");
+  Registration mine, theirs, retried;
+  ASSERT_TRUE(Register(People({"a@groen.dk"}), &mine, here, "formular-1").ok());
+  // Another client with the same id: its own registration, never the first's answer.
+  const grpc::Status other = Register(People({"b@groen.dk"}), &theirs, there, "formular-1");
+  ASSERT_TRUE(other.ok()) << other.error_message();
+  EXPECT_NE(theirs.name(), mine.name());
+  EXPECT_NE(theirs.manage_token(), mine.manage_token());
+  // The first client's very request, replayed by a third: a new registration of an
+  // e-mail already registered, not the first answer with its manage token.
+  Registration copy;
+  const grpc::Status replayed =
+      Register(People({"a@groen.dk"}), &copy, principal::Anonymous("192.0.2.44"), "formular-1");
+  EXPECT_EQ(replayed.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ReasonOf(replayed), "EMAIL_ALREADY_REGISTERED");
+  EXPECT_EQ(copy.manage_token(), "");
+  // A retry from the first client still gets its first answer.
+  ASSERT_TRUE(Register(People({"a@groen.dk"}), &retried, here, "formular-1").ok());
+  EXPECT_EQ(retried.name(), mine.name());
+  EXPECT_EQ(retried.manage_token(), mine.manage_token());
+  EXPECT_EQ(List({}, KeyOf(kofoed_)).registrations_size(), 2);
+}
+
 }  // namespace
 }  // namespace coopnet::registrations
