@@ -300,6 +300,17 @@ absl::StatusOr<EventFacts> RegistrationService::OrganisedEvent(const server::Cal
       absl::StrCat("only the organisers of ", name, " may see and manage its registrations"));
 }
 
+absl::StatusOr<EventFacts> RegistrationService::VisibleEvent(const server::Call& call,
+                                                             absl::string_view name) {
+  COOPNET_ASSIGN_OR_RETURN(EventFacts event, directory_.Event(name, call.deadline));
+  if (IsOrganiser(call.principal, event.organisers)) return event;
+  if (event.state == events::v1::Event::DRAFT) return EventNotFound(name);
+  if (event.visibility == events::v1::Event::NETWORK) {
+    COOPNET_RETURN_IF_ERROR(directory_.RequireVisible(name, call.principal, call.deadline));
+  }
+  return event;
+}
+
 absl::Status RegistrationService::RequireRegistrationAccess(const server::Call& call,
                                                             absl::string_view event_id,
                                                             absl::string_view name,
@@ -353,11 +364,7 @@ absl::Status RegistrationService::GetRegistrationPolicy(
     RegistrationPolicy& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string event_id,
                            ParseSingleton("name", request.name(), "registrationPolicy"));
-  const std::string name = resource::Name(kEvents, event_id);
-  COOPNET_ASSIGN_OR_RETURN(EventFacts event, directory_.Event(name, call.deadline));
-  if (event.state == events::v1::Event::DRAFT && !IsOrganiser(call.principal, event.organisers)) {
-    return EventNotFound(name);
-  }
+  COOPNET_RETURN_IF_ERROR(VisibleEvent(call, resource::Name(kEvents, event_id)).status());
   COOPNET_ASSIGN_OR_RETURN(PolicyRecord record, store_.GetPolicy(event_id));
   response = std::move(record.policy);
   return absl::OkStatus();
@@ -408,15 +415,8 @@ absl::Status RegistrationService::CreateRegistration(const server::Call& call,
   }
   Application application;
   application.event_id = event_id;
-  COOPNET_ASSIGN_OR_RETURN(application.event, directory_.Event(request.parent(), call.deadline));
-  if (!IsOrganiser(call.principal, application.event.organisers)) {
-    if (application.event.state == events::v1::Event::DRAFT) return EventNotFound(request.parent());
-    // A network's meeting is for its members: who else cannot see it cannot register.
-    if (application.event.visibility == events::v1::Event::NETWORK) {
-      COOPNET_RETURN_IF_ERROR(
-          directory_.RequireVisible(request.parent(), call.principal, call.deadline));
-    }
-  }
+  // A network's meeting is for its members: who else cannot see it cannot register.
+  COOPNET_ASSIGN_OR_RETURN(application.event, VisibleEvent(call, request.parent()));
   application.registration = request.registration();
   Registration& registration = application.registration;
   if (!registration.organisation().empty()) {

@@ -671,6 +671,16 @@ TEST_F(RegistrationsTest, ANetworkMeetingTakesRegistrationsFromItsMembersOnly) {
       Register(PeopleOf(marshal_, {"y@umwkp.pl"}), nullptr, KeyOf(marshal_), "", meeting);
   EXPECT_EQ(outsider.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Policy(principal::Admin(), nullptr, meeting).seats().confirmed(), 0);
+  // Nor is its policy, as for an event that does not exist.
+  for (const Principal& caller : {principal::Anonymous(), KeyOf(marshal_)}) {
+    grpc::Status hidden;
+    Policy(caller, &hidden, meeting);
+    EXPECT_EQ(hidden.error_code(), grpc::StatusCode::NOT_FOUND) << principal::Subject(caller);
+    EXPECT_EQ(ReasonOf(hidden), "EVENT_NOT_FOUND");
+  }
+  grpc::Status seen;
+  EXPECT_EQ(Policy(KeyOf(biser_), &seen, meeting).capacity(), 10);
+  EXPECT_TRUE(seen.ok()) << seen.error_message();
 
   // A member registers; so does the coordinator, its organiser.
   Registration member;
