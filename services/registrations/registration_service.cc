@@ -394,6 +394,7 @@ absl::Status RegistrationService::UpdateRegistrationPolicy(
             COOPNET_ASSIGN_OR_RETURN(RegistrationPolicy next,
                                      ApplyPolicyMask(stored, patch, request.update_mask()));
             COOPNET_RETURN_IF_ERROR(ValidatePolicy(next));
+            SettleSelfDeclaredKind(next);
             return next;
           }));
   relay_.Wake();
@@ -515,7 +516,7 @@ absl::Status RegistrationService::ApproveRegistration(const server::Call& call,
              COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kApprove));
              COOPNET_ASSIGN_OR_RETURN(Admission admission,
                                       Admit(policy, stored.ledger, stored.pool,
-                                            r.participants_size(), /*approved=*/true));
+                                            r.participants_size(), /*awaits_approval=*/false));
              r.set_state(admission.state);
              stored.waitlist_number = admission.waitlist_number;
              return absl::OkStatus();

@@ -169,15 +169,19 @@ const pg::Statement kConfirmPromoted{
     " revision = revision + 1, update_time = $3"
     " WHERE event_id = $1 AND id = ANY($2::text[])"};
 
+// The kind seats are counted by: none for a free-text organisation's while $2 (the
+// policy ignores self-declared kinds), as PoolOf(policy, registration) has it.
 const pg::Statement kConfirmedByKind{
-    "SELECT organisation_kind, sum(participant_count) FROM registrations"
-    " WHERE event_id = $1 AND state = 'CONFIRMED' GROUP BY organisation_kind"};
+    "SELECT CASE WHEN $2::bool AND organisation = '' THEN 'KIND_UNSPECIFIED'"
+    "   ELSE organisation_kind END, sum(participant_count) FROM registrations"
+    " WHERE event_id = $1 AND state = 'CONFIRMED' GROUP BY 1"};
 
-// A policy's quotas change which pool a kind takes seats from.
+// A policy's quotas (and whether it ignores self-declared kinds, $4) change which pool
+// a registration takes seats from.
 const pg::Statement kRepool{
-    "UPDATE registrations r SET pool = coalesce("
-    "   (SELECT m.pool FROM unnest($2::text[], $3::int[]) AS m(kind, pool)"
-    "    WHERE m.kind = r.organisation_kind), 0)"
+    "UPDATE registrations r SET pool = CASE WHEN $4::bool AND r.organisation = '' THEN 0"
+    "   ELSE coalesce((SELECT m.pool FROM unnest($2::text[], $3::int[]) AS m(kind, pool)"
+    "     WHERE m.kind = r.organisation_kind), 0) END"
     " WHERE r.event_id = $1 AND r.state IN ('CONFIRMED', 'WAITLISTED', 'PENDING_APPROVAL')"};
 
 const pg::Statement kStateCounts{
@@ -443,9 +447,10 @@ absl::StatusOr<Registration> Decide(const Application& application, const Policy
   const Registration& r = application.registration;
   COOPNET_RETURN_IF_ERROR(CheckAgainstPolicy(record.policy, r));
   COOPNET_RETURN_IF_ERROR(CheckEmailsFree(r, taken_emails, event.name));
-  *pool = PoolOf(record.policy, r.organisation_kind());
-  COOPNET_ASSIGN_OR_RETURN(Admission admission, Admit(record.policy, ledger, *pool,
-                                                      r.participants_size(), /*approved=*/false));
+  *pool = PoolOf(record.policy, r);
+  COOPNET_ASSIGN_OR_RETURN(
+      Admission admission,
+      Admit(record.policy, ledger, *pool, r.participants_size(), AwaitsApproval(record.policy, r)));
   for (const v1::Participant& person : r.participants())
     taken_emails.insert(EmailKey(person.email()));
   *number = admission.waitlist_number;
@@ -615,8 +620,9 @@ absl::StatusOr<PolicyRecord> RegistrationStore::UpdatePolicy(
           pools.push_back(1 + i);
         }
       }
-      COOPNET_RETURN_IF_ERROR(tx.Exec(kRepool, event_id, kinds, pools).status());
-      COOPNET_ASSIGN_OR_RETURN(pg::Result counted, tx.Exec(kConfirmedByKind, event_id));
+      const bool ignored = SelfDeclaredKindOf(after) == RegistrationPolicy::IGNORED;
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kRepool, event_id, kinds, pools, ignored).status());
+      COOPNET_ASSIGN_OR_RETURN(pg::Result counted, tx.Exec(kConfirmedByKind, event_id, ignored));
       std::vector<std::pair<OrganisationKind, int>> confirmed_by_kind;
       for (int row = 0; row < counted.rows(); ++row) {
         OrganisationKind kind = Organisation::KIND_UNSPECIFIED;

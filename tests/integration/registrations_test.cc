@@ -697,6 +697,7 @@ TEST_F(RegistrationsTest, StatisticsCountWhatAFundersReportNeeds) {
   stack_.SetPolicy(event_, Parse<RegistrationPolicy>(R"pb(
                      capacity: 5
                      waitlist_enabled: true
+                     self_declared_kind: COUNTS
                      quotas {
                        organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
                        seats: 2
@@ -1061,6 +1062,95 @@ TEST_F(RegistrationsTest, APortalWithADelegationRegistersForTheOrganisation) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(made.organisation(), marshal_);
   EXPECT_EQ(made.organisation_kind(), org::Organisation::REGIONAL_AUTHORITY);
+}
+
+// ---- Self-declared kinds against the quotas. ----
+
+TEST_F(RegistrationsTest, SelfDeclaredQuotaKindsWaitForApprovalThenTakeQuotaSeats) {
+  // Unset: a policy with quotas wants the organiser to approve self-declared kinds.
+  const RegistrationPolicy policy =
+      stack_.SetPolicy(event_, Parse<RegistrationPolicy>(R"pb(
+                         capacity: 3
+                         waitlist_enabled: true
+                         quotas {
+                           organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
+                           seats: 2
+                         }
+                       )pb"));
+  EXPECT_EQ(policy.self_declared_kind(), RegistrationPolicy::NEEDS_APPROVAL);
+  EXPECT_EQ(Policy().self_declared_kind(), RegistrationPolicy::NEEDS_APPROVAL);
+  Registration gmina = People({"wojt@gmina-lubicz.pl"}, "Gmina Lubicz");
+  gmina.set_organisation_country("PL");
+  gmina.set_organisation_kind(org::Organisation::MUNICIPALITY);
+  const Registration waiting = MustRegister(gmina);
+  EXPECT_EQ(waiting.state(), Registration::PENDING_APPROVAL);
+  EXPECT_EQ(Policy().seats().quotas(0).confirmed(), 0);
+
+  // The directory's regional authority, with its own key, takes the quota at once.
+  const Registration marshal =
+      MustRegister(PeopleOf(marshal_, {"jan@kujawsko-pomorskie.pl", "ewa@kujawsko-pomorskie.pl"}));
+  EXPECT_EQ(marshal.state(), Registration::CONFIRMED);
+  // A kind no quota names has nothing to prove: the shared seat.
+  Registration school = People({"anne@skole.dk"}, "Aarhus Friskole");
+  school.set_organisation_kind(org::Organisation::EDUCATION);
+  EXPECT_EQ(MustRegister(school).state(), Registration::CONFIRMED);
+
+  // Approved, the municipality wants a quota seat: there is none left, so it waits in line.
+  grpc::ClientContext context;
+  RegistrationsStack::Sign(context, KeyOf(kofoed_));
+  v1::ApproveRegistrationRequest approve;
+  approve.set_name(waiting.name());
+  Registration approved;
+  ASSERT_TRUE(stub_->ApproveRegistration(&context, approve, &approved).ok());
+  EXPECT_EQ(approved.state(), Registration::WAITLISTED);
+  ASSERT_TRUE(Cancel(marshal.name(), KeyOf(kofoed_)).ok());
+  EXPECT_EQ(MustGet(waiting.name()).state(), Registration::CONFIRMED);
+  EXPECT_EQ(Policy().seats().quotas(0).confirmed(), 1);
+}
+
+TEST_F(RegistrationsTest, IgnoredSelfDeclaredKindsTakeOnlyTheSharedSeats) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>(R"pb(
+                     capacity: 2
+                     self_declared_kind: IGNORED
+                     quotas {
+                       organisation_kinds: [ NGO ]
+                       seats: 1
+                     }
+                   )pb"));
+  Registration typed = People({"kasia@ngo-torun.pl"}, "Stowarzyszenie Toruń");
+  typed.set_organisation_country("PL");
+  typed.set_organisation_kind(org::Organisation::NGO);
+  EXPECT_EQ(MustRegister(typed).state(), Registration::CONFIRMED);
+  Registration second = People({"marek@ngo-torun.pl"}, "Stowarzyszenie Toruń");
+  second.set_organisation_kind(org::Organisation::NGO);
+  const grpc::Status full = Register(second);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(full), "EVENT_FULL");
+  // The NGO seat was kept for an NGO the directory vouches for.
+  EXPECT_EQ(MustRegister(PeopleOf(biser_, {"anna@biser.pl"})).state(), Registration::CONFIRMED);
+  const v1::SeatSummary seats = Policy().seats();
+  EXPECT_EQ(seats.confirmed(), 2);
+  EXPECT_EQ(seats.quotas(0).confirmed(), 1);
+  // The statistics still say what the registrant declared.
+  EXPECT_EQ(Statistics(KeyOf(kofoed_)).organisation_kinds(0).participants(), 2);
+}
+
+TEST_F(RegistrationsTest, ABadSelfDeclaredKindIsRefusedNamingTheField) {
+  RegistrationPolicy bad = Parse<RegistrationPolicy>("capacity: 10");
+  bad.set_self_declared_kind(static_cast<RegistrationPolicy::SelfDeclaredKind>(7));
+  bad.set_name(event_ + "/registrationPolicy");
+  grpc::ClientContext context;
+  RegistrationsStack::Sign(context, KeyOf(kofoed_));
+  v1::UpdateRegistrationPolicyRequest request;
+  *request.mutable_policy() = bad;
+  request.mutable_update_mask()->add_paths("*");
+  RegistrationPolicy updated;
+  const grpc::Status s = stub_->UpdateRegistrationPolicy(&context, request, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldsOf(s), ElementsAre("policy.self_declared_kind"));
+  grpc::Status none;
+  Policy(principal::Admin(), &none);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 // ---- Retries of anonymous callers. ----
