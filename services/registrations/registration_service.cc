@@ -261,6 +261,8 @@ RegistrationService::RegistrationService(server::Server& server, RegistrationSto
       .Unary("GetEventStatistics", this, &RegistrationService::GetEventStatistics)
       .Unary("ExportPersonalData", this, &RegistrationService::ExportPersonalData)
       .Unary("ErasePersonalData", this, &RegistrationService::ErasePersonalData)
+      .Unary("ListOrganisationRegistrations", this,
+             &RegistrationService::ListOrganisationRegistrations)
       .ServerStream("WatchRegistrations", this, &RegistrationService::WatchRegistrations);
 }
 
@@ -479,6 +481,39 @@ absl::Status RegistrationService::ListRegistrations(const server::Call& call,
     const std::string& last = response.registrations(page_size - 1).name();
     response.set_next_page_token(
         resource::EncodePageToken(fingerprint, last.substr(last.rfind('/') + 1)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RegistrationService::ListOrganisationRegistrations(
+    const server::Call& call, const v1::ListOrganisationRegistrationsRequest& request,
+    v1::ListOrganisationRegistrationsResponse& response) {
+  RegistrationQuery query;
+  COOPNET_RETURN_IF_ERROR(
+      resource::ParseName("organisation", request.organisation(), "organisations").status());
+  COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
+  COOPNET_RETURN_IF_ERROR(ValidateStates(request.states(), "states", query.states));
+  const std::string fingerprint = request::ListFingerprint(request);
+  COOPNET_ASSIGN_OR_RETURN(std::string after,
+                           resource::DecodePageToken(request.page_token(), fingerprint));
+  if (!after.empty()) {
+    COOPNET_ASSIGN_OR_RETURN(
+        auto ids, resource::ParseChildName("page_token", after, kEvents, kRegistrations));
+    query.after_event_id = std::move(ids.first);
+    query.after_id = std::move(ids.second);
+  }
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_READ));
+  COOPNET_RETURN_IF_ERROR(principal::MayActFor(call.principal, request.organisation(),
+                                               type::v1::REGISTRATIONS_WRITE, "organisation"));
+  query.organisation = request.organisation();
+  query.limit = page_size + 1;
+  COOPNET_ASSIGN_OR_RETURN(std::vector<Registration> found,
+                           store_.ListOrganisationRegistrations(query));
+  const bool more = request::TrimToPage(found, page_size);
+  for (Registration& registration : found) *response.add_registrations() = std::move(registration);
+  if (more) {
+    response.set_next_page_token(
+        resource::EncodePageToken(fingerprint, response.registrations(page_size - 1).name()));
   }
   return absl::OkStatus();
 }

@@ -55,6 +55,9 @@ class RegistrationService {
   absl::Status ListRegistrations(const server::Call& call,
                                  const v1::ListRegistrationsRequest& request,
                                  v1::ListRegistrationsResponse& response);
+  absl::Status ListOrganisationRegistrations(
+      const server::Call& call, const v1::ListOrganisationRegistrationsRequest& request,
+      v1::ListOrganisationRegistrationsResponse& response);
   absl::Status CancelRegistration(const server::Call& call,
                                   const v1::CancelRegistrationRequest& request,
                                   Registration& response);

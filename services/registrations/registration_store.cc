@@ -147,6 +147,12 @@ const pg::Statement kListRegistrations{
     "   AND ($4 = '' OR r.organisation = $4)"
     " ORDER BY r.id LIMIT $5"};
 
+const pg::Statement kListOrganisationRegistrations{
+    "SELECT " COOPNET_REGISTRATION_COLUMNS " FROM registrations r" COOPNET_REGISTRATION_PARTICIPANTS
+    " WHERE r.organisation = $1 AND r.organisation <> '' AND (r.id, r.event_id) > ($2, $3)"
+    "   AND (cardinality($4::text[]) = 0 OR r.state = ANY($4::text[]))"
+    " ORDER BY r.id, r.event_id LIMIT $5"};
+
 const pg::Statement kUpdateRegistration{
     "UPDATE registrations SET state = $3, waitlist_number = nullif($4::bigint, 0), reason = $5,"
     " document = $6, revision = revision + 1, update_time = $7"
@@ -748,6 +754,14 @@ absl::StatusOr<std::vector<Registration>> RegistrationStore::ListRegistrations(
   COOPNET_ASSIGN_OR_RETURN(
       pg::Result r, pool_.Exec(kListRegistrations, q.event_id, q.after_id, q.states, q.organisation,
                                static_cast<int32_t>(q.limit)));
+  return ReadRegistrations(r);
+}
+
+absl::StatusOr<std::vector<Registration>> RegistrationStore::ListOrganisationRegistrations(
+    const RegistrationQuery& q) {
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r,
+                           pool_.Exec(kListOrganisationRegistrations, q.organisation, q.after_id,
+                                      q.after_event_id, q.states, static_cast<int32_t>(q.limit)));
   return ReadRegistrations(r);
 }
 

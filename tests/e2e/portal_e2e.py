@@ -486,6 +486,7 @@ def bola(made):
         (R + "ListRegistrations", {"parent": meeting}),
         (R + "GetRegistration", {"name": registration}),
         (R + "GetEventStatistics", {"name": f"{meeting}/registrationStatistics"}),
+        (R + "ListOrganisationRegistrations", {"organisation": kofoeds}),
         (K + "ListApiKeys", {"parent": kofoeds}),
         (D + "ListDelegations", {"parent": kofoeds}),
         (D + "GetDelegation", {"name": kofoeds_delegation}),

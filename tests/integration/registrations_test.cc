@@ -1153,6 +1153,72 @@ TEST_F(RegistrationsTest, ABadSelfDeclaredKindIsRefusedNamingTheField) {
   EXPECT_EQ(none.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// ---- An organisation's own registrations. ----
+
+TEST_F(RegistrationsTest, AnOrganisationListsItsOwnRegistrationsAtEveryEvent) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const std::string forum = stack_.PublishMeeting(kofoed_, 40);
+  stack_.SetPolicy(forum, Parse<RegistrationPolicy>("capacity: 10"));
+  const Registration first = MustRegister(PeopleOf(biser_, {"anna@biser.pl"}));
+  const Registration second = MustRegister(PeopleOf(biser_, {"piotr@biser.pl"}), forum);
+  ASSERT_TRUE(Cancel(second.name(), KeyOf(kofoed_)).ok());
+  MustRegister(PeopleOf(marshal_, {"jan@kujawsko-pomorskie.pl"}));
+  // Free text naming BISER is somebody's word, not BISER's registration.
+  MustRegister(People({"ktos@example.org"}, "BISER"));
+
+  auto list = [&](const Principal& caller, v1::ListOrganisationRegistrationsRequest request,
+                  v1::ListOrganisationRegistrationsResponse* out) {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, caller);
+    if (request.organisation().empty()) request.set_organisation(biser_);
+    return stub_->ListOrganisationRegistrations(&context, request, out);
+  };
+  v1::ListOrganisationRegistrationsRequest one_a_page;
+  one_a_page.set_page_size(1);
+  v1::ListOrganisationRegistrationsResponse page;
+  ASSERT_TRUE(list(KeyOf(biser_), one_a_page, &page).ok());
+  ASSERT_EQ(page.registrations_size(), 1);
+  EXPECT_EQ(page.registrations(0).name(), first.name());
+  EXPECT_EQ(page.registrations(0).participants(0).email(), "anna@biser.pl");
+  one_a_page.set_page_token(page.next_page_token());
+  ASSERT_TRUE(list(KeyOf(biser_), one_a_page, &page).ok());
+  ASSERT_EQ(page.registrations_size(), 1);
+  EXPECT_EQ(page.registrations(0).name(), second.name());
+  EXPECT_EQ(page.next_page_token(), "");
+
+  v1::ListOrganisationRegistrationsRequest cancelled;
+  cancelled.add_states(Registration::CANCELLED);
+  ASSERT_TRUE(list(KeyOf(biser_), cancelled, &page).ok());
+  ASSERT_EQ(page.registrations_size(), 1);
+  EXPECT_EQ(page.registrations(0).name(), second.name());
+
+  // A portal BISER delegated registrations to sees them; an operator too.
+  Principal portal = KeyOf(marshal_);
+  Principal::Delegation& held = *portal.add_delegations();
+  held.set_organisation(biser_);
+  held.add_scopes(type::v1::REGISTRATIONS_WRITE);
+  *held.mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  ASSERT_TRUE(list(portal, {}, &page).ok());
+  EXPECT_EQ(page.registrations_size(), 2);
+  ASSERT_TRUE(list(principal::Admin(), {}, &page).ok());
+  EXPECT_EQ(page.registrations_size(), 2);
+
+  // Anybody else: not theirs to read.
+  const grpc::Status other = list(KeyOf(marshal_), {}, &page);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(other), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(list(KeyOf(kofoed_), {}, &page).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(list(principal::Anonymous(), {}, &page).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::ListOrganisationRegistrationsRequest bad;
+  bad.set_organisation("biser");
+  bad.add_states(Registration::STATE_UNSPECIFIED);
+  const grpc::Status invalid = list(KeyOf(biser_), bad, &page);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldsOf(invalid), ::testing::Contains("organisation"));
+}
+
 // ---- Retries of anonymous callers. ----
 
 TEST_F(RegistrationsTest, AnonymousClientsWithTheSameRequestIdGetTheirOwnRegistrations) {
