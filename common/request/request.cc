@@ -84,7 +84,13 @@ std::optional<RequestKey> RequestKeyOf(const type::v1::Principal& caller, absl::
                                        absl::string_view request_id,
                                        const google::protobuf::Message& request) {
   if (request_id.empty()) return std::nullopt;
-  return RequestKey{absl::StrCat(principal::Subject(caller), " ", method), std::string(request_id),
+  std::string subject = principal::Subject(caller);
+  // Every anonymous caller is `anonymous`: without its address one could claim another's
+  // request_id and be shown the first answer (a registration's manage token).
+  if (caller.kind() == type::v1::Principal::ANONYMOUS) {
+    absl::StrAppend(&subject, "@", caller.client_address());
+  }
+  return RequestKey{absl::StrCat(subject, " ", method), std::string(request_id),
                     Sha256(SerializeDeterministic(request))};
 }
 

@@ -52,6 +52,8 @@ absl::Status ValidateRequestId(absl::string_view request_id);
 
 // The key that remembers `request` of `method` by `caller` under `request_id`, so that a
 // retry by the same caller finds the first answer; nullopt when request_id is empty.
+// Anonymous callers are told apart by their client address (Principal.client_address,
+// set by the gateway): a retry must come from the same address.
 std::optional<RequestKey> RequestKeyOf(const type::v1::Principal& caller, absl::string_view method,
                                        absl::string_view request_id,
                                        const google::protobuf::Message& request);

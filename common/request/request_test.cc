@@ -50,6 +50,16 @@ TEST(RequestKeyOf, TiesTheIdToCallerMethodAndRequest) {
   EXPECT_NE(RequestKeyOf(principal::Admin(), "N", "r1", request)->scope, key->scope);
 }
 
+TEST(RequestKeyOf, TellsAnonymousClientsApartByAddress) {
+  ListOrganisationsRequest request;
+  const auto first = RequestKeyOf(principal::Anonymous("198.51.100.7"), "M", "r1", request);
+  const auto again = RequestKeyOf(principal::Anonymous("198.51.100.7"), "M", "r1", request);
+  const auto other = RequestKeyOf(principal::Anonymous("203.0.113.9"), "M", "r1", request);
+  EXPECT_EQ(first->scope, again->scope);
+  EXPECT_NE(first->scope, other->scope);
+  EXPECT_EQ(first->request_hash, other->request_hash);
+}
+
 TEST(ListFingerprint, IgnoresPagingOnly) {
   ListOrganisationsRequest first;
   first.add_countries("NO");

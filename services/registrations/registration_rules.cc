@@ -146,7 +146,7 @@ const std::set<std::string>& WritablePolicyFields() {
                                 "approval_required", "waitlist_enabled",
                                 "waitlist_limit",    "max_group_size",
                                 "questions",         "privacy_notice_version",
-                                "retention_period"};
+                                "retention_period",  "self_declared_kind"};
   return *fields;
 }
 
@@ -287,6 +287,10 @@ absl::Status ValidatePolicy(const RegistrationPolicy& policy, absl::string_view 
           absl::StrCat("must be 1 to ", kLargestMaxGroupSize, " (0 means ", kDefaultMaxGroupSize,
                        "), got ", policy.max_group_size()));
   }
+  if (!RegistrationPolicy::SelfDeclaredKind_IsValid(policy.self_declared_kind())) {
+    v.Add(f("self_declared_kind"), absl::StrCat("must be COUNTS, NEEDS_APPROVAL or IGNORED, got ",
+                                                policy.self_declared_kind()));
+  }
   CheckQuestions(v, policy, p);
   v.Check(validate::Utf8Text(f("privacy_notice_version"), policy.privacy_notice_version(), 0,
                              kMaxNoticeVersion));
@@ -329,6 +333,18 @@ absl::StatusOr<RegistrationPolicy> ApplyPolicyMask(const RegistrationPolicy& sto
   return result;
 }
 
+RegistrationPolicy::SelfDeclaredKind SelfDeclaredKindOf(const RegistrationPolicy& policy) {
+  if (policy.self_declared_kind() == RegistrationPolicy::SELF_DECLARED_KIND_UNSPECIFIED &&
+      policy.quotas_size() > 0) {
+    return RegistrationPolicy::NEEDS_APPROVAL;
+  }
+  return policy.self_declared_kind();
+}
+
+void SettleSelfDeclaredKind(RegistrationPolicy& policy) {
+  policy.set_self_declared_kind(SelfDeclaredKindOf(policy));
+}
+
 absl::Duration RetentionOf(const RegistrationPolicy& policy) {
   if (!policy.has_retention_period()) return kDefaultRetention;
   return absl::Seconds(policy.retention_period().seconds()) +
@@ -360,10 +376,31 @@ int PoolOf(const RegistrationPolicy& policy, OrganisationKind kind) {
   return 0;
 }
 
+namespace {
+
+// Whether the registration's kind is only its registrant's word: a free-text organisation.
+bool SelfDeclared(const Registration& registration) { return registration.organisation().empty(); }
+
+}  // namespace
+
+int PoolOf(const RegistrationPolicy& policy, const Registration& registration) {
+  if (SelfDeclared(registration) && SelfDeclaredKindOf(policy) == RegistrationPolicy::IGNORED) {
+    return 0;
+  }
+  return PoolOf(policy, registration.organisation_kind());
+}
+
+bool AwaitsApproval(const RegistrationPolicy& policy, const Registration& registration) {
+  if (policy.approval_required()) return true;
+  return SelfDeclared(registration) &&
+         SelfDeclaredKindOf(policy) == RegistrationPolicy::NEEDS_APPROVAL &&
+         PoolOf(policy, registration.organisation_kind()) != 0;
+}
+
 absl::StatusOr<Admission> Admit(const RegistrationPolicy& policy, Ledger& ledger, int pool,
-                                int size, bool approved) {
+                                int size, bool awaits_approval) {
   Admission admission;
-  if (policy.approval_required() && !approved) {
+  if (awaits_approval) {
     admission.state = Registration::PENDING_APPROVAL;
     return admission;
   }

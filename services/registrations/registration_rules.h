@@ -7,7 +7,8 @@
 //   COOPNET_RETURN_IF_ERROR(ValidateRegistration(request.registration()));
 //   COOPNET_RETURN_IF_ERROR(CheckAgainstPolicy(policy, registration));
 //   COOPNET_ASSIGN_OR_RETURN(Admission admission,
-//                            Admit(policy, ledger, PoolOf(policy, kind), size, false));
+//                            Admit(policy, ledger, PoolOf(policy, registration), size,
+//                                  AwaitsApproval(policy, registration)));
 #ifndef COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_RULES_H_
 #define COOPNET_SERVICES_REGISTRATIONS_REGISTRATION_RULES_H_
 
@@ -70,6 +71,14 @@ absl::StatusOr<RegistrationPolicy> ApplyPolicyMask(const RegistrationPolicy& sto
                                                    const RegistrationPolicy& patch,
                                                    const google::protobuf::FieldMask& mask);
 
+// The policy's self_declared_kind in force: an unspecified one is NEEDS_APPROVAL once
+// the policy has quotas.
+RegistrationPolicy::SelfDeclaredKind SelfDeclaredKindOf(const RegistrationPolicy& policy);
+
+// Sets the policy's self_declared_kind to the one in force, so that what is stored and
+// shown says what applies (and adding quotas later does not change it).
+void SettleSelfDeclaredKind(RegistrationPolicy& policy);
+
 // How long after the event participants' personal data is kept.
 absl::Duration RetentionOf(const RegistrationPolicy& policy);
 
@@ -85,6 +94,15 @@ std::vector<int> PoolSeats(const RegistrationPolicy& policy);
 
 // The pool whose seats participants of an organisation of `kind` take.
 int PoolOf(const RegistrationPolicy& policy, OrganisationKind kind);
+
+// The pool whose seats the registration's participants take: its organisation's kind's,
+// except that a free-text organisation's self-declared kind is no kind under IGNORED.
+int PoolOf(const RegistrationPolicy& policy, const Registration& registration);
+
+// Whether a new registration waits for the organiser's approval: every one when the
+// policy requires approval; else a free-text organisation's whose self-declared kind
+// falls in a quota while the policy's self_declared_kind is NEEDS_APPROVAL.
+bool AwaitsApproval(const RegistrationPolicy& policy, const Registration& registration);
 
 // The seat ledger of one event: what the store reads under the event's row lock and
 // writes back in the same transaction.
@@ -108,13 +126,13 @@ struct Admission {
   int waitlist_position = 0;
 };
 
-// Takes a place for a group of `size` in `pool`: PENDING_APPROVAL (no seat) when the
-// policy wants approval and the group is not `approved` yet; else CONFIRMED when the
+// Takes a place for a group of `size` in `pool`: PENDING_APPROVAL (no seat) when it
+// `awaits_approval` (see AwaitsApproval; false once approved); else CONFIRMED when the
 // pool has the seats, else WAITLISTED when the waitlist is on and has room. Updates
 // `ledger` accordingly. FAILED_PRECONDITION (EVENT_FULL) changing nothing when neither
 // seats nor the waitlist have room.
 absl::StatusOr<Admission> Admit(const RegistrationPolicy& policy, Ledger& ledger, int pool,
-                                int size, bool approved);
+                                int size, bool awaits_approval);
 
 // Gives back what a registration in `state` held: its seats (CONFIRMED) or its place in
 // line (WAITLISTED); nothing for the other states.

@@ -171,11 +171,81 @@ TEST(Admit, ApprovalHoldsNoSeatUntilApproved) {
   RegistrationPolicy policy = SmallMeeting(1);
   policy.set_approval_required(true);
   Ledger ledger = EmptyLedger(policy);
-  EXPECT_EQ(Admit(policy, ledger, 0, 1, false)->state, Registration::PENDING_APPROVAL);
-  EXPECT_EQ(Admit(policy, ledger, 0, 1, false)->state, Registration::PENDING_APPROVAL);
+  Registration anyone;
+  anyone.set_organisation("organisations/urzad");
+  ASSERT_TRUE(AwaitsApproval(policy, anyone));
+  EXPECT_EQ(Admit(policy, ledger, 0, 1, true)->state, Registration::PENDING_APPROVAL);
+  EXPECT_EQ(Admit(policy, ledger, 0, 1, true)->state, Registration::PENDING_APPROVAL);
   EXPECT_THAT(ledger.confirmed, ElementsAre(0));
-  EXPECT_EQ(Admit(policy, ledger, 0, 1, true)->state, Registration::CONFIRMED);
-  EXPECT_EQ(Admit(policy, ledger, 0, 1, true)->state, Registration::WAITLISTED);
+  EXPECT_EQ(Admit(policy, ledger, 0, 1, false)->state, Registration::CONFIRMED);
+  EXPECT_EQ(Admit(policy, ledger, 0, 1, false)->state, Registration::WAITLISTED);
+}
+
+// A free-text organisation of `kind`, as anybody may send it.
+Registration SelfDeclared(OrganisationKind kind) {
+  Registration r;
+  r.set_organisation_name("Gmina Kowalewo Pomorskie");
+  r.set_organisation_country("PL");
+  r.set_organisation_kind(kind);
+  return r;
+}
+
+// The same kind from the directory, named by a caller acting for it.
+Registration FromDirectory(OrganisationKind kind) {
+  Registration r = SelfDeclared(kind);
+  r.set_organisation("organisations/kowalewo");
+  return r;
+}
+
+TEST(SelfDeclaredKind, UnsetMeansNeedsApprovalOnceThereAreQuotas) {
+  RegistrationPolicy policy = ForumPolicy();
+  EXPECT_EQ(SelfDeclaredKindOf(policy), RegistrationPolicy::NEEDS_APPROVAL);
+  SettleSelfDeclaredKind(policy);
+  EXPECT_EQ(policy.self_declared_kind(), RegistrationPolicy::NEEDS_APPROVAL);
+  RegistrationPolicy open = SmallMeeting(10);
+  SettleSelfDeclaredKind(open);
+  EXPECT_EQ(open.self_declared_kind(), RegistrationPolicy::SELF_DECLARED_KIND_UNSPECIFIED);
+  EXPECT_FALSE(AwaitsApproval(open, SelfDeclared(Organisation::MUNICIPALITY)));
+}
+
+TEST(SelfDeclaredKind, NeedsApprovalHoldsOnlySelfDeclaredQuotaKinds) {
+  RegistrationPolicy policy = ForumPolicy();
+  policy.set_self_declared_kind(RegistrationPolicy::NEEDS_APPROVAL);
+  EXPECT_TRUE(AwaitsApproval(policy, SelfDeclared(Organisation::MUNICIPALITY)));
+  EXPECT_EQ(PoolOf(policy, SelfDeclared(Organisation::MUNICIPALITY)), 1);
+  // A kind no quota names takes the shared seats, so it has nothing to prove.
+  EXPECT_FALSE(AwaitsApproval(policy, SelfDeclared(Organisation::FOUNDATION)));
+  EXPECT_FALSE(AwaitsApproval(policy, FromDirectory(Organisation::MUNICIPALITY)));
+}
+
+TEST(SelfDeclaredKind, CountsTakesQuotaSeatsAtOnce) {
+  RegistrationPolicy policy = ForumPolicy();
+  policy.set_self_declared_kind(RegistrationPolicy::COUNTS);
+  EXPECT_FALSE(AwaitsApproval(policy, SelfDeclared(Organisation::NGO)));
+  EXPECT_EQ(PoolOf(policy, SelfDeclared(Organisation::NGO)), 2);
+}
+
+TEST(SelfDeclaredKind, IgnoredTakesTheSharedSeatsButADirectoryKindCounts) {
+  RegistrationPolicy policy = ForumPolicy();
+  policy.set_self_declared_kind(RegistrationPolicy::IGNORED);
+  EXPECT_FALSE(AwaitsApproval(policy, SelfDeclared(Organisation::NGO)));
+  EXPECT_EQ(PoolOf(policy, SelfDeclared(Organisation::NGO)), 0);
+  EXPECT_EQ(PoolOf(policy, FromDirectory(Organisation::NGO)), 2);
+}
+
+TEST(SelfDeclaredKind, TheBytesMigration0002AppendsReadAsCounts) {
+  RegistrationPolicy stored;
+  ASSERT_TRUE(stored.ParseFromString(ForumPolicy().SerializeAsString() + "\x88\x01\x01"));
+  EXPECT_EQ(stored.self_declared_kind(), RegistrationPolicy::COUNTS);
+  EXPECT_EQ(stored.capacity(), 160);
+}
+
+TEST(ValidatePolicy, RefusesAnUnknownSelfDeclaredKind) {
+  RegistrationPolicy policy = ForumPolicy();
+  policy.set_self_declared_kind(static_cast<RegistrationPolicy::SelfDeclaredKind>(9));
+  const absl::Status s = ValidatePolicy(policy);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(FieldsOf(s), ElementsAre("policy.self_declared_kind"));
 }
 
 TEST(Release, GivesBackSeatsOrAPlaceInLine) {

@@ -261,6 +261,8 @@ RegistrationService::RegistrationService(server::Server& server, RegistrationSto
       .Unary("GetEventStatistics", this, &RegistrationService::GetEventStatistics)
       .Unary("ExportPersonalData", this, &RegistrationService::ExportPersonalData)
       .Unary("ErasePersonalData", this, &RegistrationService::ErasePersonalData)
+      .Unary("ListOrganisationRegistrations", this,
+             &RegistrationService::ListOrganisationRegistrations)
       .ServerStream("WatchRegistrations", this, &RegistrationService::WatchRegistrations);
 }
 
@@ -298,6 +300,17 @@ absl::StatusOr<EventFacts> RegistrationService::OrganisedEvent(const server::Cal
   return status::Error(
       absl::StatusCode::kPermissionDenied, "NOT_ORGANISER",
       absl::StrCat("only the organisers of ", name, " may see and manage its registrations"));
+}
+
+absl::StatusOr<EventFacts> RegistrationService::VisibleEvent(const server::Call& call,
+                                                             absl::string_view name) {
+  COOPNET_ASSIGN_OR_RETURN(EventFacts event, directory_.Event(name, call.deadline));
+  if (IsOrganiser(call.principal, event.organisers)) return event;
+  if (event.state == events::v1::Event::DRAFT) return EventNotFound(name);
+  if (event.visibility == events::v1::Event::NETWORK) {
+    COOPNET_RETURN_IF_ERROR(directory_.RequireVisible(name, call.principal, call.deadline));
+  }
+  return event;
 }
 
 absl::Status RegistrationService::RequireRegistrationAccess(const server::Call& call,
@@ -353,11 +366,7 @@ absl::Status RegistrationService::GetRegistrationPolicy(
     RegistrationPolicy& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string event_id,
                            ParseSingleton("name", request.name(), "registrationPolicy"));
-  const std::string name = resource::Name(kEvents, event_id);
-  COOPNET_ASSIGN_OR_RETURN(EventFacts event, directory_.Event(name, call.deadline));
-  if (event.state == events::v1::Event::DRAFT && !IsOrganiser(call.principal, event.organisers)) {
-    return EventNotFound(name);
-  }
+  COOPNET_RETURN_IF_ERROR(VisibleEvent(call, resource::Name(kEvents, event_id)).status());
   COOPNET_ASSIGN_OR_RETURN(PolicyRecord record, store_.GetPolicy(event_id));
   response = std::move(record.policy);
   return absl::OkStatus();
@@ -387,6 +396,7 @@ absl::Status RegistrationService::UpdateRegistrationPolicy(
             COOPNET_ASSIGN_OR_RETURN(RegistrationPolicy next,
                                      ApplyPolicyMask(stored, patch, request.update_mask()));
             COOPNET_RETURN_IF_ERROR(ValidatePolicy(next));
+            SettleSelfDeclaredKind(next);
             return next;
           }));
   relay_.Wake();
@@ -408,15 +418,8 @@ absl::Status RegistrationService::CreateRegistration(const server::Call& call,
   }
   Application application;
   application.event_id = event_id;
-  COOPNET_ASSIGN_OR_RETURN(application.event, directory_.Event(request.parent(), call.deadline));
-  if (!IsOrganiser(call.principal, application.event.organisers)) {
-    if (application.event.state == events::v1::Event::DRAFT) return EventNotFound(request.parent());
-    // A network's meeting is for its members: who else cannot see it cannot register.
-    if (application.event.visibility == events::v1::Event::NETWORK) {
-      COOPNET_RETURN_IF_ERROR(
-          directory_.RequireVisible(request.parent(), call.principal, call.deadline));
-    }
-  }
+  // A network's meeting is for its members: who else cannot see it cannot register.
+  COOPNET_ASSIGN_OR_RETURN(application.event, VisibleEvent(call, request.parent()));
   application.registration = request.registration();
   Registration& registration = application.registration;
   if (!registration.organisation().empty()) {
@@ -482,6 +485,39 @@ absl::Status RegistrationService::ListRegistrations(const server::Call& call,
   return absl::OkStatus();
 }
 
+absl::Status RegistrationService::ListOrganisationRegistrations(
+    const server::Call& call, const v1::ListOrganisationRegistrationsRequest& request,
+    v1::ListOrganisationRegistrationsResponse& response) {
+  RegistrationQuery query;
+  COOPNET_RETURN_IF_ERROR(
+      resource::ParseName("organisation", request.organisation(), "organisations").status());
+  COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
+  COOPNET_RETURN_IF_ERROR(ValidateStates(request.states(), "states", query.states));
+  const std::string fingerprint = request::ListFingerprint(request);
+  COOPNET_ASSIGN_OR_RETURN(std::string after,
+                           resource::DecodePageToken(request.page_token(), fingerprint));
+  if (!after.empty()) {
+    COOPNET_ASSIGN_OR_RETURN(
+        auto ids, resource::ParseChildName("page_token", after, kEvents, kRegistrations));
+    query.after_event_id = std::move(ids.first);
+    query.after_id = std::move(ids.second);
+  }
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_READ));
+  COOPNET_RETURN_IF_ERROR(principal::MayActFor(call.principal, request.organisation(),
+                                               type::v1::REGISTRATIONS_WRITE, "organisation"));
+  query.organisation = request.organisation();
+  query.limit = page_size + 1;
+  COOPNET_ASSIGN_OR_RETURN(std::vector<Registration> found,
+                           store_.ListOrganisationRegistrations(query));
+  const bool more = request::TrimToPage(found, page_size);
+  for (Registration& registration : found) *response.add_registrations() = std::move(registration);
+  if (more) {
+    response.set_next_page_token(
+        resource::EncodePageToken(fingerprint, response.registrations(page_size - 1).name()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RegistrationService::CancelRegistration(const server::Call& call,
                                                      const v1::CancelRegistrationRequest& request,
                                                      Registration& response) {
@@ -515,7 +551,7 @@ absl::Status RegistrationService::ApproveRegistration(const server::Call& call,
              COOPNET_RETURN_IF_ERROR(CheckTransition(r.state(), Action::kApprove));
              COOPNET_ASSIGN_OR_RETURN(Admission admission,
                                       Admit(policy, stored.ledger, stored.pool,
-                                            r.participants_size(), /*approved=*/true));
+                                            r.participants_size(), /*awaits_approval=*/false));
              r.set_state(admission.state);
              stored.waitlist_number = admission.waitlist_number;
              return absl::OkStatus();

@@ -55,6 +55,9 @@ class RegistrationService {
   absl::Status ListRegistrations(const server::Call& call,
                                  const v1::ListRegistrationsRequest& request,
                                  v1::ListRegistrationsResponse& response);
+  absl::Status ListOrganisationRegistrations(
+      const server::Call& call, const v1::ListOrganisationRegistrationsRequest& request,
+      v1::ListOrganisationRegistrationsResponse& response);
   absl::Status CancelRegistration(const server::Call& call,
                                   const v1::CancelRegistrationRequest& request,
                                   Registration& response);
@@ -85,6 +88,10 @@ class RegistrationService {
   // (NOT_ORGANISER) when it does not, NOT_FOUND for a draft it may not know of.
   absl::StatusOr<EventFacts> OrganisedEvent(const server::Call& call, absl::string_view event_id,
                                             type::v1::Scope scope);
+  // The event `name` if the caller may see it: its organisers always, others a DRAFT
+  // never and a NETWORK event when the events service says so; NOT_FOUND otherwise, as
+  // for an event that does not exist.
+  absl::StatusOr<EventFacts> VisibleEvent(const server::Call& call, absl::string_view name);
   // Whether the caller may act on the registration `name`: with its manage token, or as
   // the event's organiser holding `scope`. NOT_FOUND (as if it did not exist) otherwise.
   absl::Status RequireRegistrationAccess(const server::Call& call, absl::string_view event_id,

@@ -147,6 +147,12 @@ const pg::Statement kListRegistrations{
     "   AND ($4 = '' OR r.organisation = $4)"
     " ORDER BY r.id LIMIT $5"};
 
+const pg::Statement kListOrganisationRegistrations{
+    "SELECT " COOPNET_REGISTRATION_COLUMNS " FROM registrations r" COOPNET_REGISTRATION_PARTICIPANTS
+    " WHERE r.organisation = $1 AND r.organisation <> '' AND (r.id, r.event_id) > ($2, $3)"
+    "   AND (cardinality($4::text[]) = 0 OR r.state = ANY($4::text[]))"
+    " ORDER BY r.id, r.event_id LIMIT $5"};
+
 const pg::Statement kUpdateRegistration{
     "UPDATE registrations SET state = $3, waitlist_number = nullif($4::bigint, 0), reason = $5,"
     " document = $6, revision = revision + 1, update_time = $7"
@@ -169,15 +175,19 @@ const pg::Statement kConfirmPromoted{
     " revision = revision + 1, update_time = $3"
     " WHERE event_id = $1 AND id = ANY($2::text[])"};
 
+// The kind seats are counted by: none for a free-text organisation's while $2 (the
+// policy ignores self-declared kinds), as PoolOf(policy, registration) has it.
 const pg::Statement kConfirmedByKind{
-    "SELECT organisation_kind, sum(participant_count) FROM registrations"
-    " WHERE event_id = $1 AND state = 'CONFIRMED' GROUP BY organisation_kind"};
+    "SELECT CASE WHEN $2::bool AND organisation = '' THEN 'KIND_UNSPECIFIED'"
+    "   ELSE organisation_kind END, sum(participant_count) FROM registrations"
+    " WHERE event_id = $1 AND state = 'CONFIRMED' GROUP BY 1"};
 
-// A policy's quotas change which pool a kind takes seats from.
+// A policy's quotas (and whether it ignores self-declared kinds, $4) change which pool
+// a registration takes seats from.
 const pg::Statement kRepool{
-    "UPDATE registrations r SET pool = coalesce("
-    "   (SELECT m.pool FROM unnest($2::text[], $3::int[]) AS m(kind, pool)"
-    "    WHERE m.kind = r.organisation_kind), 0)"
+    "UPDATE registrations r SET pool = CASE WHEN $4::bool AND r.organisation = '' THEN 0"
+    "   ELSE coalesce((SELECT m.pool FROM unnest($2::text[], $3::int[]) AS m(kind, pool)"
+    "     WHERE m.kind = r.organisation_kind), 0) END"
     " WHERE r.event_id = $1 AND r.state IN ('CONFIRMED', 'WAITLISTED', 'PENDING_APPROVAL')"};
 
 const pg::Statement kStateCounts{
@@ -443,9 +453,10 @@ absl::StatusOr<Registration> Decide(const Application& application, const Policy
   const Registration& r = application.registration;
   COOPNET_RETURN_IF_ERROR(CheckAgainstPolicy(record.policy, r));
   COOPNET_RETURN_IF_ERROR(CheckEmailsFree(r, taken_emails, event.name));
-  *pool = PoolOf(record.policy, r.organisation_kind());
-  COOPNET_ASSIGN_OR_RETURN(Admission admission, Admit(record.policy, ledger, *pool,
-                                                      r.participants_size(), /*approved=*/false));
+  *pool = PoolOf(record.policy, r);
+  COOPNET_ASSIGN_OR_RETURN(
+      Admission admission,
+      Admit(record.policy, ledger, *pool, r.participants_size(), AwaitsApproval(record.policy, r)));
   for (const v1::Participant& person : r.participants())
     taken_emails.insert(EmailKey(person.email()));
   *number = admission.waitlist_number;
@@ -615,8 +626,9 @@ absl::StatusOr<PolicyRecord> RegistrationStore::UpdatePolicy(
           pools.push_back(1 + i);
         }
       }
-      COOPNET_RETURN_IF_ERROR(tx.Exec(kRepool, event_id, kinds, pools).status());
-      COOPNET_ASSIGN_OR_RETURN(pg::Result counted, tx.Exec(kConfirmedByKind, event_id));
+      const bool ignored = SelfDeclaredKindOf(after) == RegistrationPolicy::IGNORED;
+      COOPNET_RETURN_IF_ERROR(tx.Exec(kRepool, event_id, kinds, pools, ignored).status());
+      COOPNET_ASSIGN_OR_RETURN(pg::Result counted, tx.Exec(kConfirmedByKind, event_id, ignored));
       std::vector<std::pair<OrganisationKind, int>> confirmed_by_kind;
       for (int row = 0; row < counted.rows(); ++row) {
         OrganisationKind kind = Organisation::KIND_UNSPECIFIED;
@@ -742,6 +754,14 @@ absl::StatusOr<std::vector<Registration>> RegistrationStore::ListRegistrations(
   COOPNET_ASSIGN_OR_RETURN(
       pg::Result r, pool_.Exec(kListRegistrations, q.event_id, q.after_id, q.states, q.organisation,
                                static_cast<int32_t>(q.limit)));
+  return ReadRegistrations(r);
+}
+
+absl::StatusOr<std::vector<Registration>> RegistrationStore::ListOrganisationRegistrations(
+    const RegistrationQuery& q) {
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r,
+                           pool_.Exec(kListOrganisationRegistrations, q.organisation, q.after_id,
+                                      q.after_event_id, q.states, static_cast<int32_t>(q.limit)));
   return ReadRegistrations(r);
 }
 

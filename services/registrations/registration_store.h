@@ -61,15 +61,18 @@ struct LedgerSnapshot {
   std::string version;
 };
 
-// What ListRegistrations and the export read.
+// What ListRegistrations, ListOrganisationRegistrations and the export read.
 struct RegistrationQuery {
+  // Empty (with `organisation` set) for every event.
   std::string event_id;
   // State names; empty for every state.
   std::vector<std::string> states;
   // `organisations/{id}`; empty for every organisation.
   std::string organisation;
-  // Keyset: only registrations with a larger id (created later).
+  // Keyset: only registrations with a larger id (created later); across events, with a
+  // larger (id, event id) than (after_id, after_event_id).
   std::string after_id;
+  std::string after_event_id;
   int limit = 50;
 };
 
@@ -134,6 +137,11 @@ class RegistrationStore {
 
   // Up to `query.limit` registrations in id (creation) order.
   absl::StatusOr<std::vector<Registration>> ListRegistrations(const RegistrationQuery& query);
+
+  // Up to `query.limit` registrations of `query.organisation` at every event, in (id,
+  // event id) order.
+  absl::StatusOr<std::vector<Registration>> ListOrganisationRegistrations(
+      const RegistrationQuery& query);
 
   // Locks the ledger and the registration, checks `expected_revision` (ABORTED when
   // stale), applies `edit`, writes the registration and the ledger, promotes

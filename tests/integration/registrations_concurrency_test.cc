@@ -33,11 +33,12 @@ template <typename Request, typename Response>
 using StartCall = std::function<void(grpc::ClientContext*, const Request*, Response*,
                                      std::function<void(grpc::Status)>)>;
 
-// Sends every request at once (each its own call, all in flight together) as `caller`
-// and waits for every answer.
+// Sends every request at once (each its own call, all in flight together), request i
+// as callers[i], and waits for every answer.
 template <typename Request, typename Response>
 std::vector<grpc::Status> AllAtOnce(const std::vector<Request>& requests,
-                                    std::vector<Response>& responses, const Principal& caller,
+                                    std::vector<Response>& responses,
+                                    const std::vector<Principal>& callers,
                                     const StartCall<Request, Response>& start) {
   const size_t n = requests.size();
   responses.assign(n, Response());
@@ -46,7 +47,8 @@ std::vector<grpc::Status> AllAtOnce(const std::vector<Request>& requests,
   absl::Mutex mu;
   size_t pending = n;
   for (size_t i = 0; i < n; ++i) {
-    RegistrationsStack::Sign(contexts[i], caller);
+    RegistrationsStack::Sign(contexts[i], callers[i]);
+    contexts[i].set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(50));
     start(&contexts[i], &requests[i], &responses[i], [&, i](grpc::Status s) {
       absl::MutexLock lock(&mu);
       statuses[i] = std::move(s);
@@ -57,6 +59,14 @@ std::vector<grpc::Status> AllAtOnce(const std::vector<Request>& requests,
   mu.Await(absl::Condition(
       +[](size_t* left) { return *left == 0; }, &pending));
   return statuses;
+}
+
+// The same, every request as `caller`.
+template <typename Request, typename Response>
+std::vector<grpc::Status> AllAtOnce(const std::vector<Request>& requests,
+                                    std::vector<Response>& responses, const Principal& caller,
+                                    const StartCall<Request, Response>& start) {
+  return AllAtOnce(requests, responses, std::vector<Principal>(requests.size(), caller), start);
 }
 
 // One person of a free-text organisation of `kind`, or a group of `size`.
@@ -170,7 +180,7 @@ class RegistrationsConcurrencyTest : public ::testing::Test {
     std::vector<int> confirmed(seats.size(), 0);
     int waitlisted = 0;
     for (const Registration& r : all) {
-      const int pool = PoolOf(policy, r.organisation_kind());
+      const int pool = PoolOf(policy, r);
       if (r.state() == Registration::CONFIRMED) confirmed[pool] += r.participants_size();
       if (r.state() == Registration::WAITLISTED) waitlisted += r.participants_size();
     }
@@ -182,7 +192,7 @@ class RegistrationsConcurrencyTest : public ::testing::Test {
     EXPECT_LE(total, policy.capacity());
     for (const Registration& r : all) {
       if (r.state() != Registration::WAITLISTED) continue;
-      const int pool = PoolOf(policy, r.organisation_kind());
+      const int pool = PoolOf(policy, r);
       EXPECT_GT(r.participants_size(), seats[pool] - confirmed[pool])
           << r.name() << " waits although its group fits pool " << pool;
     }
@@ -278,6 +288,7 @@ TEST_F(RegistrationsConcurrencyTest, MixedGroupsUnderLoadNeverExceedCapacityOrQu
         capacity: 60
         waitlist_enabled: true
         max_group_size: 4
+        self_declared_kind: COUNTS
         quotas {
           organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
           seats: 20
@@ -368,6 +379,166 @@ TEST_F(RegistrationsConcurrencyTest, ReplicasSharingTheDatabaseNeverOverbook) {
   for (std::thread& replica : replicas) replica.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(confirmed.load(), 30);
+  ExpectConsistent(policy);
+}
+
+// The InterEkip forum's quotas: 80 seats for local governments, 80 for NGOs, nothing
+// else, and a waitlist of 300 (so that most of 2,000 are refused).
+RegistrationPolicy ForumPolicy(RegistrationPolicy::SelfDeclaredKind self_declared) {
+  RegistrationPolicy policy;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        capacity: 160
+        waitlist_enabled: true
+        waitlist_limit: 300
+        quotas {
+          organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
+          seats: 80
+        }
+        quotas {
+          organisation_kinds: [ NGO, ASSOCIATION, FOUNDATION ]
+          seats: 80
+        }
+      )pb",
+      &policy));
+  policy.set_self_declared_kind(self_declared);
+  return policy;
+}
+
+class MixedRegistrantsTest : public RegistrationsConcurrencyTest {
+ protected:
+  static constexpr int kCalls = 2000;
+
+  // Ten local governments and ten NGOs in the directory, each with its own key.
+  MixedRegistrantsTest() {
+    const OrganisationKind kinds[] = {org::Organisation::MUNICIPALITY, org::Organisation::NGO,
+                                      org::Organisation::REGIONAL_AUTHORITY,
+                                      org::Organisation::ASSOCIATION};
+    for (int i = 0; i < 20; ++i) {
+      org::Organisation o = testing::seeds::BiserGdansk();
+      o.clear_identifiers();
+      o.set_display_name(absl::StrCat("Członek ", i));
+      o.set_kind(kinds[i % 4]);
+      directory_.push_back(stack_.CreateOrganisation(o));
+    }
+  }
+
+  // kCalls registrations of one person at once: every third a free-text organisation
+  // (declaring one of the quotas' kinds), the rest a
+  // directory organisation sent with its own key. `made` and the statuses by call.
+  std::vector<grpc::Status> Rush(std::vector<Registration>& made) {
+    const OrganisationKind declared[] = {org::Organisation::MUNICIPALITY, org::Organisation::NGO,
+                                         org::Organisation::FOUNDATION,
+                                         org::Organisation::REGIONAL_AUTHORITY};
+    std::vector<v1::CreateRegistrationRequest> requests(kCalls);
+    std::vector<Principal> callers;
+    for (int i = 0; i < kCalls; ++i) {
+      requests[i].set_parent(event_);
+      Registration& r = *requests[i].mutable_registration();
+      if (i % 3 == 0) {
+        r = Group(absl::StrCat("f", i), 1, declared[(i / 3) % 4]);
+        callers.push_back(principal::Anonymous(absl::StrCat("198.51.100.", i % 250)));
+      } else {
+        const std::string& own = directory_[i % directory_.size()];
+        r = Group(absl::StrCat("d", i), 1);
+        r.clear_organisation_name();
+        r.clear_organisation_country();
+        r.clear_organisation_kind();
+        r.set_organisation(own);
+        callers.push_back(
+            principal::ApiKey(own, own + "/apiKeys/k", {type::v1::SCOPE_REGISTRATIONS}));
+      }
+    }
+    return AllAtOnce<v1::CreateRegistrationRequest, Registration>(
+        requests, made, callers, [&](auto* c, auto* request, auto* response, auto done) {
+          stub_->async()->CreateRegistration(c, request, response, std::move(done));
+        });
+  }
+
+  // Confirmed participants per kind, from the statistics.
+  std::map<OrganisationKind, int> ConfirmedByKind() {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, Organiser());
+    v1::GetEventStatisticsRequest request;
+    request.set_name(event_ + "/registrationStatistics");
+    v1::EventStatistics statistics;
+    const grpc::Status s = stub_->GetEventStatistics(&context, request, &statistics);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::map<OrganisationKind, int> confirmed;
+    for (const auto& count : statistics.organisation_kinds()) {
+      confirmed[count.organisation_kind()] = count.participants();
+    }
+    return confirmed;
+  }
+
+  std::vector<std::string> directory_;
+};
+
+// Tallies of a rush's answers.
+struct Outcome {
+  std::map<Registration::State, int> states;
+  int refused = 0;
+};
+
+Outcome Tally(const std::vector<grpc::Status>& statuses, const std::vector<Registration>& made) {
+  Outcome outcome;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (statuses[i].ok()) {
+      ++outcome.states[made[i].state()];
+    } else {
+      EXPECT_EQ(statuses[i].error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << statuses[i].error_message();
+      ++outcome.refused;
+    }
+  }
+  return outcome;
+}
+
+TEST_F(MixedRegistrantsTest, TwoThousandAtOnceFillEveryQuotaExactlyWhenSelfDeclaredKindsCount) {
+  const RegistrationPolicy policy =
+      stack_.SetPolicy(event_, ForumPolicy(RegistrationPolicy::COUNTS));
+  std::vector<Registration> made;
+  const Outcome outcome = Tally(Rush(made), made);
+  // No shared seats: the 160 go to the two quotas' kinds, 80 each; the waitlist takes its
+  // 300 and the rest are refused.
+  EXPECT_EQ(outcome.states.at(Registration::CONFIRMED), 160);
+  EXPECT_EQ(outcome.states.at(Registration::WAITLISTED), 300);
+  EXPECT_EQ(outcome.refused, kCalls - 460);
+  EXPECT_EQ(outcome.states.count(Registration::PENDING_APPROVAL), 0u);
+  std::map<OrganisationKind, int> confirmed = ConfirmedByKind();
+  EXPECT_EQ(
+      confirmed[org::Organisation::MUNICIPALITY] + confirmed[org::Organisation::REGIONAL_AUTHORITY],
+      80);
+  EXPECT_EQ(confirmed[org::Organisation::NGO] + confirmed[org::Organisation::ASSOCIATION] +
+                confirmed[org::Organisation::FOUNDATION],
+            80);
+  ExpectConsistent(policy);
+}
+
+TEST_F(MixedRegistrantsTest, SelfDeclaredKindsNeedingApprovalHoldNoQuotaSeats) {
+  const RegistrationPolicy policy =
+      stack_.SetPolicy(event_, ForumPolicy(RegistrationPolicy::NEEDS_APPROVAL));
+  std::vector<Registration> made;
+  const std::vector<grpc::Status> statuses = Rush(made);
+  const Outcome outcome = Tally(statuses, made);
+  int free_text = 0;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (i % 3 != 0) continue;
+    ++free_text;
+    ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(made[i].state(), Registration::PENDING_APPROVAL) << made[i].name();
+  }
+  // Every seat is the directory organisations', every free-text registration waits.
+  EXPECT_EQ(outcome.states.at(Registration::PENDING_APPROVAL), free_text);
+  EXPECT_EQ(outcome.states.at(Registration::CONFIRMED), 160);
+  EXPECT_EQ(outcome.states.at(Registration::WAITLISTED), 300);
+  EXPECT_EQ(outcome.refused, kCalls - free_text - 460);
+  std::map<OrganisationKind, int> confirmed = ConfirmedByKind();
+  EXPECT_EQ(confirmed[org::Organisation::FOUNDATION], 0);
+  EXPECT_EQ(
+      confirmed[org::Organisation::MUNICIPALITY] + confirmed[org::Organisation::REGIONAL_AUTHORITY],
+      80);
+  EXPECT_EQ(confirmed[org::Organisation::NGO] + confirmed[org::Organisation::ASSOCIATION], 80);
   ExpectConsistent(policy);
 }
 

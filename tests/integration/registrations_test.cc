@@ -671,6 +671,16 @@ TEST_F(RegistrationsTest, ANetworkMeetingTakesRegistrationsFromItsMembersOnly) {
       Register(PeopleOf(marshal_, {"y@umwkp.pl"}), nullptr, KeyOf(marshal_), "", meeting);
   EXPECT_EQ(outsider.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Policy(principal::Admin(), nullptr, meeting).seats().confirmed(), 0);
+  // Nor is its policy, as for an event that does not exist.
+  for (const Principal& caller : {principal::Anonymous(), KeyOf(marshal_)}) {
+    grpc::Status hidden;
+    Policy(caller, &hidden, meeting);
+    EXPECT_EQ(hidden.error_code(), grpc::StatusCode::NOT_FOUND) << principal::Subject(caller);
+    EXPECT_EQ(ReasonOf(hidden), "EVENT_NOT_FOUND");
+  }
+  grpc::Status seen;
+  EXPECT_EQ(Policy(KeyOf(biser_), &seen, meeting).capacity(), 10);
+  EXPECT_TRUE(seen.ok()) << seen.error_message();
 
   // A member registers; so does the coordinator, its organiser.
   Registration member;
@@ -687,6 +697,7 @@ TEST_F(RegistrationsTest, StatisticsCountWhatAFundersReportNeeds) {
   stack_.SetPolicy(event_, Parse<RegistrationPolicy>(R"pb(
                      capacity: 5
                      waitlist_enabled: true
+                     self_declared_kind: COUNTS
                      quotas {
                        organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
                        seats: 2
@@ -1051,6 +1062,189 @@ TEST_F(RegistrationsTest, APortalWithADelegationRegistersForTheOrganisation) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(made.organisation(), marshal_);
   EXPECT_EQ(made.organisation_kind(), org::Organisation::REGIONAL_AUTHORITY);
+}
+
+// ---- Self-declared kinds against the quotas. ----
+
+TEST_F(RegistrationsTest, SelfDeclaredQuotaKindsWaitForApprovalThenTakeQuotaSeats) {
+  // Unset: a policy with quotas wants the organiser to approve self-declared kinds.
+  const RegistrationPolicy policy =
+      stack_.SetPolicy(event_, Parse<RegistrationPolicy>(R"pb(
+                         capacity: 3
+                         waitlist_enabled: true
+                         quotas {
+                           organisation_kinds: [ MUNICIPALITY, REGIONAL_AUTHORITY ]
+                           seats: 2
+                         }
+                       )pb"));
+  EXPECT_EQ(policy.self_declared_kind(), RegistrationPolicy::NEEDS_APPROVAL);
+  EXPECT_EQ(Policy().self_declared_kind(), RegistrationPolicy::NEEDS_APPROVAL);
+  Registration gmina = People({"wojt@gmina-lubicz.pl"}, "Gmina Lubicz");
+  gmina.set_organisation_country("PL");
+  gmina.set_organisation_kind(org::Organisation::MUNICIPALITY);
+  const Registration waiting = MustRegister(gmina);
+  EXPECT_EQ(waiting.state(), Registration::PENDING_APPROVAL);
+  EXPECT_EQ(Policy().seats().quotas(0).confirmed(), 0);
+
+  // The directory's regional authority, with its own key, takes the quota at once.
+  const Registration marshal =
+      MustRegister(PeopleOf(marshal_, {"jan@kujawsko-pomorskie.pl", "ewa@kujawsko-pomorskie.pl"}));
+  EXPECT_EQ(marshal.state(), Registration::CONFIRMED);
+  // A kind no quota names has nothing to prove: the shared seat.
+  Registration school = People({"anne@skole.dk"}, "Aarhus Friskole");
+  school.set_organisation_kind(org::Organisation::EDUCATION);
+  EXPECT_EQ(MustRegister(school).state(), Registration::CONFIRMED);
+
+  // Approved, the municipality wants a quota seat: there is none left, so it waits in line.
+  grpc::ClientContext context;
+  RegistrationsStack::Sign(context, KeyOf(kofoed_));
+  v1::ApproveRegistrationRequest approve;
+  approve.set_name(waiting.name());
+  Registration approved;
+  ASSERT_TRUE(stub_->ApproveRegistration(&context, approve, &approved).ok());
+  EXPECT_EQ(approved.state(), Registration::WAITLISTED);
+  ASSERT_TRUE(Cancel(marshal.name(), KeyOf(kofoed_)).ok());
+  EXPECT_EQ(MustGet(waiting.name()).state(), Registration::CONFIRMED);
+  EXPECT_EQ(Policy().seats().quotas(0).confirmed(), 1);
+}
+
+TEST_F(RegistrationsTest, IgnoredSelfDeclaredKindsTakeOnlyTheSharedSeats) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>(R"pb(
+                     capacity: 2
+                     self_declared_kind: IGNORED
+                     quotas {
+                       organisation_kinds: [ NGO ]
+                       seats: 1
+                     }
+                   )pb"));
+  Registration typed = People({"kasia@ngo-torun.pl"}, "Stowarzyszenie Toruń");
+  typed.set_organisation_country("PL");
+  typed.set_organisation_kind(org::Organisation::NGO);
+  EXPECT_EQ(MustRegister(typed).state(), Registration::CONFIRMED);
+  Registration second = People({"marek@ngo-torun.pl"}, "Stowarzyszenie Toruń");
+  second.set_organisation_kind(org::Organisation::NGO);
+  const grpc::Status full = Register(second);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(full), "EVENT_FULL");
+  // The NGO seat was kept for an NGO the directory vouches for.
+  EXPECT_EQ(MustRegister(PeopleOf(biser_, {"anna@biser.pl"})).state(), Registration::CONFIRMED);
+  const v1::SeatSummary seats = Policy().seats();
+  EXPECT_EQ(seats.confirmed(), 2);
+  EXPECT_EQ(seats.quotas(0).confirmed(), 1);
+  // The statistics still say what the registrant declared.
+  EXPECT_EQ(Statistics(KeyOf(kofoed_)).organisation_kinds(0).participants(), 2);
+}
+
+TEST_F(RegistrationsTest, ABadSelfDeclaredKindIsRefusedNamingTheField) {
+  RegistrationPolicy bad = Parse<RegistrationPolicy>("capacity: 10");
+  bad.set_self_declared_kind(static_cast<RegistrationPolicy::SelfDeclaredKind>(7));
+  bad.set_name(event_ + "/registrationPolicy");
+  grpc::ClientContext context;
+  RegistrationsStack::Sign(context, KeyOf(kofoed_));
+  v1::UpdateRegistrationPolicyRequest request;
+  *request.mutable_policy() = bad;
+  request.mutable_update_mask()->add_paths("*");
+  RegistrationPolicy updated;
+  const grpc::Status s = stub_->UpdateRegistrationPolicy(&context, request, &updated);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldsOf(s), ElementsAre("policy.self_declared_kind"));
+  grpc::Status none;
+  Policy(principal::Admin(), &none);
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// ---- An organisation's own registrations. ----
+
+TEST_F(RegistrationsTest, AnOrganisationListsItsOwnRegistrationsAtEveryEvent) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const std::string forum = stack_.PublishMeeting(kofoed_, 40);
+  stack_.SetPolicy(forum, Parse<RegistrationPolicy>("capacity: 10"));
+  const Registration first = MustRegister(PeopleOf(biser_, {"anna@biser.pl"}));
+  const Registration second = MustRegister(PeopleOf(biser_, {"piotr@biser.pl"}), forum);
+  ASSERT_TRUE(Cancel(second.name(), KeyOf(kofoed_)).ok());
+  MustRegister(PeopleOf(marshal_, {"jan@kujawsko-pomorskie.pl"}));
+  // Free text naming BISER is somebody's word, not BISER's registration.
+  MustRegister(People({"ktos@example.org"}, "BISER"));
+
+  auto list = [&](const Principal& caller, v1::ListOrganisationRegistrationsRequest request,
+                  v1::ListOrganisationRegistrationsResponse* out) {
+    grpc::ClientContext context;
+    RegistrationsStack::Sign(context, caller);
+    if (request.organisation().empty()) request.set_organisation(biser_);
+    return stub_->ListOrganisationRegistrations(&context, request, out);
+  };
+  v1::ListOrganisationRegistrationsRequest one_a_page;
+  one_a_page.set_page_size(1);
+  v1::ListOrganisationRegistrationsResponse page;
+  ASSERT_TRUE(list(KeyOf(biser_), one_a_page, &page).ok());
+  ASSERT_EQ(page.registrations_size(), 1);
+  EXPECT_EQ(page.registrations(0).name(), first.name());
+  EXPECT_EQ(page.registrations(0).participants(0).email(), "anna@biser.pl");
+  one_a_page.set_page_token(page.next_page_token());
+  ASSERT_TRUE(list(KeyOf(biser_), one_a_page, &page).ok());
+  ASSERT_EQ(page.registrations_size(), 1);
+  EXPECT_EQ(page.registrations(0).name(), second.name());
+  EXPECT_EQ(page.next_page_token(), "");
+
+  v1::ListOrganisationRegistrationsRequest cancelled;
+  cancelled.add_states(Registration::CANCELLED);
+  ASSERT_TRUE(list(KeyOf(biser_), cancelled, &page).ok());
+  ASSERT_EQ(page.registrations_size(), 1);
+  EXPECT_EQ(page.registrations(0).name(), second.name());
+
+  // A portal BISER delegated registrations to sees them; an operator too.
+  Principal portal = KeyOf(marshal_);
+  Principal::Delegation& held = *portal.add_delegations();
+  held.set_organisation(biser_);
+  held.add_scopes(type::v1::REGISTRATIONS_WRITE);
+  *held.mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  ASSERT_TRUE(list(portal, {}, &page).ok());
+  EXPECT_EQ(page.registrations_size(), 2);
+  ASSERT_TRUE(list(principal::Admin(), {}, &page).ok());
+  EXPECT_EQ(page.registrations_size(), 2);
+
+  // Anybody else: not theirs to read.
+  const grpc::Status other = list(KeyOf(marshal_), {}, &page);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(other), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(list(KeyOf(kofoed_), {}, &page).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(list(principal::Anonymous(), {}, &page).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::ListOrganisationRegistrationsRequest bad;
+  bad.set_organisation("biser");
+  bad.add_states(Registration::STATE_UNSPECIFIED);
+  const grpc::Status invalid = list(KeyOf(biser_), bad, &page);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(FieldsOf(invalid), ::testing::Contains("organisation"));
+}
+
+// ---- Retries of anonymous callers. ----
+
+TEST_F(RegistrationsTest, AnonymousClientsWithTheSameRequestIdGetTheirOwnRegistrations) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const Principal here = principal::Anonymous("198.51.100.7");
+  const Principal there = principal::Anonymous("203.0.113.9");
+  Registration mine, theirs, retried;
+  ASSERT_TRUE(Register(People({"a@groen.dk"}), &mine, here, "formular-1").ok());
+  // Another client with the same id: its own registration, never the first's answer.
+  const grpc::Status other = Register(People({"b@groen.dk"}), &theirs, there, "formular-1");
+  ASSERT_TRUE(other.ok()) << other.error_message();
+  EXPECT_NE(theirs.name(), mine.name());
+  EXPECT_NE(theirs.manage_token(), mine.manage_token());
+  // The first client's very request, replayed by a third: a new registration of an
+  // e-mail already registered, not the first answer with its manage token.
+  Registration copy;
+  const grpc::Status replayed =
+      Register(People({"a@groen.dk"}), &copy, principal::Anonymous("192.0.2.44"), "formular-1");
+  EXPECT_EQ(replayed.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ReasonOf(replayed), "EMAIL_ALREADY_REGISTERED");
+  EXPECT_EQ(copy.manage_token(), "");
+  // A retry from the first client still gets its first answer.
+  ASSERT_TRUE(Register(People({"a@groen.dk"}), &retried, here, "formular-1").ok());
+  EXPECT_EQ(retried.name(), mine.name());
+  EXPECT_EQ(retried.manage_token(), mine.manage_token());
+  EXPECT_EQ(List({}, KeyOf(kofoed_)).registrations_size(), 2);
 }
 
 }  // namespace
