@@ -54,7 +54,8 @@ std::string OrganisationIdentifier(const organisations::v1::Organisation& organi
                                    absl::string_view name, absl::string_view id_prefix) {
   // org-id.guide schemes are `<country>-<register>`: DK-CVR, PL-KRS, NO-BRC, SE-ON.
   for (const auto& identifier : organisation.identifiers()) {
-    if (absl::StrContains(identifier.scheme(), "-")) {
+    if (identifier.state() == organisations::v1::Identifier::VERIFIED &&
+        absl::StrContains(identifier.scheme(), "-")) {
       return absl::StrCat(identifier.scheme(), "-", identifier.value());
     }
   }

@@ -36,7 +36,8 @@ struct GrantsContext {
 std::string GrantsJson(const std::vector<v1::Award>& awards, const GrantsContext& context);
 
 // The org-id.guide style identifier of `organisation` (`DK-CVR-12345678`) when its
-// profile has one in such a scheme, else `<prefix>-<id>`.
+// profile has a VERIFIED one in such a scheme, else `<prefix>-<id>`: a published grant
+// never names a recipient by a number anyone could have claimed.
 std::string OrganisationIdentifier(const organisations::v1::Organisation& organisation,
                                    absl::string_view name, absl::string_view id_prefix);
 

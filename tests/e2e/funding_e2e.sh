@@ -76,6 +76,10 @@ association=$(organisation '{"organisation": {"displayName": "Samorządowe Stowa
   "kind": "ASSOCIATION", "country": "PL", "nutsRegion": "PL61",
   "identifiers": [{"scheme": "PL-KRS", "value": "0000312586"}]}}')
 [ -n "$ministry" ] && [ -n "$association" ] || fail "no organisation names"
+# The association's KRS number, checked by an operator, names it in the 360Giving export.
+"$cli" call "127.0.0.1:$organisations_port" coopnet.organisations.v1.OrganisationService/VerifyIdentifier \
+  "{\"name\": \"$association\", \"identifier\": {\"scheme\": \"PL-KRS\", \"value\": \"0000312586\"}}" \
+  >/dev/null || fail "the association's KRS number could not be verified"
 
 method=coopnet.funding.v1.FundingService
 call() { "$cli" call "127.0.0.1:$funding_port" "$method/$1" "$2"; }

@@ -176,6 +176,18 @@ class FundingApplicationsTest : public ::testing::Test {
 };
 
 TEST_F(FundingApplicationsTest, TheSeedsPolishGrantRoundTripsToValid360Giving) {
+  {
+    // The association's KRS number, checked by an operator, names it in the export.
+    grpc::ClientContext context;
+    FundingStack::Sign(context, principal::Admin());
+    organisations::v1::VerifyIdentifierRequest request;
+    request.set_name(association_);
+    request.mutable_identifier()->set_scheme("PL-KRS");
+    request.mutable_identifier()->set_value("0000312586");
+    organisations::v1::Organisation verified;
+    grpc::Status s = stack_.organisations()->Stub()->VerifyIdentifier(&context, request, &verified);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
   const std::string programme =
       ProgrammeOf(seeds::SamorzadowyWymiarPolitykiZagranicznej(ministry_));
   const Call call = Published(
