@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/status.h"
@@ -39,6 +40,11 @@ std::vector<std::pair<std::string, std::string>> PassedOnHeaders(const HttpReque
 }
 
 }  // namespace
+
+bool MayCarryPersonalData(const HttpRequest& request, const Principal& caller) {
+  return caller.kind() != Principal::ANONYMOUS || request.method != "GET" ||
+         absl::StrContains(request.target, "manageToken=");
+}
 
 std::vector<std::pair<std::string, std::string>> CorsHeaders(
     absl::string_view origin, const std::vector<std::string>& allowed, bool preflight) {
@@ -307,6 +313,9 @@ void HttpApi::Handle(std::shared_ptr<HttpExchange> plain) {
         if (!caller.ok()) {
           exchange->Respond(ErrorResponse(caller.status(), std::move(cors)));
           return;
+        }
+        if (MayCarryPersonalData(exchange->request(), *caller)) {
+          cors.emplace_back("Cache-Control", "no-store");
         }
         HttpExchange& reading = *exchange;
         reading.ReadBody([this, exchange = std::move(exchange), &route, match = std::move(match),

@@ -30,6 +30,12 @@
 
 namespace coopnet::gateway {
 
+// True when the answer to `request` by `caller` may hold personal data, so that no
+// browser or proxy may keep it (Cache-Control: no-store): any caller with a key, any
+// write (a registration's answer holds its participants and manage token), and any read
+// with a manage token. Anonymous reads of public data may be kept.
+bool MayCarryPersonalData(const HttpRequest& request, const principal::Principal& caller);
+
 // The CORS answer headers for a request from `origin` when `allowed` lists it (or holds
 // "*"); none for another origin or no origin at all. `preflight` adds what an OPTIONS
 // preflight needs.

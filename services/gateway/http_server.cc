@@ -154,6 +154,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), 11);
     for (auto& [name, value] : response.headers) message->set(name, value);
+    // Browsers take a body for what its Content-Type says, never for what it looks like.
+    message->set("X-Content-Type-Options", "nosniff");
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_ && BodyConsumed() && !state_.stopping);
     message->prepare_payload();
@@ -169,6 +171,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto message = std::make_shared<http::response<http::empty_body>>(
         static_cast<http::status>(head.status), 11);
     for (auto& [name, value] : head.headers) message->set(name, value);
+    message->set("X-Content-Type-Options", "nosniff");
     message->keep_alive(keep_alive_ && BodyConsumed() && !state_.stopping);
     message->chunked(true);
     stream_keep_alive_ = message->keep_alive();

@@ -124,6 +124,25 @@ TEST_F(GatewayHttpTest, APortalPublishesAMeetingAndAnybodyReadsIt) {
   EXPECT_THAT(elsewhere.body, ::testing::Not(HasSubstr(name)));
 }
 
+// Every answer says its type is not to be sniffed; what may hold personal data (a keyed
+// caller's answers, any write's) is never kept by a browser or proxy, public reads may be.
+TEST_F(GatewayHttpTest, AnswersThatMayHoldPersonalDataAreNeverStored) {
+  HttpReply created = gateway_.Http("POST", "/v1/events", Meeting(), {Key()});
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(created.headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(created.headers["cache-control"], "no-store");
+  HttpReply keyed = gateway_.Http("GET", absl::StrCat("/v1/", organiser_), "", {Key()});
+  ASSERT_EQ(keyed.status, 200) << keyed.body;
+  EXPECT_EQ(keyed.headers["cache-control"], "no-store");
+
+  HttpReply public_read = gateway_.Http("GET", absl::StrCat("/v1/", organiser_));
+  ASSERT_EQ(public_read.status, 200) << public_read.body;
+  EXPECT_EQ(public_read.headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(public_read.headers.count("cache-control"), 0u);
+  HttpReply refused = gateway_.Http("GET", "/v1/nothing-here");
+  EXPECT_EQ(refused.headers["x-content-type-options"], "nosniff");
+}
+
 TEST_F(GatewayHttpTest, ServesTheCalendarInTheReadersLanguage) {
   HttpReply created = gateway_.Http("POST", "/v1/events", Meeting(), {Key()});
   const std::string name = Field(created.body, "name");
