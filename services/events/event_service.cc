@@ -466,6 +466,10 @@ absl::Status EventService::AcceptCoOrganiser(const server::Call& call,
               return current;
             }
             if (std::find(proposed.begin(), proposed.end(), organisation) == proposed.end()) {
+              // Who may not see the event learns nothing of it, not even that it exists.
+              if (!CanSee(current, DirectRelation(call.principal, current))) {
+                return EventNotFound(current.name());
+              }
               return status::Error(
                   absl::StatusCode::kFailedPrecondition, "NOT_PROPOSED",
                   absl::StrCat(organisation, " is not proposed as a co-organiser of ",

@@ -331,8 +331,10 @@ TEST_F(EventsTest, ACoOrganiserIsProposedUntilItAccepts) {
   grpc::Status s = CoOrganise(true, created.name(), biser_, KeyOf(kofoed_));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
-  // What was not proposed cannot be accepted.
+  // What was not proposed cannot be accepted; a draft stays hidden from who may not see it.
   s = CoOrganise(true, created.name(), hordaland_, KeyOf(hordaland_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  s = CoOrganise(true, created.name(), hordaland_, principal::Admin());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "NOT_PROPOSED");
 
