@@ -414,9 +414,6 @@ absl::Status EventService::UpdateEvent(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(Event stored, EditableEvent(call, id));
   COOPNET_ASSIGN_OR_RETURN(Event changed, ApplyEventMask(stored, patch, request.update_mask()));
   COOPNET_RETURN_IF_ERROR(ValidateEvent(changed));
-  if (changed.organiser() != stored.organiser()) {
-    COOPNET_RETURN_IF_ERROR(RequireActingFor(call, changed.organiser(), "event.organiser"));
-  }
   COOPNET_RETURN_IF_ERROR(CheckReferences(call, changed, &stored));
 
   EventEdit edit;
@@ -735,9 +732,6 @@ absl::Status EventService::UpdateSeries(const server::Call& call,
         COOPNET_ASSIGN_OR_RETURN(Series next,
                                  ApplySeriesMask(current, patch, request.update_mask()));
         COOPNET_RETURN_IF_ERROR(ValidateSeries(next));
-        if (next.organiser() != current.organiser()) {
-          COOPNET_RETURN_IF_ERROR(RequireActingFor(call, next.organiser(), "series.organiser"));
-        }
         return next;
       }));
   return absl::OkStatus();
