@@ -122,6 +122,8 @@ absl::StatusOr<std::vector<std::string>> OrganisationDirectory::NetworksOf(
   }
   std::vector<std::string> networks;
   for (const auto& membership : all.memberships()) {
+    // A proposed membership grants nothing.
+    if (membership.state() != organisations::v1::Membership::ACTIVE) continue;
     // `networks/{network}/members/{organisation}` names the network by its first two parts.
     const std::string& name = membership.name();
     const size_t members = name.find("/members/");

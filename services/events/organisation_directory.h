@@ -49,7 +49,7 @@ class OrganisationDirectory {
   // `organisations/{id}` coordinating the network, "" when the network no longer exists.
   absl::StatusOr<std::string> CoordinatorOf(absl::string_view network, absl::Time deadline);
 
-  // The networks (`networks/{id}`) the organisation is a member of, in any role.
+  // The networks (`networks/{id}`) the organisation is an ACTIVE member of, in any role.
   absl::StatusOr<std::vector<std::string>> NetworksOf(absl::string_view organisation,
                                                       absl::Time deadline);
 

@@ -147,19 +147,43 @@ absl::Status MayManage(const type::v1::Principal& caller, const Network& network
   return NotCoordinator(network);
 }
 
-absl::Status MayAddMember(const type::v1::Principal& caller, const Network& network,
-                          const Membership& membership) {
-  if (principal::ActsFor(caller, network.coordinator(), type::v1::ORGANISATIONS_WRITE))
-    return absl::OkStatus();
-  if (!principal::ActsFor(caller, membership.organisation(), type::v1::ORGANISATIONS_WRITE))
-    return NotCoordinator(network);
-  if (network.admission() != Network::OPEN) {
-    return status::Error(
-        absl::StatusCode::kPermissionDenied, "NETWORK_BY_INVITATION",
-        absl::StrCat(network.name(), " admits members by invitation: only its coordinator (",
-                     network.coordinator(), ") adds them"));
-  }
-  return absl::OkStatus();
+absl::StatusOr<std::optional<ProposedBy>> MayAddMember(const type::v1::Principal& caller,
+                                                       const Network& network,
+                                                       const Membership& membership) {
+  const bool for_network = SeesProposals(caller, network.coordinator());
+  const bool for_member = SeesProposals(caller, membership.organisation());
+  if (for_network && for_member) return std::optional<ProposedBy>();
+  if (for_network) return std::optional<ProposedBy>(ProposedBy::kNetwork);
+  if (!for_member) return NotCoordinator(network);
+  if (network.admission() == Network::OPEN) return std::optional<ProposedBy>();
+  return std::optional<ProposedBy>(ProposedBy::kOrganisation);
+}
+
+std::string Awaiting(const Network& network, absl::string_view organisation, ProposedBy side) {
+  return side == ProposedBy::kNetwork ? std::string(organisation) : network.coordinator();
+}
+
+absl::Status MayAcceptMember(const type::v1::Principal& caller, const Network& network,
+                             absl::string_view organisation, ProposedBy side) {
+  const std::string awaited = Awaiting(network, organisation, side);
+  if (SeesProposals(caller, awaited)) return absl::OkStatus();
+  return status::Error(
+      absl::StatusCode::kPermissionDenied, "NOT_ACTING_FOR_ORGANISATION",
+      absl::StrCat("the membership of ", organisation, " in ", network.name(), " awaits ", awaited,
+                   ", which the caller does not act for: use that organisation's own "
+                   "key, or a key of an organisation it delegated ORGANISATIONS_WRITE to"),
+      {{"organisation", awaited}});
+}
+
+absl::Status MayHandOver(const type::v1::Principal& caller, const Network& stored,
+                         const Network& next) {
+  if (next.coordinator() == stored.coordinator()) return absl::OkStatus();
+  return principal::MayActFor(caller, next.coordinator(), type::v1::ORGANISATIONS_WRITE,
+                              "network.coordinator");
+}
+
+bool SeesProposals(const type::v1::Principal& caller, absl::string_view organisation) {
+  return principal::ActsFor(caller, organisation, type::v1::ORGANISATIONS_WRITE);
 }
 
 absl::Status MayRemoveMember(const type::v1::Principal& caller, const Network& network,

@@ -8,6 +8,7 @@
 #ifndef COOPNET_SERVICES_ORGANISATIONS_NETWORK_RULES_H_
 #define COOPNET_SERVICES_ORGANISATIONS_NETWORK_RULES_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -65,11 +66,42 @@ absl::Status MayCreate(const type::v1::Principal& caller, const Network& network
 // (reason NOT_COORDINATOR) otherwise.
 absl::Status MayManage(const type::v1::Principal& caller, const Network& network);
 
-// OK when `caller` may add `membership` to `network`: whoever manages it, or the new
-// member's own key joining an OPEN network (PERMISSION_DENIED, reason
-// NETWORK_BY_INVITATION, for one by invitation).
-absl::Status MayAddMember(const type::v1::Principal& caller, const Network& network,
-                          const Membership& membership);
+// The side that proposed a membership still awaiting the other.
+enum class ProposedBy {
+  // The coordinator invited the organisation; the organisation must accept.
+  kNetwork,
+  // The organisation asked to join; the coordinator must accept.
+  kOrganisation,
+};
+
+// What adding `membership` to `network` makes for `caller`: ACTIVE (nullopt) when it acts
+// for both sides, or for the organisation joining an OPEN network; PROPOSED by the
+// network when it acts for the coordinator only; PROPOSED by the organisation when it
+// acts for an organisation asking to join a network BY_INVITATION. PERMISSION_DENIED
+// (reason NOT_COORDINATOR) when it acts for neither side. Acting means ORGANISATIONS_WRITE.
+absl::StatusOr<std::optional<ProposedBy>> MayAddMember(const type::v1::Principal& caller,
+                                                       const Network& network,
+                                                       const Membership& membership);
+
+// `organisations/{id}` whose acceptance a membership of `organisation` (also
+// `organisations/{id}`) proposed by `side` awaits.
+std::string Awaiting(const Network& network, absl::string_view organisation, ProposedBy side);
+
+// OK when `caller` may accept the membership of `organisation` proposed by `side`: it acts
+// for the awaited organisation. PERMISSION_DENIED (reason NOT_ACTING_FOR_ORGANISATION,
+// naming it) otherwise.
+absl::Status MayAcceptMember(const type::v1::Principal& caller, const Network& network,
+                             absl::string_view organisation, ProposedBy side);
+
+// OK when `caller` may make `next.coordinator` the coordinator instead of
+// `stored.coordinator`: nobody is made a coordinator without acting for it
+// (PERMISSION_DENIED, reason NOT_ACTING_FOR_ORGANISATION, naming network.coordinator).
+absl::Status MayHandOver(const type::v1::Principal& caller, const Network& stored,
+                         const Network& next);
+
+// Whether `caller` may see the PROPOSED memberships of the network (its coordinator's
+// side) or of an organisation (`organisations/{id}`).
+bool SeesProposals(const type::v1::Principal& caller, absl::string_view organisation);
 
 // OK when `caller` may remove `organisation` (`organisations/{id}`) from `network`:
 // whoever manages it, or the member's own key (leaving). The coordinator's membership is

@@ -4,12 +4,16 @@
 
 #include "common/principal/principal.h"
 #include "common/status/status.h"
+#include "tests/harness/errors.h"
 #include "tests/harness/seeds.h"
 
 namespace coopnet::organisations {
 namespace {
 
 using principal::Principal;
+using testing::FieldsOf;
+using testing::MetadataOf;
+using testing::ReasonOf;
 
 constexpr char kKofoed[] = "organisations/01jdz5c7m3aaaaaaaaaaaaaaaa";
 constexpr char kBiser[] = "organisations/01jdz5c7m3bbbbbbbbbbbbbbbb";
@@ -37,19 +41,6 @@ Membership Joining(const std::string& organisation, Membership::Role role) {
   m.set_organisation(organisation);
   m.set_role(role);
   return m;
-}
-
-std::vector<std::string> FieldsOf(const absl::Status& s) {
-  std::vector<std::string> fields;
-  if (auto bad = status::GetBadRequest(s)) {
-    for (const auto& v : bad->field_violations()) fields.push_back(v.field());
-  }
-  return fields;
-}
-
-std::string ReasonOf(const absl::Status& s) {
-  auto info = status::GetErrorInfo(s);
-  return info ? info->reason() : "";
 }
 
 TEST(ValidateNetwork, AcceptsTheSeedNetworks) {
@@ -144,23 +135,70 @@ TEST(MayManage, OnlyTheCoordinatorsKeyOrAnOperator) {
   EXPECT_EQ(ReasonOf(MayManage(principal::Anonymous(), Danish())), "NOT_COORDINATOR");
 }
 
-TEST(MayAddMember, AnOrganisationJoinsAnOpenNetworkByItself) {
-  EXPECT_TRUE(MayAddMember(KeyOf(kBiser), Danish(), Joining(kBiser, Membership::MEMBER)).ok());
-  EXPECT_TRUE(MayAddMember(KeyOf(kBiser), Danish(), Joining(kBiser, Membership::MENTOR)).ok());
+// What MayAddMember decided: "ACTIVE", "PROPOSED_BY_NETWORK", "PROPOSED_BY_ORGANISATION",
+// or the refusal's reason.
+std::string AddedAs(const Principal& caller, const Network& network, const Membership& joining) {
+  absl::StatusOr<std::optional<ProposedBy>> added = MayAddMember(caller, network, joining);
+  if (!added.ok()) return ReasonOf(added.status());
+  if (!added->has_value()) return "ACTIVE";
+  return **added == ProposedBy::kNetwork ? "PROPOSED_BY_NETWORK" : "PROPOSED_BY_ORGANISATION";
 }
 
-TEST(MayAddMember, ByInvitationOnlyTheCoordinatorAdds) {
-  absl::Status s = MayAddMember(KeyOf(kBiser), Hordaland(), Joining(kBiser, Membership::MEMBER));
-  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(ReasonOf(s), "NETWORK_BY_INVITATION");
-  EXPECT_TRUE(MayAddMember(KeyOf(kOrebro), Hordaland(), Joining(kBiser, Membership::MEMBER)).ok());
-  EXPECT_TRUE(
-      MayAddMember(principal::Admin(), Hordaland(), Joining(kBiser, Membership::MEMBER)).ok());
+TEST(MayAddMember, AnOrganisationJoinsAnOpenNetworkByItself) {
+  EXPECT_EQ(AddedAs(KeyOf(kBiser), Danish(), Joining(kBiser, Membership::MEMBER)), "ACTIVE");
+  EXPECT_EQ(AddedAs(KeyOf(kBiser), Danish(), Joining(kBiser, Membership::MENTOR)), "ACTIVE");
+}
+
+TEST(MayAddMember, AskingToJoinANetworkByInvitationAwaitsTheCoordinator) {
+  EXPECT_EQ(AddedAs(KeyOf(kBiser), Hordaland(), Joining(kBiser, Membership::MEMBER)),
+            "PROPOSED_BY_ORGANISATION");
+  EXPECT_EQ(Awaiting(Hordaland(), kBiser, ProposedBy::kOrganisation), kOrebro);
+}
+
+TEST(MayAddMember, TheCoordinatorOnlyInvitesAndTheInviteeMustAccept) {
+  for (const Network& network : {Danish(), Hordaland()}) {
+    const Principal coordinator = KeyOf(network.coordinator());
+    EXPECT_EQ(AddedAs(coordinator, network, Joining(kBiser, Membership::MEMBER)),
+              "PROPOSED_BY_NETWORK");
+    EXPECT_EQ(Awaiting(network, kBiser, ProposedBy::kNetwork), kBiser);
+  }
+  // An operator speaks for both sides.
+  EXPECT_EQ(AddedAs(principal::Admin(), Hordaland(), Joining(kBiser, Membership::MEMBER)),
+            "ACTIVE");
 }
 
 TEST(MayAddMember, NobodyAddsAnotherOrganisationButTheCoordinator) {
-  EXPECT_EQ(ReasonOf(MayAddMember(KeyOf(kBiser), Danish(), Joining(kOrebro, Membership::MEMBER))),
+  EXPECT_EQ(AddedAs(KeyOf(kBiser), Danish(), Joining(kOrebro, Membership::MEMBER)),
             "NOT_COORDINATOR");
+  EXPECT_EQ(AddedAs(principal::Anonymous(), Danish(), Joining(kBiser, Membership::MEMBER)),
+            "NOT_COORDINATOR");
+}
+
+TEST(MayAcceptMember, OnlyTheAwaitedSideAccepts) {
+  EXPECT_TRUE(MayAcceptMember(KeyOf(kBiser), Hordaland(), kBiser, ProposedBy::kNetwork).ok());
+  EXPECT_TRUE(MayAcceptMember(KeyOf(kOrebro), Hordaland(), kBiser, ProposedBy::kOrganisation).ok());
+  EXPECT_TRUE(MayAcceptMember(principal::Admin(), Hordaland(), kBiser, ProposedBy::kNetwork).ok());
+  // The proposing side cannot accept its own proposal.
+  absl::Status s = MayAcceptMember(KeyOf(kOrebro), Hordaland(), kBiser, ProposedBy::kNetwork);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(MetadataOf(s, "organisation"), kBiser);
+  EXPECT_EQ(
+      ReasonOf(MayAcceptMember(KeyOf(kBiser), Hordaland(), kBiser, ProposedBy::kOrganisation)),
+      "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(ReasonOf(MayAcceptMember(KeyOf(kKofoed), Hordaland(), kBiser, ProposedBy::kNetwork)),
+            "NOT_ACTING_FOR_ORGANISATION");
+}
+
+TEST(MayHandOver, NobodyIsMadeCoordinatorWithoutActingForIt) {
+  Network handed = Hordaland();
+  handed.set_coordinator(kBiser);
+  absl::Status s = MayHandOver(KeyOf(kOrebro), Hordaland(), handed);
+  EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(FieldsOf(s), std::vector<std::string>{});
+  EXPECT_NE(s.message().find("network.coordinator"), std::string::npos) << s;
+  EXPECT_TRUE(MayHandOver(principal::Admin(), Hordaland(), handed).ok());
+  EXPECT_TRUE(MayHandOver(KeyOf(kOrebro), Hordaland(), Hordaland()).ok());
 }
 
 TEST(MayRemoveMember, AMemberLeavesAndTheCoordinatorRemoves) {

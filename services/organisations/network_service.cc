@@ -82,6 +82,7 @@ NetworkService::NetworkService(server::Server& server, NetworkStore& store)
       .Unary("UpdateNetwork", this, &NetworkService::UpdateNetwork)
       .Unary("DeleteNetwork", this, &NetworkService::DeleteNetwork)
       .Unary("AddMember", this, &NetworkService::AddMember)
+      .Unary("AcceptMembership", this, &NetworkService::AcceptMembership)
       .Unary("ListMembers", this, &NetworkService::ListMembers)
       .Unary("RemoveMember", this, &NetworkService::RemoveMember)
       .Unary("ListOrganisationNetworks", this, &NetworkService::ListOrganisationNetworks);
@@ -154,6 +155,7 @@ absl::Status NetworkService::UpdateNetwork(const server::Call& call,
                       COOPNET_ASSIGN_OR_RETURN(
                           Network changed, ApplyNetworkMask(stored, patch, request.update_mask()));
                       COOPNET_RETURN_IF_ERROR(ValidateNetwork(changed));
+                      COOPNET_RETURN_IF_ERROR(MayHandOver(call.principal, stored, changed));
                       return changed;
                     }));
   return absl::OkStatus();
@@ -190,12 +192,33 @@ absl::Status NetworkService::AddMember(const server::Call& call,
   return absl::OkStatus();
 }
 
-absl::Status NetworkService::ListMembers(const server::Call&, const v1::ListMembersRequest& request,
+absl::Status NetworkService::AcceptMembership(const server::Call& call,
+                                              const v1::AcceptMembershipRequest& request,
+                                              Membership& response) {
+  COOPNET_ASSIGN_OR_RETURN(auto ids,
+                           resource::ParseChildName("name", request.name(), kNetworks, "members"));
+  const auto& [network_id, organisation_id] = ids;
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
+  const std::string organisation = resource::Name(kOrganisations, organisation_id);
+  COOPNET_ASSIGN_OR_RETURN(
+      response, store_.AcceptMember(
+                    network_id, organisation_id, [&](const Network& network, ProposedBy side) {
+                      return MayAcceptMember(call.principal, network, organisation, side);
+                    }));
+  return absl::OkStatus();
+}
+
+absl::Status NetworkService::ListMembers(const server::Call& call,
+                                         const v1::ListMembersRequest& request,
                                          v1::ListMembersResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id,
                            resource::ParseName("parent", request.parent(), kNetworks));
   COOPNET_ASSIGN_OR_RETURN(int page_size, resource::PageSize(request.page_size()));
   MemberListQuery query;
+  if (call.principal.kind() != type::v1::Principal::ANONYMOUS) {
+    COOPNET_ASSIGN_OR_RETURN(Network network, store_.Get(id));
+    query.with_proposed = SeesProposals(call.principal, network.coordinator());
+  }
   COOPNET_ASSIGN_OR_RETURN(query.roles, RolesFilter(request.roles()));
   const std::string fingerprint = request::ListFingerprint(request);
   COOPNET_ASSIGN_OR_RETURN(query.after, JoinCursorOf(request.page_token(), fingerprint));
@@ -220,7 +243,7 @@ absl::Status NetworkService::RemoveMember(const server::Call& call,
 }
 
 absl::Status NetworkService::ListOrganisationNetworks(
-    const server::Call&, const v1::ListOrganisationNetworksRequest& request,
+    const server::Call& call, const v1::ListOrganisationNetworksRequest& request,
     v1::ListOrganisationNetworksResponse& response) {
   COOPNET_ASSIGN_OR_RETURN(
       std::string id, resource::ParseName("organisation", request.organisation(), kOrganisations));
@@ -229,6 +252,7 @@ absl::Status NetworkService::ListOrganisationNetworks(
   MemberListQuery query;
   COOPNET_ASSIGN_OR_RETURN(query.after, JoinCursorOf(request.page_token(), fingerprint));
   query.limit = page_size + 1;
+  query.with_proposed = SeesProposals(call.principal, request.organisation());
   COOPNET_ASSIGN_OR_RETURN(std::vector<Membership> found,
                            store_.ListOrganisationNetworks(id, query));
   AnswerMemberPage(std::move(found), page_size, fingerprint, SameTimeOrder::kByNetwork, response);

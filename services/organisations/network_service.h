@@ -34,11 +34,13 @@ class NetworkService {
                              google::protobuf::Empty&);
   absl::Status AddMember(const server::Call& call, const v1::AddMemberRequest& request,
                          Membership& response);
-  absl::Status ListMembers(const server::Call&, const v1::ListMembersRequest& request,
+  absl::Status AcceptMembership(const server::Call& call,
+                                const v1::AcceptMembershipRequest& request, Membership& response);
+  absl::Status ListMembers(const server::Call& call, const v1::ListMembersRequest& request,
                            v1::ListMembersResponse& response);
   absl::Status RemoveMember(const server::Call& call, const v1::RemoveMemberRequest& request,
                             google::protobuf::Empty&);
-  absl::Status ListOrganisationNetworks(const server::Call&,
+  absl::Status ListOrganisationNetworks(const server::Call& call,
                                         const v1::ListOrganisationNetworksRequest& request,
                                         v1::ListOrganisationNetworksResponse& response);
 

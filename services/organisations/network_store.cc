@@ -1,6 +1,7 @@
 #include "services/organisations/network_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/outbox/outbox.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "services/organisations/store_values.h"
@@ -16,7 +17,7 @@ constexpr char kOrganisations[] = "organisations";
 #define COOPNET_NETWORK_COLUMNS                                                       \
   "n.id, n.title::text, n.description::text, n.coordinator_id, n.countries,"          \
   " n.nuts_regions, n.themes, n.admission, n.revision, n.create_time, n.update_time," \
-  " (SELECT count(*) FROM network_members m WHERE m.network_id = n.id)"
+  " (SELECT count(*) FROM network_members m WHERE m.network_id = n.id AND m.state = 'ACTIVE')"
 
 constexpr int kRevisionColumn = 8;
 
@@ -61,15 +62,29 @@ const pg::Statement kOrganisationKnown{"SELECT 1 FROM organisations WHERE id = $
 
 const pg::Statement kNetworkExists{"SELECT 1 FROM networks WHERE id = $1"};
 
-#define COOPNET_MEMBERSHIP_COLUMNS "m.network_id, m.organisation_id, m.role, m.join_time"
+// The last column is the organisation a PROPOSED membership awaits (see Awaiting).
+#define COOPNET_MEMBERSHIP_COLUMNS                                                     \
+  "m.network_id, m.organisation_id, m.role, m.join_time, m.state,"                     \
+  " CASE m.proposed_by WHEN 'NETWORK' THEN m.organisation_id WHEN 'ORGANISATION' THEN" \
+  " (SELECT coordinator_id FROM networks WHERE id = m.network_id) END"
 
 const pg::Statement kInsertMember{
-    "INSERT INTO network_members AS m (network_id, organisation_id, role, join_time)"
-    " VALUES ($1, $2, $3, $4) ON CONFLICT (network_id, organisation_id) DO NOTHING"
+    "INSERT INTO network_members AS m (network_id, organisation_id, role, join_time, state,"
+    " proposed_by) VALUES ($1, $2, $3, $4, CASE WHEN $5 = '' THEN 'ACTIVE' ELSE 'PROPOSED' END,"
+    " NULLIF($5, '')) ON CONFLICT (network_id, organisation_id) DO NOTHING"
     " RETURNING " COOPNET_MEMBERSHIP_COLUMNS};
 
 const pg::Statement kMemberRole{
-    "SELECT role FROM network_members WHERE network_id = $1 AND organisation_id = $2"};
+    "SELECT role, state FROM network_members WHERE network_id = $1 AND organisation_id = $2"};
+
+const pg::Statement kMemberForUpdate{
+    "SELECT " COOPNET_MEMBERSHIP_COLUMNS
+    ", m.proposed_by FROM network_members m"
+    " WHERE m.network_id = $1 AND m.organisation_id = $2 FOR UPDATE"};
+
+const pg::Statement kActivateMember{
+    "UPDATE network_members AS m SET state = 'ACTIVE', proposed_by = NULL, join_time = $3"
+    " WHERE m.network_id = $1 AND m.organisation_id = $2 RETURNING " COOPNET_MEMBERSHIP_COLUMNS};
 
 // The former coordinator stays, as a member; the partial unique index allows one
 // COORDINATOR per network, so it is demoted before the new one is promoted.
@@ -79,21 +94,25 @@ const pg::Statement kDemoteCoordinator{
 const pg::Statement kPromoteCoordinator{
     "INSERT INTO network_members (network_id, organisation_id, role, join_time)"
     " VALUES ($1, $2, 'COORDINATOR', $3)"
-    " ON CONFLICT (network_id, organisation_id) DO UPDATE SET role = 'COORDINATOR'"};
+    " ON CONFLICT (network_id, organisation_id)"
+    " DO UPDATE SET role = 'COORDINATOR', state = 'ACTIVE', proposed_by = NULL"};
 
 const pg::Statement kDeleteMember{
-    "DELETE FROM network_members WHERE network_id = $1 AND organisation_id = $2"};
+    "DELETE FROM network_members AS m WHERE m.network_id = $1 AND m.organisation_id = $2"
+    " RETURNING " COOPNET_MEMBERSHIP_COLUMNS};
 
 const pg::Statement kListMembers{"SELECT " COOPNET_MEMBERSHIP_COLUMNS
                                  " FROM network_members m WHERE m.network_id = $1"
                                  "   AND (m.join_time, m.organisation_id) > ($2::timestamptz, $3)"
                                  "   AND (cardinality($4::text[]) = 0 OR m.role = ANY($4::text[]))"
+                                 "   AND (m.state = 'ACTIVE' OR $6)"
                                  " ORDER BY m.join_time, m.organisation_id LIMIT $5"};
 
 const pg::Statement kListOrganisationNetworks{
     "SELECT " COOPNET_MEMBERSHIP_COLUMNS
     " FROM network_members m WHERE m.organisation_id = $1"
     "   AND (m.join_time, m.network_id) > ($2::timestamptz, $3)"
+    "   AND (m.state = 'ACTIVE' OR $5)"
     " ORDER BY m.join_time, m.network_id LIMIT $4"};
 
 std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& list) {
@@ -141,6 +160,9 @@ std::vector<Membership> ReadMemberships(const pg::Result& r) {
     Membership::Role role;
     if (Membership::Role_Parse(r.GetString(row, 2), &role)) m.set_role(role);
     *m.mutable_join_time() = ToTimestamp(r.GetTime(row, 3));
+    Membership::State state;
+    if (Membership::State_Parse(r.GetString(row, 4), &state)) m.set_state(state);
+    if (!r.IsNull(row, 5)) m.set_awaiting(resource::Name(kOrganisations, r.GetString(row, 5)));
     memberships.push_back(std::move(m));
   }
   return memberships;
@@ -185,13 +207,32 @@ std::vector<std::string> RoleNames(const std::vector<Membership::Role>& roles) {
   return names;
 }
 
+absl::Status MembershipNotFound(const Network& network, absl::string_view organisation_id) {
+  return status::Error(absl::StatusCode::kNotFound, "MEMBERSHIP_NOT_FOUND",
+                       absl::StrCat(resource::Name(kOrganisations, organisation_id),
+                                    " is not a member of ", network.name()));
+}
+
+const char* ProposedByName(ProposedBy side) {
+  return side == ProposedBy::kNetwork ? "NETWORK" : "ORGANISATION";
+}
+
 JoinCursor Start(const std::optional<JoinCursor>& after) {
   return after.value_or(JoinCursor{absl::InfinitePast(), ""});
 }
 
 }  // namespace
 
-NetworkStore::NetworkStore(pg::Pool& pool) : pool_(pool) {}
+NetworkStore::NetworkStore(pg::Pool& pool, std::string stream)
+    : pool_(pool), stream_(std::move(stream)) {}
+
+absl::Status NetworkStore::Announce(pg::Transaction& tx, v1::OrganisationChange::Type type,
+                                    const Membership& membership, absl::Time when) {
+  v1::OrganisationChange change = ChangeAt(type, when);
+  change.mutable_organisation()->set_name(membership.organisation());
+  *change.mutable_membership() = membership;
+  return outbox::Append(tx, stream_, change);
+}
 
 absl::StatusOr<Network> NetworkStore::Create(const Network& n,
                                              const std::optional<request::RequestKey>& key) {
@@ -273,32 +314,64 @@ absl::Status NetworkStore::Delete(absl::string_view id, std::optional<int64_t> e
 
 absl::StatusOr<Membership> NetworkStore::AddMember(absl::string_view network_id,
                                                    const Membership& membership,
-                                                   const Check& authorise,
+                                                   const Admission& admit,
                                                    const std::optional<request::RequestKey>& key) {
   Membership added;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
     return request::Idempotent(tx, key, added, [&]() -> absl::Status {
       COOPNET_ASSIGN_OR_RETURN(Network network, LockNetwork(tx, kSelectForShare, network_id));
-      COOPNET_RETURN_IF_ERROR(authorise(network));
+      COOPNET_ASSIGN_OR_RETURN(std::optional<ProposedBy> proposed_by, admit(network));
       const std::string organisation = resource::IdOf(membership.organisation());
       COOPNET_RETURN_IF_ERROR(RequireOrganisation(tx, organisation, "membership.organisation"));
-      COOPNET_ASSIGN_OR_RETURN(pg::Result inserted,
-                               tx.Exec(kInsertMember, network_id, organisation,
-                                       Membership::Role_Name(membership.role()), absl::Now()));
+      const absl::Time now = absl::Now();
+      COOPNET_ASSIGN_OR_RETURN(
+          pg::Result inserted,
+          tx.Exec(kInsertMember, network_id, organisation, Membership::Role_Name(membership.role()),
+                  now, proposed_by ? ProposedByName(*proposed_by) : ""));
       if (inserted.rows() == 0) {
-        COOPNET_ASSIGN_OR_RETURN(pg::Result role, tx.Exec(kMemberRole, network_id, organisation));
-        const std::string held = role.rows() > 0 ? role.GetString(0, 0) : "a member";
+        COOPNET_ASSIGN_OR_RETURN(pg::Result held, tx.Exec(kMemberRole, network_id, organisation));
+        const std::string as = held.rows() == 0                   ? "a member"
+                               : held.GetString(0, 1) == "ACTIVE" ? held.GetString(0, 0)
+                                                                  : "proposed";
         return status::Error(
             absl::StatusCode::kAlreadyExists, "ALREADY_MEMBER",
             absl::StrCat(membership.organisation(), " is already a member of ", network.name(),
-                         " (", held, ")"),
+                         " (", as, ")"),
             {{"membership", absl::StrCat(network.name(), "/members/", organisation)}});
       }
       added = ReadMemberships(inserted).front();
-      return absl::OkStatus();
+      return Announce(tx,
+                      proposed_by ? v1::OrganisationChange::MEMBERSHIP_PROPOSED
+                                  : v1::OrganisationChange::MEMBERSHIP_ACTIVE,
+                      added, now);
     });
   }));
   return added;
+}
+
+absl::StatusOr<Membership> NetworkStore::AcceptMember(absl::string_view network_id,
+                                                      absl::string_view organisation_id,
+                                                      const Acceptance& authorise) {
+  Membership accepted;
+  COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
+    COOPNET_ASSIGN_OR_RETURN(Network network, LockNetwork(tx, kSelectForShare, network_id));
+    COOPNET_ASSIGN_OR_RETURN(pg::Result row,
+                             tx.Exec(kMemberForUpdate, network_id, organisation_id));
+    if (row.rows() == 0) return MembershipNotFound(network, organisation_id);
+    if (row.IsNull(0, 6)) {  // ACTIVE already: accepting again changes nothing.
+      accepted = ReadMemberships(row).front();
+      return absl::OkStatus();
+    }
+    const ProposedBy side =
+        row.GetString(0, 6) == "NETWORK" ? ProposedBy::kNetwork : ProposedBy::kOrganisation;
+    COOPNET_RETURN_IF_ERROR(authorise(network, side));
+    const absl::Time now = absl::Now();
+    COOPNET_ASSIGN_OR_RETURN(pg::Result updated,
+                             tx.Exec(kActivateMember, network_id, organisation_id, now));
+    accepted = ReadMemberships(updated).front();
+    return Announce(tx, v1::OrganisationChange::MEMBERSHIP_ACTIVE, accepted, now);
+  }));
+  return accepted;
 }
 
 absl::StatusOr<std::vector<Membership>> NetworkStore::ListMembers(absl::string_view network_id,
@@ -306,9 +379,10 @@ absl::StatusOr<std::vector<Membership>> NetworkStore::ListMembers(absl::string_v
   COOPNET_ASSIGN_OR_RETURN(pg::Result exists, pool_.Exec(kNetworkExists, network_id));
   if (exists.rows() == 0) return NetworkNotFound(network_id);
   const JoinCursor after = Start(query.after);
-  COOPNET_ASSIGN_OR_RETURN(pg::Result r,
-                           pool_.Exec(kListMembers, network_id, after.join_time, after.id,
-                                      RoleNames(query.roles), static_cast<int32_t>(query.limit)));
+  COOPNET_ASSIGN_OR_RETURN(
+      pg::Result r,
+      pool_.Exec(kListMembers, network_id, after.join_time, after.id, RoleNames(query.roles),
+                 static_cast<int32_t>(query.limit), query.with_proposed));
   return ReadMemberships(r);
 }
 
@@ -319,12 +393,9 @@ absl::Status NetworkStore::RemoveMember(absl::string_view network_id,
     COOPNET_RETURN_IF_ERROR(authorise(network));
     COOPNET_ASSIGN_OR_RETURN(pg::Result deleted,
                              tx.Exec(kDeleteMember, network_id, organisation_id));
-    if (deleted.affected_rows() == 0) {
-      return status::Error(absl::StatusCode::kNotFound, "MEMBERSHIP_NOT_FOUND",
-                           absl::StrCat(resource::Name(kOrganisations, organisation_id),
-                                        " is not a member of ", network.name()));
-    }
-    return absl::OkStatus();
+    if (deleted.rows() == 0) return MembershipNotFound(network, organisation_id);
+    return Announce(tx, v1::OrganisationChange::MEMBERSHIP_ENDED, ReadMemberships(deleted).front(),
+                    absl::Now());
   });
 }
 
@@ -337,9 +408,9 @@ absl::StatusOr<std::vector<Membership>> NetworkStore::ListOrganisationNetworks(
         absl::StrCat(resource::Name(kOrganisations, organisation_id), " does not exist"));
   }
   const JoinCursor after = Start(query.after);
-  COOPNET_ASSIGN_OR_RETURN(pg::Result r,
-                           pool_.Exec(kListOrganisationNetworks, organisation_id, after.join_time,
-                                      after.id, static_cast<int32_t>(query.limit)));
+  COOPNET_ASSIGN_OR_RETURN(
+      pg::Result r, pool_.Exec(kListOrganisationNetworks, organisation_id, after.join_time,
+                               after.id, static_cast<int32_t>(query.limit), query.with_proposed));
   return ReadMemberships(r);
 }
 

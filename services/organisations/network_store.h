@@ -22,6 +22,7 @@
 #include "common/pg/pool.h"
 #include "common/request/request.h"
 #include "coopnet/organisations/v1/networks.pb.h"
+#include "coopnet/organisations/v1/organisations.pb.h"
 #include "services/organisations/network_rules.h"
 
 namespace coopnet::organisations {
@@ -44,6 +45,8 @@ struct MemberListQuery {
   // Keyset: only memberships after this one (none for the first page).
   std::optional<JoinCursor> after;
   int limit = 50;
+  // PROPOSED memberships too, not only ACTIVE ones.
+  bool with_proposed = false;
 };
 
 class NetworkStore {
@@ -51,7 +54,14 @@ class NetworkStore {
   // Judges the stored network (locked) for the caller: OK to go on, or the refusal.
   using Check = std::function<absl::Status(const Network& stored)>;
 
-  explicit NetworkStore(pg::Pool& pool);
+  // Decides, on the stored network (locked), whether a membership may be added and
+  // whether it is ACTIVE at once (nullopt) or proposed by one side.
+  using Admission = std::function<absl::StatusOr<std::optional<ProposedBy>>(const Network& stored)>;
+  // Judges whether the caller may accept a membership proposed by `side`.
+  using Acceptance = std::function<absl::Status(const Network& stored, ProposedBy side)>;
+
+  // Membership changes are announced on the Redis stream `stream` (WatchOrganisations).
+  NetworkStore(pg::Pool& pool, std::string stream);
 
   // Inserts `network` under a new id with its coordinator as first member (COORDINATOR),
   // in one transaction. NOT_FOUND naming network.coordinator when that organisation does
@@ -78,21 +88,27 @@ class NetworkStore {
   absl::Status Delete(absl::string_view id, std::optional<int64_t> expected_revision,
                       const Check& authorise);
 
-  // Adds `membership` (organisation and role) to the network after `authorise`, joining
-  // now. NOT_FOUND for an unknown network or (naming membership.organisation)
-  // organisation, ALREADY_EXISTS (reason ALREADY_MEMBER) when it is a member already.
-  // With `key`, a repeat returns the first result.
+  // Adds `membership` (organisation and role) to the network as `admit` decides, ACTIVE
+  // or PROPOSED, now, and announces it. NOT_FOUND for an unknown network or (naming
+  // membership.organisation) organisation, ALREADY_EXISTS (reason ALREADY_MEMBER) when it
+  // is a member or proposed already. With `key`, a repeat returns the first result.
   absl::StatusOr<Membership> AddMember(absl::string_view network_id, const Membership& membership,
-                                       const Check& authorise,
+                                       const Admission& admit,
                                        const std::optional<request::RequestKey>& key);
+
+  // Makes a PROPOSED membership ACTIVE, joining now, after `authorise`, and announces it;
+  // an ACTIVE one is returned as it is. NOT_FOUND for an unknown network or membership.
+  absl::StatusOr<Membership> AcceptMember(absl::string_view network_id,
+                                          absl::string_view organisation_id,
+                                          const Acceptance& authorise);
 
   // Up to `query.limit` memberships of the network by join time; NOT_FOUND for an
   // unknown network.
   absl::StatusOr<std::vector<Membership>> ListMembers(absl::string_view network_id,
                                                       const MemberListQuery& query);
 
-  // Removes the organisation's membership after `authorise`; NOT_FOUND for an unknown
-  // network or membership.
+  // Removes the organisation's membership, ACTIVE or PROPOSED, after `authorise`, and
+  // announces its end; NOT_FOUND for an unknown network or membership.
   absl::Status RemoveMember(absl::string_view network_id, absl::string_view organisation_id,
                             const Check& authorise);
 
@@ -102,7 +118,11 @@ class NetworkStore {
       absl::string_view organisation_id, const MemberListQuery& query);
 
  private:
+  absl::Status Announce(pg::Transaction& tx, v1::OrganisationChange::Type type,
+                        const Membership& membership, absl::Time when);
+
   pg::Pool& pool_;
+  const std::string stream_;
 };
 
 }  // namespace coopnet::organisations

@@ -8,6 +8,7 @@
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/validate/validate.h"
+#include "services/organisations/network_rules.h"
 #include "services/organisations/organisation_rules.h"
 #include "services/organisations/search_rules.h"
 
@@ -58,9 +59,15 @@ OrganisationService::OrganisationService(server::Server& server, OrganisationSto
     : store_(store),
       cache_(cache),
       relay_(relay),
-      // The directory is public: whoever may read may watch every change.
+      // The directory is public: whoever may read may watch every change, but a proposed
+      // membership only those who act for a side of it (as ListMembers shows it).
       watchers_(server, std::move(watch), DecodeChange,
-                [](const server::Call&, const v1::OrganisationChange&) { return true; }),
+                [](const server::Call& call, const v1::OrganisationChange& change) {
+                  if (change.type() != v1::OrganisationChange::MEMBERSHIP_PROPOSED) return true;
+                  const v1::Membership& m = change.membership();
+                  return SeesProposals(call.principal, m.organisation()) ||
+                         SeesProposals(call.principal, m.awaiting());
+                }),
       table_(server, kServiceName) {
   table_.Unary("CreateOrganisation", this, &OrganisationService::CreateOrganisation)
       .Unary("GetOrganisation", this, &OrganisationService::GetOrganisation)

@@ -7,7 +7,6 @@
 #include "common/pg/request_log.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/organisations/organisation_rules.h"
 #include "services/organisations/store_values.h"
 #include "services/organisations/text_search_store.h"
@@ -127,7 +126,8 @@ std::string SearchSql(bool text, bool network, bool verified) {
   }
   if (network) {
     where.push_back(absl::StrCat("EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = $",
-                                 next++, "::text AND m.organisation_id = o.id)"));
+                                 next++,
+                                 "::text AND m.organisation_id = o.id AND m.state = 'ACTIVE')"));
   }
   if (verified) {
     where.push_back(
@@ -316,11 +316,8 @@ OrganisationStore::OrganisationStore(pg::Pool& pool, std::string stream)
 
 absl::Status OrganisationStore::Announce(pg::Transaction& tx, v1::OrganisationChange::Type type,
                                          const Organisation& organisation, absl::Time when) {
-  v1::OrganisationChange change;
-  change.set_type(type);
+  v1::OrganisationChange change = ChangeAt(type, when);
   *change.mutable_organisation() = organisation;
-  *change.mutable_change_time() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(when));
   return outbox::Append(tx, stream_, change);
 }
 

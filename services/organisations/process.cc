@@ -7,7 +7,7 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   Process& p = context.Own(std::make_unique<Process>());
   server::Server& server = context.server();
   p.store = std::make_unique<OrganisationStore>(context.pool(), options.stream);
-  p.network_store = std::make_unique<NetworkStore>(context.pool());
+  p.network_store = std::make_unique<NetworkStore>(context.pool(), options.stream);
   p.key_store = std::make_unique<ApiKeyStore>(context.pool());
   p.delegation_store = std::make_unique<DelegationStore>(context.pool());
   p.request_store = std::make_unique<PartnerRequestStore>(context.pool());

@@ -28,4 +28,12 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
 }
 
+v1::OrganisationChange ChangeAt(v1::OrganisationChange::Type type, absl::Time when) {
+  v1::OrganisationChange change;
+  change.set_type(type);
+  *change.mutable_change_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(when));
+  return change;
+}
+
 }  // namespace coopnet::organisations

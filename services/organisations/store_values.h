@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/time/time.h"
+#include "coopnet/organisations/v1/organisations.pb.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -26,6 +27,10 @@ std::string ToJson(const google::protobuf::Message& message);
 absl::Status FromJson(absl::string_view json, google::protobuf::Message& message);
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+
+// A change of `type` made at `when`, for the stores to fill in and append to the outbox
+// (WatchOrganisations).
+v1::OrganisationChange ChangeAt(v1::OrganisationChange::Type type, absl::Time when);
 
 }  // namespace coopnet::organisations
 

@@ -31,10 +31,13 @@ inline std::string ReasonOf(const absl::Status& s) {
 inline std::string ReasonOf(const grpc::Status& s) { return ReasonOf(status::FromGrpc(s)); }
 
 // The value of `name` in the ErrorInfo's metadata; empty without it.
-inline std::string MetadataOf(const grpc::Status& s, const std::string& name) {
-  auto info = status::GetErrorInfo(status::FromGrpc(s));
+inline std::string MetadataOf(const absl::Status& s, const std::string& name) {
+  auto info = status::GetErrorInfo(s);
   if (!info || !info->metadata().contains(name)) return "";
   return info->metadata().at(name);
+}
+inline std::string MetadataOf(const grpc::Status& s, const std::string& name) {
+  return MetadataOf(status::FromGrpc(s), name);
 }
 
 }  // namespace coopnet::testing

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/pg/pool.h"
 #include "common/status/status.h"
+#include "common/time/time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "tests/harness/errors.h"
 #include "tests/harness/organisations_stack.h"
@@ -139,6 +140,27 @@ class NetworksTest : public ::testing::Test {
     return stub_->AddMember(&context, request, out ? out : &ignored);
   }
 
+  grpc::Status Accept(const std::string& network, const std::string& organisation,
+                      const Principal& caller, Membership* out = nullptr) {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, caller);
+    v1::AcceptMembershipRequest request;
+    request.set_name(MembershipName(network, organisation));
+    Membership ignored;
+    return stub_->AcceptMembership(&context, request, out ? out : &ignored);
+  }
+
+  // The network's coordinator invites `organisation`, which accepts: an ACTIVE member.
+  void Join(const Network& network, const std::string& organisation, Membership::Role role) {
+    Membership invited;
+    ASSERT_TRUE(
+        Add(network.name(), organisation, role, KeyOf(network.coordinator()), &invited).ok());
+    ASSERT_EQ(invited.state(), Membership::PROPOSED);
+    Membership accepted;
+    ASSERT_TRUE(Accept(network.name(), organisation, KeyOf(organisation), &accepted).ok());
+    ASSERT_EQ(accepted.state(), Membership::ACTIVE);
+  }
+
   grpc::Status Remove(const std::string& network, const std::string& organisation,
                       const Principal& caller) {
     grpc::ClientContext context;
@@ -172,6 +194,30 @@ class NetworksTest : public ::testing::Test {
       if (page.next_page_token().empty()) return all;
       request.set_page_token(page.next_page_token());
     }
+  }
+
+  // The first page of the network's members as `caller` sees them.
+  std::vector<Membership> MembersAs(const std::string& network, const Principal& caller) {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, caller);
+    v1::ListMembersRequest request;
+    request.set_parent(network);
+    v1::ListMembersResponse page;
+    grpc::Status s = stub_->ListMembers(&context, request, &page);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return {page.memberships().begin(), page.memberships().end()};
+  }
+
+  // The first page of the organisation's networks as `caller` sees them.
+  std::vector<Membership> NetworksAs(const std::string& organisation, const Principal& caller) {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, caller);
+    v1::ListOrganisationNetworksRequest request;
+    request.set_organisation(organisation);
+    v1::ListOrganisationNetworksResponse page;
+    grpc::Status s = stub_->ListOrganisationNetworks(&context, request, &page);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return {page.memberships().begin(), page.memberships().end()};
   }
 
   // "organisations/...:ROLE" for each member, in list order.
@@ -307,7 +353,7 @@ TEST_F(NetworksTest, SameRequestIdReturnsTheFirstNetwork) {
 
 TEST_F(NetworksTest, AKeyOfAnotherOrganisationChangesNothingOfANetworkItDoesNotCoordinate) {
   Network danish = Danish();
-  ASSERT_TRUE(Add(danish.name(), torun_, Membership::MEMBER, KeyOf(kofoed_)).ok());
+  Join(danish, torun_, Membership::MEMBER);
   const Network before = MustGet(danish.name());
   const std::vector<std::string> roster = Roster(danish.name());
   const Principal intruder = KeyOf(biser_, type::v1::SCOPE_ADMIN);
@@ -330,6 +376,8 @@ TEST_F(NetworksTest, AKeyOfAnotherOrganisationChangesNothingOfANetworkItDoesNotC
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Remove(danish.name(), kofoed_, intruder).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Accept(danish.name(), torun_, intruder).error_code(), grpc::StatusCode::OK)
+      << "accepting an ACTIVE membership changes nothing, whoever asks";
 
   EXPECT_TRUE(MessageDifferencer::Equals(MustGet(danish.name()), before));
   EXPECT_EQ(Roster(danish.name()), roster);
@@ -355,17 +403,85 @@ TEST_F(NetworksTest, AnOrganisationJoinsAnOpenNetworkByItselfAndLeaves) {
   EXPECT_EQ(ReasonOf(again), "MEMBERSHIP_NOT_FOUND");
 }
 
-TEST_F(NetworksTest, JoiningANetworkByInvitationIsRefusedButTheCoordinatorAdds) {
+// Membership is consented to by both sides: asking to join a network by invitation
+// awaits its coordinator, and a proposed member counts for nothing until accepted.
+TEST_F(NetworksTest, AskingToJoinANetworkByInvitationAwaitsTheCoordinator) {
   Network hordaland = Hordaland();
-  grpc::Status s = Add(hordaland.name(), torun_, Membership::MEMBER, KeyOf(torun_));
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(ReasonOf(s), "NETWORK_BY_INVITATION");
+  Membership asked;
+  ASSERT_TRUE(Add(hordaland.name(), torun_, Membership::MEMBER, KeyOf(torun_), &asked).ok());
+  EXPECT_EQ(asked.state(), Membership::PROPOSED);
+  EXPECT_EQ(asked.awaiting(), hordaland_);
+  // It grants nothing: not counted, not listed to the public.
+  EXPECT_EQ(MustGet(hordaland.name()).member_count(), 1);
   EXPECT_EQ(Roster(hordaland.name()), std::vector<std::string>{hordaland_ + ":COORDINATOR"});
+  std::vector<Membership> public_view;
+  ASSERT_TRUE(OrganisationNetworks(torun_, 10, &public_view).ok());
+  EXPECT_TRUE(public_view.empty());
+  // Both sides see it.
+  EXPECT_EQ(MembersAs(hordaland.name(), KeyOf(hordaland_)).size(), 2u);
+  std::vector<Membership> own_view = NetworksAs(torun_, KeyOf(torun_));
+  ASSERT_EQ(own_view.size(), 1u);
+  EXPECT_EQ(own_view[0].state(), Membership::PROPOSED);
 
-  ASSERT_TRUE(Add(hordaland.name(), torun_, Membership::MEMBER, KeyOf(hordaland_)).ok());
+  // The side that asked cannot accept for the other; a stranger is told who must.
+  for (const Principal& caller : {KeyOf(torun_), KeyOf(biser_)}) {
+    grpc::Status s = Accept(hordaland.name(), torun_, caller);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
+    EXPECT_EQ(testing::MetadataOf(s, "organisation"), hordaland_);
+  }
+  EXPECT_EQ(MustGet(hordaland.name()).member_count(), 1);
+
+  Membership accepted;
+  ASSERT_TRUE(Accept(hordaland.name(), torun_, KeyOf(hordaland_), &accepted).ok());
+  EXPECT_EQ(accepted.state(), Membership::ACTIVE);
+  EXPECT_TRUE(accepted.awaiting().empty());
+  EXPECT_EQ(MustGet(hordaland.name()).member_count(), 2);
   // A member leaves by itself whatever the admission.
   ASSERT_TRUE(Remove(hordaland.name(), torun_, KeyOf(torun_)).ok());
   EXPECT_EQ(MustGet(hordaland.name()).member_count(), 1);
+}
+
+TEST_F(NetworksTest, AnInvitedOrganisationAcceptsOrDeclines) {
+  Network danish = Danish();
+  Membership invited;
+  ASSERT_TRUE(Add(danish.name(), biser_, Membership::MENTOR, KeyOf(kofoed_), &invited).ok());
+  EXPECT_EQ(invited.state(), Membership::PROPOSED);
+  EXPECT_EQ(invited.awaiting(), biser_);
+  EXPECT_EQ(MustGet(danish.name()).member_count(), 1);
+  // The coordinator cannot accept its own invitation.
+  EXPECT_EQ(ReasonOf(Accept(danish.name(), biser_, KeyOf(kofoed_))), "NOT_ACTING_FOR_ORGANISATION");
+  // Declining is leaving: the invitation is gone.
+  ASSERT_TRUE(Remove(danish.name(), biser_, KeyOf(biser_)).ok());
+  EXPECT_EQ(MembersAs(danish.name(), KeyOf(kofoed_)).size(), 1u);
+  EXPECT_EQ(Accept(danish.name(), biser_, KeyOf(biser_)).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Invited again, it accepts; accepting twice changes nothing.
+  ASSERT_TRUE(Add(danish.name(), biser_, Membership::MENTOR, KeyOf(kofoed_)).ok());
+  Membership accepted, again;
+  ASSERT_TRUE(Accept(danish.name(), biser_, KeyOf(biser_), &accepted).ok());
+  ASSERT_TRUE(Accept(danish.name(), biser_, KeyOf(biser_), &again).ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(accepted, again));
+  EXPECT_EQ(Roster(danish.name()),
+            (std::vector<std::string>{kofoed_ + ":COORDINATOR", biser_ + ":MENTOR"}));
+  EXPECT_EQ(MustGet(danish.name()).member_count(), 2);
+}
+
+TEST_F(NetworksTest, ADelegateOfTheInviteeAcceptsForIt) {
+  Network danish = Danish();
+  ASSERT_TRUE(Add(danish.name(), biser_, Membership::MEMBER, KeyOf(kofoed_)).ok());
+  Principal portal = KeyOf(orebro_);
+  Principal::Delegation* delegation = portal.add_delegations();
+  delegation->set_organisation(biser_);
+  delegation->add_scopes(type::v1::ORGANISATIONS_WRITE);
+  *delegation->mutable_expire_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  Principal wrong_scope = portal;
+  wrong_scope.mutable_delegations(0)->clear_scopes();
+  wrong_scope.mutable_delegations(0)->add_scopes(type::v1::EVENTS_WRITE);
+  EXPECT_EQ(ReasonOf(Accept(danish.name(), biser_, wrong_scope)), "NOT_ACTING_FOR_ORGANISATION");
+  Membership accepted;
+  ASSERT_TRUE(Accept(danish.name(), biser_, portal, &accepted).ok());
+  EXPECT_EQ(accepted.state(), Membership::ACTIVE);
 }
 
 TEST_F(NetworksTest, MembershipRulesOfAddMember) {
@@ -418,7 +534,12 @@ TEST_F(NetworksTest, ChangingTheCoordinatorMovesTheRoleInOneStep) {
   patch.set_name(danish.name());
   patch.set_coordinator(biser_);  // not a member yet: joins as coordinator
   Network updated;
-  ASSERT_TRUE(Update(patch, {"coordinator"}, KeyOf(kofoed_), &updated).ok());
+  // Nobody is made coordinator without acting for it: Kofoeds alone cannot hand over.
+  grpc::Status alone = Update(patch, {"coordinator"}, KeyOf(kofoed_));
+  EXPECT_EQ(alone.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(alone), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(MustGet(danish.name()).coordinator(), kofoed_);
+  ASSERT_TRUE(Update(patch, {"coordinator"}, principal::Admin(), &updated).ok());
   EXPECT_EQ(updated.coordinator(), biser_);
   EXPECT_EQ(updated.member_count(), 3);
   EXPECT_EQ(
@@ -434,7 +555,7 @@ TEST_F(NetworksTest, ChangingTheCoordinatorMovesTheRoleInOneStep) {
 
   // Back to an existing member: its role changes, it does not join twice.
   patch.set_coordinator(torun_);
-  ASSERT_TRUE(Update(patch, {"coordinator"}, KeyOf(biser_), &updated).ok());
+  ASSERT_TRUE(Update(patch, {"coordinator"}, principal::Admin(), &updated).ok());
   EXPECT_EQ(Roster(danish.name()),
             (std::vector<std::string>{torun_ + ":COORDINATOR", biser_ + ":MEMBER"}));
   EXPECT_EQ(updated.member_count(), 2);
@@ -445,7 +566,8 @@ TEST_F(NetworksTest, AnUnknownNewCoordinatorChangesNothing) {
   Network patch;
   patch.set_name(danish.name());
   patch.set_coordinator("organisations/01jdz5c7m3zzzzzzzzzzzzzzzz");
-  grpc::Status s = Update(patch, {"coordinator"}, KeyOf(kofoed_));
+  // Even an operator, who acts for every organisation, cannot hand over to none.
+  grpc::Status s = Update(patch, {"coordinator"}, principal::Admin());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_NE(s.error_message().find("network.coordinator"), std::string::npos);
   EXPECT_TRUE(MessageDifferencer::Equals(MustGet(danish.name()), danish));
@@ -506,7 +628,7 @@ TEST_F(NetworksTest, DeletingTheCoordinatorIsRefusedNamingTheNetworkUntilHandedO
   Network patch;
   patch.set_name(danish.name());
   patch.set_coordinator(biser_);
-  ASSERT_TRUE(Update(patch, {"coordinator"}, KeyOf(kofoed_)).ok());
+  ASSERT_TRUE(Update(patch, {"coordinator"}, principal::Admin()).ok());
   ASSERT_TRUE(DeleteOrganisation(kofoed_).ok());
   // Its membership went with it.
   EXPECT_EQ(Roster(danish.name()), std::vector<std::string>{biser_ + ":COORDINATOR"});
@@ -517,7 +639,7 @@ TEST_F(NetworksTest, DeletingAMemberOrganisationRemovesItsMemberships) {
   Network danish = Danish();
   Network hordaland = Hordaland();
   ASSERT_TRUE(Add(danish.name(), torun_, Membership::MEMBER, KeyOf(torun_)).ok());
-  ASSERT_TRUE(Add(hordaland.name(), torun_, Membership::MENTOR, KeyOf(hordaland_)).ok());
+  Join(hordaland, torun_, Membership::MENTOR);
   ASSERT_TRUE(DeleteOrganisation(torun_).ok());
   EXPECT_EQ(MustGet(danish.name()).member_count(), 1);
   EXPECT_EQ(MustGet(hordaland.name()).member_count(), 1);
@@ -580,9 +702,7 @@ TEST_F(NetworksTest, MembersComeInJoinOrderPageByPageAndFilterByRole) {
     municipality.set_kind(Organisation::MUNICIPALITY);
     municipality.clear_identifiers();
     const std::string name = MustCreateOrganisation(municipality);
-    ASSERT_TRUE(Add(hordaland.name(), name, i % 3 == 0 ? Membership::MENTOR : Membership::MEMBER,
-                    KeyOf(hordaland_))
-                    .ok());
+    Join(hordaland, name, i % 3 == 0 ? Membership::MENTOR : Membership::MEMBER);
     expected.push_back(name);
   }
   std::vector<std::string> paged;
@@ -601,7 +721,7 @@ TEST_F(NetworksTest, MembersComeInJoinOrderPageByPageAndFilterByRole) {
 TEST_F(NetworksTest, AnOrganisationsNetworksComeInJoinOrder) {
   Network danish = Danish();
   Network hordaland = Hordaland();
-  ASSERT_TRUE(Add(hordaland.name(), biser_, Membership::MEMBER, KeyOf(hordaland_)).ok());
+  Join(hordaland, biser_, Membership::MEMBER);
   ASSERT_TRUE(Add(danish.name(), biser_, Membership::MENTOR, KeyOf(biser_)).ok());
   std::vector<Membership> mine;
   ASSERT_TRUE(OrganisationNetworks(biser_, 1, &mine).ok());

@@ -71,6 +71,11 @@ class OrganisationsWatchTest : public ::testing::Test {
         });
   }
 
+  static Principal KeyOf(const std::string& organisation, type::v1::Scope scope) {
+    return principal::ApiKey(organisation, organisation + "/apiKeys/1",
+                             {scope, type::v1::SCOPE_READ});
+  }
+
   static Principal Reader() {
     return principal::ApiKey("organisations/1", "organisations/1/apiKeys/1",
                              {type::v1::SCOPE_READ});
@@ -110,6 +115,56 @@ TEST_F(OrganisationsWatchTest, StreamsCreateUpdateAndDeleteInOrderAndResumesFrom
   ASSERT_EQ(live.size(), 3u);
   EXPECT_EQ(live[2].type(), OrganisationChange::CREATED);
   EXPECT_EQ(live[2].organisation().name(), biser.name());
+}
+
+// A portal acting for an organisation learns from the stream that a network awaits it.
+TEST_F(OrganisationsWatchTest, AMembershipProposalReachesTheAwaitedSideOnly) {
+  const Organisation kofoed = MustCreate(testing::seeds::KofoedsSkole());
+  const Organisation biser = MustCreate(testing::seeds::BiserGdansk());
+  auto networks = stack_.NetworkStub();
+  v1::Network network;
+  {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, principal::Admin());
+    v1::CreateNetworkRequest request;
+    *request.mutable_network() = testing::seeds::NgoNetvaerk(kofoed.name());
+    grpc::Status s = networks->CreateNetwork(&context, request, &network);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  v1::Membership invited;
+  {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, KeyOf(kofoed.name(), type::v1::SCOPE_WRITE));
+    v1::AddMemberRequest request;
+    request.set_parent(network.name());
+    request.mutable_membership()->set_organisation(biser.name());
+    request.mutable_membership()->set_role(v1::Membership::MENTOR);
+    grpc::Status s = networks->AddMember(&context, request, &invited);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, KeyOf(biser.name(), type::v1::SCOPE_WRITE));
+    v1::AcceptMembershipRequest request;
+    request.set_name(invited.name());
+    v1::Membership accepted;
+    grpc::Status s = networks->AcceptMembership(&context, request, &accepted);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  // From the start: the two organisations created, then the membership.
+  std::vector<OrganisationChange> seen =
+      Watch("0", KeyOf(biser.name(), type::v1::SCOPE_READ))->Await(4);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[2].type(), OrganisationChange::MEMBERSHIP_PROPOSED);
+  EXPECT_EQ(seen[2].membership().awaiting(), biser.name());
+  EXPECT_EQ(seen[2].organisation().name(), biser.name());
+  EXPECT_EQ(seen[3].type(), OrganisationChange::MEMBERSHIP_ACTIVE);
+  EXPECT_EQ(seen[3].membership().state(), v1::Membership::ACTIVE);
+  // Another reader sees the membership once it is public, never the proposal.
+  std::vector<OrganisationChange> public_view = Watch("0", Reader())->Await(3);
+  ASSERT_EQ(public_view.size(), 3u);
+  EXPECT_EQ(public_view[2].type(), OrganisationChange::MEMBERSHIP_ACTIVE);
+  EXPECT_EQ(public_view[2].cursor(), seen[3].cursor());
 }
 
 TEST_F(OrganisationsWatchTest, RefusedAndRetriedWritesAnnounceNothingMore) {
