@@ -377,11 +377,32 @@ bool NeedsCoordinator(const Event& event, const Relation& r) {
 bool CanSee(const Event& event, const Relation& r) {
   if (r.privileged || r.organiser || r.proposed) return true;
   if (event.state() == Event::DRAFT) return r.coordinator;
-  if (event.visibility() == Event::NETWORK) return r.member || r.coordinator;
+  if (event.visibility() == Event::NETWORK) {
+    return r.coordinator || (r.member && PlacementOf(event) == Event::PLACEMENT_ACTIVE);
+  }
   return true;
 }
 
-bool CanEdit(const Relation& r) { return r.privileged || r.organiser || r.coordinator; }
+bool CanEdit(const Event& event, const Relation& r) {
+  return r.privileged || r.organiser ||
+         (r.coordinator && PlacementOf(event) == Event::PLACEMENT_ACTIVE);
+}
+
+Event::Placement PlacementOf(const Event& event) {
+  if (event.network().empty()) return Event::PLACEMENT_UNSPECIFIED;
+  if (event.placement() == Event::PLACEMENT_UNSPECIFIED) return Event::PLACEMENT_ACTIVE;
+  return event.placement();
+}
+
+void SettlePlacement(const Event& before, bool for_network, Event& next) {
+  if (next.network().empty()) {
+    next.set_placement(Event::PLACEMENT_UNSPECIFIED);
+  } else if (before.network() == next.network() && before.series() == next.series()) {
+    next.set_placement(PlacementOf(before));
+  } else {
+    next.set_placement(for_network ? Event::PLACEMENT_ACTIVE : Event::PLACEMENT_PROPOSED);
+  }
+}
 
 absl::StatusOr<Event> ApplyEventMask(const Event& stored, const Event& patch,
                                      const google::protobuf::FieldMask& mask) {
@@ -392,6 +413,7 @@ absl::StatusOr<Event> ApplyEventMask(const Event& stored, const Event& patch,
       {"sequence", "which is output only"},
       {"proposed_co_organisers",
        "which is output only: name the organisation in co_organisers to propose it"},
+      {"placement", "which is output only: AcceptPlacement and DeclinePlacement change it"},
       {"etag", "which is output only"},
       {"create_time", "which is output only"},
       {"update_time", "which is output only"},

@@ -73,7 +73,8 @@ struct Relation {
   bool privileged = false;
   // Acts for the organiser or a co-organiser.
   bool organiser = false;
-  // Its organisation coordinates the event's network.
+  // Acts for the coordinator of the event's network (in any placement: it sees a
+  // proposed event to decide, and edits only an accepted one).
   bool coordinator = false;
   // Its organisation is a member of the event's network.
   bool member = false;
@@ -85,18 +86,30 @@ struct Relation {
 Relation DirectRelation(const principal::Principal& caller, const Event& event);
 
 // Whether deciding CanSee needs the caller's networks (a NETWORK event it does not
-// organise) and whether deciding CanEdit or seeing a draft needs the network's
-// coordinator.
+// organise) and whether deciding CanEdit, seeing a draft or seeing a NETWORK event not
+// (yet) the network's needs the network's coordinator.
 bool NeedsMembership(const Event& event, const Relation& relation);
 bool NeedsCoordinator(const Event& event, const Relation& relation);
 
-// Whether the caller may know the event exists: drafts for those who may edit them,
-// NETWORK events for members of the network, the rest for everybody.
+// Whether the caller may know the event exists: drafts for those who may edit them and
+// the network's coordinator, NETWORK events for members of the network once it accepted
+// them (and for its coordinator), the rest for everybody.
 bool CanSee(const Event& event, const Relation& relation);
 
 // Whether the caller may change, publish, cancel or reschedule the event: the
-// organiser, a co-organiser, the network's coordinator, or an administrator.
-bool CanEdit(const Relation& relation);
+// organiser, a co-organiser, the coordinator of a network that accepted it, or an
+// administrator.
+bool CanEdit(const Event& event, const Relation& relation);
+
+// Where the event's place in its network stands: UNSPECIFIED in none; an event stored in
+// a network before placements were agreed is ACTIVE.
+Event::Placement PlacementOf(const Event& event);
+
+// Settles `next.placement` after a write that made `next` from `before`: UNSPECIFIED
+// without a network; as it was when neither the network nor the series changed; else
+// ACTIVE when `for_network` (the caller acts for the network's coordinator or the series'
+// organiser), PROPOSED otherwise.
+void SettlePlacement(const Event& before, bool for_network, Event& next);
 
 // `stored` with the fields named in `mask` taken from `patch` ("*" takes every field
 // Update may write). INVALID_ARGUMENT naming update_mask for an empty mask, an unknown

@@ -239,7 +239,7 @@ TEST(Relation, OrganiserAndCoOrganisersActForTheEvent) {
   const Relation stranger = DirectRelation(
       principal::ApiKey(resource::Name("organisations", resource::NewId()), "", {}), e);
   EXPECT_FALSE(stranger.organiser);
-  EXPECT_FALSE(CanEdit(stranger));
+  EXPECT_FALSE(CanEdit(e, stranger));
   EXPECT_TRUE(DirectRelation(principal::Admin(), e).privileged);
   EXPECT_TRUE(DirectRelation(principal::Service("registrations"), e).privileged);
   EXPECT_FALSE(DirectRelation(principal::Anonymous(), e).privileged);
@@ -274,13 +274,62 @@ TEST(CanSee, PublicAndUnlistedEventsAreForEverybody) {
   EXPECT_FALSE(NeedsMembership(e, Relation{}));
 }
 
-TEST(CanEdit, CoordinatorOfTheNetworkEdits) {
-  EXPECT_TRUE(CanEdit(Relation{.coordinator = true}));
-  EXPECT_FALSE(CanEdit(Relation{.member = true}));
-  Event e = Copenhagen();
-  EXPECT_FALSE(NeedsCoordinator(e, Relation{})) << "no network, no coordinator";
-  e.set_network(kNetwork);
-  EXPECT_TRUE(NeedsCoordinator(e, Relation{}));
+TEST(CanEdit, CoordinatorOfTheNetworkEditsWhatItAccepted) {
+  Event e = testing::seeds::HordalandNetworkMeetings(kOrganiser, kNetwork, kSeries)[0];
+  EXPECT_TRUE(CanEdit(e, Relation{.coordinator = true})) << "stored before placements: ACTIVE";
+  EXPECT_FALSE(CanEdit(e, Relation{.member = true}));
+  e.set_placement(Event::PLACEMENT_PROPOSED);
+  EXPECT_FALSE(CanEdit(e, Relation{.coordinator = true}));
+  EXPECT_TRUE(CanEdit(e, Relation{.organiser = true}));
+  e.set_placement(Event::PLACEMENT_DECLINED);
+  EXPECT_FALSE(CanEdit(e, Relation{.coordinator = true}));
+  Event copenhagen = Copenhagen();
+  EXPECT_FALSE(NeedsCoordinator(copenhagen, Relation{})) << "no network, no coordinator";
+  copenhagen.set_network(kNetwork);
+  EXPECT_TRUE(NeedsCoordinator(copenhagen, Relation{}));
+}
+
+TEST(CanSee, AMembersOnlyEventTheNetworkHasNotAcceptedIsHiddenFromItsMembers) {
+  Event e = testing::seeds::HordalandNetworkMeetings(kOrganiser, kNetwork, kSeries)[0];
+  e.set_state(Event::PUBLISHED);
+  for (Event::Placement undecided : {Event::PLACEMENT_PROPOSED, Event::PLACEMENT_DECLINED}) {
+    e.set_placement(undecided);
+    EXPECT_FALSE(CanSee(e, Relation{.member = true}));
+    EXPECT_TRUE(CanSee(e, Relation{.coordinator = true})) << "it decides";
+    EXPECT_TRUE(CanSee(e, Relation{.organiser = true}));
+  }
+  e.set_placement(Event::PLACEMENT_ACTIVE);
+  EXPECT_TRUE(CanSee(e, Relation{.member = true}));
+}
+
+TEST(SettlePlacement, OnlyTheNetworksSideMakesAPlaceActive) {
+  const Event none;
+  Event e = testing::seeds::HordalandNetworkMeetings(kOrganiser, kNetwork, kSeries)[0];
+  SettlePlacement(none, /*for_network=*/false, e);
+  EXPECT_EQ(e.placement(), Event::PLACEMENT_PROPOSED);
+  SettlePlacement(none, /*for_network=*/true, e);
+  EXPECT_EQ(e.placement(), Event::PLACEMENT_ACTIVE);
+
+  // Writing the event back keeps its place as it stands, whoever writes it.
+  Event declined = e;
+  declined.set_placement(Event::PLACEMENT_DECLINED);
+  Event rewritten = declined;
+  SettlePlacement(declined, /*for_network=*/true, rewritten);
+  EXPECT_EQ(rewritten.placement(), Event::PLACEMENT_DECLINED);
+
+  // Another series (or network) is a new proposal.
+  Event moved = e;
+  moved.set_series("series/01jdz5c7m3zzzzzzzzzzzzzzzz");
+  SettlePlacement(e, /*for_network=*/false, moved);
+  EXPECT_EQ(moved.placement(), Event::PLACEMENT_PROPOSED);
+
+  // Out of every network there is nothing to agree.
+  Event out = e;
+  out.clear_network();
+  out.clear_series();
+  SettlePlacement(e, /*for_network=*/false, out);
+  EXPECT_EQ(out.placement(), Event::PLACEMENT_UNSPECIFIED);
+  EXPECT_EQ(PlacementOf(out), Event::PLACEMENT_UNSPECIFIED);
 }
 
 // ---- Update masks, changes, rescheduling ----

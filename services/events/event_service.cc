@@ -67,8 +67,8 @@ std::unique_ptr<google::protobuf::Message> AnnounceUpdate(const Event& before, c
 
 absl::Status NotEditor(absl::string_view name) {
   return status::Error(absl::StatusCode::kPermissionDenied, "NOT_ORGANISER",
-                       absl::StrCat("only the organiser, a co-organiser or the network's "
-                                    "coordinator may change ",
+                       absl::StrCat("only the organiser, a co-organiser or the coordinator "
+                                    "of a network that accepted it may change ",
                                     name));
 }
 
@@ -138,6 +138,12 @@ Event Present(Event event) {
   return event;
 }
 
+absl::Status ConcurrentChange() {
+  return status::Error(absl::StatusCode::kAborted, "CONCURRENT_CHANGE",
+                       "who organises the event, or where it is placed, changed meanwhile; read "
+                       "it again and retry");
+}
+
 // An edit may only apply to the event its authorisation was decided on: a concurrent
 // change of who organises it (or of its network) sends the caller round again.
 absl::Status SameOwnership(const Event& authorised, const Event& stored) {
@@ -146,8 +152,7 @@ absl::Status SameOwnership(const Event& authorised, const Event& stored) {
                                stored.co_organisers().begin(), stored.co_organisers().end()) &&
                     authorised.network() == stored.network();
   if (same) return absl::OkStatus();
-  return status::Error(absl::StatusCode::kAborted, "CONCURRENT_CHANGE",
-                       "who organises the event changed meanwhile; read it again and retry");
+  return ConcurrentChange();
 }
 
 }  // namespace
@@ -167,6 +172,8 @@ EventService::EventService(server::Server& server, EventStore& store, cache::Cac
       .Unary("DeleteEvent", this, &EventService::DeleteEvent)
       .Unary("AcceptCoOrganiser", this, &EventService::AcceptCoOrganiser)
       .Unary("WithdrawCoOrganiser", this, &EventService::WithdrawCoOrganiser)
+      .Unary("AcceptPlacement", this, &EventService::AcceptPlacement)
+      .Unary("DeclinePlacement", this, &EventService::DeclinePlacement)
       .Unary("PublishEvent", this, &EventService::PublishEvent)
       .Unary("CancelEvent", this, &EventService::CancelEvent)
       .Unary("RescheduleEvent", this, &EventService::RescheduleEvent)
@@ -210,10 +217,15 @@ absl::StatusOr<Relation> EventService::RelationTo(const server::Call& call, cons
   if (call.principal.kind() != principal::Principal::API_KEY || organisation.empty()) {
     return relation;
   }
-  if (NeedsCoordinator(event, relation) && (editing || event.state() == Event::DRAFT)) {
+  // A NETWORK event its network has not accepted is seen by the coordinator, to decide.
+  const bool undecided =
+      event.visibility() == Event::NETWORK && PlacementOf(event) != Event::PLACEMENT_ACTIVE;
+  if (NeedsCoordinator(event, relation) &&
+      (editing || event.state() == Event::DRAFT || undecided)) {
     COOPNET_ASSIGN_OR_RETURN(std::string coordinator,
                              directory_.CoordinatorOf(event.network(), call.deadline));
-    relation.coordinator = coordinator == organisation;
+    relation.coordinator = !coordinator.empty() &&
+                           principal::ActsFor(call.principal, coordinator, type::v1::EVENTS_WRITE);
   }
   if (!relation.coordinator && NeedsMembership(event, relation)) {
     COOPNET_ASSIGN_OR_RETURN(std::vector<std::string> networks,
@@ -239,8 +251,23 @@ absl::StatusOr<Event> EventService::EditableEvent(const server::Call& call, absl
   COOPNET_ASSIGN_OR_RETURN(Event event, store_.GetEvent(id));
   COOPNET_ASSIGN_OR_RETURN(Relation relation, RelationTo(call, event, /*editing=*/true));
   if (!CanSee(event, relation)) return EventNotFound(event.name());
-  if (!CanEdit(relation)) return NotEditor(event.name());
+  if (!CanEdit(event, relation)) return NotEditor(event.name());
   return event;
+}
+
+absl::StatusOr<bool> EventService::ActsForNetwork(const server::Call& call, const Event& event) {
+  if (event.network().empty()) return false;
+  COOPNET_ASSIGN_OR_RETURN(std::string coordinator,
+                           directory_.CoordinatorOf(event.network(), call.deadline));
+  if (!coordinator.empty() &&
+      principal::ActsFor(call.principal, coordinator, type::v1::EVENTS_WRITE)) {
+    return true;
+  }
+  if (event.series().empty()) return false;
+  absl::StatusOr<Series> series = store_.GetSeries(resource::IdOf(event.series()));
+  if (series.status().code() == absl::StatusCode::kNotFound) return false;
+  COOPNET_RETURN_IF_ERROR(series.status());
+  return principal::ActsFor(call.principal, series->organiser(), type::v1::EVENTS_WRITE);
 }
 
 absl::Status EventService::CheckReferences(const server::Call& call, const Event& event,
@@ -348,6 +375,8 @@ absl::Status EventService::CreateEvent(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(RequireActingFor(call, event.organiser(), "event.organiser"));
   COOPNET_RETURN_IF_ERROR(CheckReferences(call, event, nullptr));
   COOPNET_RETURN_IF_ERROR(SettleCoOrganisers(call.principal, Event(), NamesOf(event), event));
+  COOPNET_ASSIGN_OR_RETURN(bool for_network, ActsForNetwork(call, event));
+  SettlePlacement(Event(), for_network, event);
   COOPNET_ASSIGN_OR_RETURN(
       Event created,
       store_.CreateEvent(event, request::RequestKeyOf(call.principal, "CreateEvent",
@@ -415,6 +444,7 @@ absl::Status EventService::UpdateEvent(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(Event changed, ApplyEventMask(stored, patch, request.update_mask()));
   COOPNET_RETURN_IF_ERROR(ValidateEvent(changed));
   COOPNET_RETURN_IF_ERROR(CheckReferences(call, changed, &stored));
+  COOPNET_ASSIGN_OR_RETURN(bool for_network, ActsForNetwork(call, changed));
 
   EventEdit edit;
   edit.apply = [&](const Event& current) -> absl::StatusOr<Event> {
@@ -423,6 +453,10 @@ absl::Status EventService::UpdateEvent(const server::Call& call,
     COOPNET_ASSIGN_OR_RETURN(Event next, ApplyEventMask(current, patch, request.update_mask()));
     COOPNET_RETURN_IF_ERROR(ValidateEvent(next));
     COOPNET_RETURN_IF_ERROR(SettleCoOrganisers(call.principal, current, NamesOf(next), next));
+    // `for_network` was decided for the place `changed` names; a series moved meanwhile
+    // sends the caller round again.
+    if (next.series() != changed.series()) return ConcurrentChange();
+    SettlePlacement(current, for_network, next);
     return next;
   };
   edit.announce = AnnounceUpdate;
@@ -503,6 +537,77 @@ absl::Status EventService::WithdrawCoOrganiser(const server::Call& call,
             return next;
           }));
   return absl::OkStatus();
+}
+
+absl::Status EventService::AcceptPlacement(const server::Call& call,
+                                           const v1::AcceptPlacementRequest& request,
+                                           Event& response) {
+  COOPNET_ASSIGN_OR_RETURN(
+      response, EditPlacement(call, {request.name(), request.etag(), request.request_id()},
+                              "AcceptPlacement", request, Event::PLACEMENT_ACTIVE));
+  return absl::OkStatus();
+}
+
+absl::Status EventService::DeclinePlacement(const server::Call& call,
+                                            const v1::DeclinePlacementRequest& request,
+                                            Event& response) {
+  COOPNET_ASSIGN_OR_RETURN(
+      response, EditPlacement(call, {request.name(), request.etag(), request.request_id()},
+                              "DeclinePlacement", request, Event::PLACEMENT_DECLINED));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Event> EventService::EditPlacement(const server::Call& call,
+                                                  const PlacementChange& change,
+                                                  absl::string_view method,
+                                                  const google::protobuf::Message& request,
+                                                  Event::Placement placement) {
+  COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", change.name, kEvents));
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(change.request_id));
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", change.etag));
+  COOPNET_RETURN_IF_ERROR(RequireWrite(call));
+  COOPNET_ASSIGN_OR_RETURN(Event stored, store_.GetEvent(id));
+  COOPNET_ASSIGN_OR_RETURN(bool for_network, ActsForNetwork(call, stored));
+  if (!for_network) {
+    COOPNET_ASSIGN_OR_RETURN(Relation relation, RelationTo(call, stored, /*editing=*/false));
+    // Who may not see the event learns nothing of it, not even that it exists.
+    if (!CanSee(stored, relation)) return EventNotFound(stored.name());
+    if (stored.network().empty()) {
+      return status::Error(absl::StatusCode::kFailedPrecondition, "NOT_PLACED",
+                           absl::StrCat(stored.name(), " is in no network: nothing to decide"));
+    }
+    COOPNET_ASSIGN_OR_RETURN(std::string coordinator,
+                             directory_.CoordinatorOf(stored.network(), call.deadline));
+    return status::Error(
+        absl::StatusCode::kPermissionDenied, "NOT_ACTING_FOR_ORGANISATION",
+        absl::StrCat(
+            "only the coordinator of ", stored.network(), " (", coordinator, ")",
+            stored.series().empty() ? "" : absl::StrCat(" or the organiser of ", stored.series()),
+            " decides whether ", stored.name(),
+            " is placed there; the caller acts for "
+            "neither"),
+        {{"organisation", coordinator}});
+  }
+  EventEdit edit;
+  edit.apply = [&](const Event& current) -> absl::StatusOr<Event> {
+    if (current.network() != stored.network() || current.series() != stored.series()) {
+      return ConcurrentChange();
+    }
+    COOPNET_RETURN_IF_ERROR(
+        NextState(EffectiveState(current, absl::Now()), Action::kUpdate).status());
+    Event next = current;
+    next.set_placement(placement);
+    return next;
+  };
+  edit.announce = AnnounceUpdate;
+  COOPNET_ASSIGN_OR_RETURN(
+      Event edited,
+      store_.EditEvent(id, revision,
+                       request::RequestKeyOf(call.principal, method, change.request_id, request),
+                       edit));
+  Wrote(id);
+  return Present(std::move(edited));
 }
 
 absl::StatusOr<Event> EventService::EditCoOrganisers(

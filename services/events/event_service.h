@@ -62,6 +62,22 @@ class EventService {
                                  const v1::AcceptCoOrganiserRequest& request, Event& response);
   absl::Status WithdrawCoOrganiser(const server::Call& call,
                                    const v1::WithdrawCoOrganiserRequest& request, Event& response);
+  // What AcceptPlacement and DeclinePlacement ask for.
+  struct PlacementChange {
+    const std::string& name;
+    const std::string& etag;
+    const std::string& request_id;
+  };
+  // The event of `change.name` with `placement`, once the request's fields are checked
+  // and the caller acts for the network's side; announced as an update once public.
+  absl::StatusOr<Event> EditPlacement(const server::Call& call, const PlacementChange& change,
+                                      absl::string_view method,
+                                      const google::protobuf::Message& request,
+                                      Event::Placement placement);
+  absl::Status AcceptPlacement(const server::Call& call, const v1::AcceptPlacementRequest& request,
+                               Event& response);
+  absl::Status DeclinePlacement(const server::Call& call,
+                                const v1::DeclinePlacementRequest& request, Event& response);
   absl::Status PublishEvent(const server::Call& call, const v1::PublishEventRequest& request,
                             Event& response);
   absl::Status CancelEvent(const server::Call& call, const v1::CancelEventRequest& request,
@@ -97,6 +113,9 @@ class EventService {
   // The stored event `id` if the caller may edit it: NOT_FOUND when it may not even see
   // it, PERMISSION_DENIED when it sees but may not edit.
   absl::StatusOr<Event> EditableEvent(const server::Call& call, absl::string_view id);
+  // Whether the caller acts (EVENTS_WRITE) for the side of `event`'s network: its
+  // coordinator or, in a series, the series' organiser. False in no network.
+  absl::StatusOr<bool> ActsForNetwork(const server::Call& call, const Event& event);
   // That the organisations, network and series `event` refers to exist and agree, for
   // the references that differ from `before` (all of them for a new event).
   absl::Status CheckReferences(const server::Call& call, const Event& event, const Event* before);

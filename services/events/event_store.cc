@@ -32,16 +32,16 @@ const pg::Statement kSelectEventForUpdate{"SELECT " COOPNET_EVENT_COLUMNS
 const pg::Statement kInsertEvent{
     "INSERT INTO events (id, document, state, visibility, kind, organiser, organisers, network,"
     " series_id, start_time, end_time, attendance_mode, country, nuts_region, languages, themes,"
-    " search_text, sequence, revision, create_time, update_time)"
+    " search_text, placed, sequence, revision, create_time, update_time)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10, $11, $12, $13, $14,"
-    " $15::text[], $16::text[], events_fold($17), 0, 1, $18, $18)"};
+    " $15::text[], $16::text[], events_fold($17), $19, 0, 1, $18, $18)"};
 
 const pg::Statement kUpdateEvent{
     "UPDATE events SET document = $2, state = $3, visibility = $4, kind = $5,"
     " organisers = $6::text[], network = $7, series_id = $8, start_time = $9, end_time = $10,"
     " attendance_mode = $11, country = $12, nuts_region = $13, languages = $14::text[],"
     " themes = $15::text[], search_text = events_fold($16), sequence = $17,"
-    " revision = revision + 1, update_time = $18"
+    " revision = revision + 1, update_time = $18, placed = $19"
     " WHERE id = $1"};
 
 const pg::Statement kDeleteEvent{"DELETE FROM events WHERE id = $1"};
@@ -66,8 +66,8 @@ const pg::Statement kListEvents{
     "   AND (cardinality($7::text[]) = 0 OR e.themes && $7::text[])"
     "   AND (cardinality($8::text[]) = 0 OR e.kind = ANY($8::text[]))"
     "   AND ($9 = '' OR e.organisers @> ARRAY[$9::text])"
-    "   AND ($10 = '' OR e.network = $10)"
-    "   AND ($11 = '' OR e.series_id = $11)"
+    "   AND ($10 = '' OR (e.network = $10 AND e.placed))"
+    "   AND ($11 = '' OR (e.series_id = $11 AND e.placed))"
     "   AND (cardinality($12::text[]) = 0 OR e.languages && $12::text[])"
     "   AND (cardinality($13::text[]) = 0 OR e.attendance_mode = ANY($13::text[]))"
     "   AND e.search_text LIKE ALL ("
@@ -75,7 +75,7 @@ const pg::Statement kListEvents{
     "   AND ($15::boolean"
     "        OR e.organisers @> ARRAY[$16::text]"
     "        OR (e.state <> 'DRAFT' AND (e.visibility = 'PUBLIC'"
-    "            OR (e.visibility = 'NETWORK' AND e.network = ANY($17::text[])))))"
+    "            OR (e.visibility = 'NETWORK' AND e.placed AND e.network = ANY($17::text[])))))"
     " ORDER BY e.start_time, e.id"
     " LIMIT $18"};
 
@@ -170,6 +170,8 @@ struct EventColumns {
   std::vector<std::string> languages;
   std::vector<std::string> themes;
   std::string search_text;
+  // The network accepted it (or it is in none): it is listed as the network's.
+  bool placed = true;
 };
 
 EventColumns ColumnsOf(const Event& e) {
@@ -195,6 +197,8 @@ EventColumns ColumnsOf(const Event& e) {
   }
   for (const std::string& line : venue.address().address_lines()) texts.push_back(line);
   c.search_text = absl::StrJoin(texts, "\n");
+  const Event::Placement placement = PlacementOf(e);
+  c.placed = placement == Event::PLACEMENT_UNSPECIFIED || placement == Event::PLACEMENT_ACTIVE;
   return c;
 }
 
@@ -254,7 +258,8 @@ absl::StatusOr<Event> EventStore::CreateEvent(const Event& e,
                   Event::State_Name(Event::DRAFT), c.visibility, Event::Kind_Name(e.kind()),
                   e.organiser(), c.organisers, e.network(), c.series_id, ToTime(e.start_time()),
                   ToTime(e.end_time()), Event::AttendanceMode_Name(e.attendance_mode()), c.country,
-                  e.venue().nuts_region(), c.languages, c.themes, c.search_text, NowMicros())
+                  e.venue().nuts_region(), c.languages, c.themes, c.search_text, NowMicros(),
+                  c.placed)
               .status());
       COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectEvent, id));
       COOPNET_ASSIGN_OR_RETURN(created, ReadEvent(row, 0));
@@ -326,7 +331,7 @@ absl::StatusOr<Event> EventStore::EditEvent(absl::string_view id,
                   ToTime(changed.start_time()), ToTime(changed.end_time()),
                   Event::AttendanceMode_Name(changed.attendance_mode()), c.country,
                   changed.venue().nuts_region(), c.languages, c.themes, c.search_text, sequence,
-                  NowMicros())
+                  NowMicros(), c.placed)
               .status());
       COOPNET_ASSIGN_OR_RETURN(pg::Result reread, tx.Exec(kSelectEvent, id));
       COOPNET_ASSIGN_OR_RETURN(result, ReadEvent(reread, 0));

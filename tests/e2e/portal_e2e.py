@@ -377,6 +377,10 @@ def bola(made):
         "themes": ["social-inclusion"], "countries": ["FI", "SE"], "kinds": ["NGO"]})["name"]
     members = ok("GET", f"/v1/{made['hordaland_network']}/members")["memberships"]
     bergen_membership = next(m["name"] for m in members if m["organisation"] == made["bergen"])
+    # Hordaland invites Grøn Hverdag; the invitation awaits Grøn Hverdag, not Voss.
+    invitation = ok("POST", f"/v1/{made['hordaland_network']}/members", {
+        "organisation": made["groen"], "role": "MEMBER"},
+        key=make_key(made["hordaland"], "Hordaland network"))["name"]
     kofoeds_delegation = ok("POST", f"/v1/{kofoeds}/delegations", {
         "delegate": made["groen"], "scopes": ["REGISTRATIONS_WRITE"], "purpose": "Forum registrations",
         "expireTime": EXPIRE})["name"]
@@ -425,7 +429,8 @@ def bola(made):
                                "updateMask": "title"}),
         (N + "DeleteNetwork", {"name": made["ngo_network"]}),
         (N + "AddMember", {"parent": made["hordaland_network"],
-                           "membership": {"organisation": made["voss"], "role": "MEMBER"}}),
+                           "membership": {"organisation": kofoeds, "role": "MEMBER"}}),
+        (N + "AcceptMembership", {"name": invitation}),
         (N + "RemoveMember", {"name": bergen_membership}),
         (P + "CreatePartnerRequest", {"parent": kofoeds, "partnerRequest": {
             "title": title, "themes": ["culture"], "countries": ["NO"]}}),
@@ -441,6 +446,8 @@ def bola(made):
         (E + "UpdateEvent", {"event": {"name": meeting, "title": title}, "updateMask": "title"}),
         (E + "AcceptCoOrganiser", {"name": meeting, "organisation": kofoeds}),
         (E + "WithdrawCoOrganiser", {"name": meeting, "organisation": made["groen"]}),
+        (E + "AcceptPlacement", {"name": meeting}),
+        (E + "DeclinePlacement", {"name": meeting}),
         (E + "DeleteEvent", {"name": draft_event}),
         (E + "PublishEvent", {"name": draft_event}),
         (E + "CancelEvent", {"name": meeting, "reason": "Voss says so"}),
@@ -613,6 +620,97 @@ def trust(made):
     check(status == 403, "the portal still publishes for Kofoeds after the revocation")
 
 
+def consent(made):
+    print("Consent: a member joins only by accepting; a meeting is the network's once accepted")
+    network, orebro, bergen = made["hordaland_network"], made["orebro"], made["bergen"]
+    hordaland_key = make_key(made["hordaland"], "Hordaland coordinator")
+    orebro_key = make_key(orebro, "Örebro international office")
+    bergen_key = make_key(bergen, "Bergen kommune")
+    # Read with a key: anonymous answers may come from the gateway's cache a moment late.
+    count = ok("GET", f"/v1/{network}", key=bergen_key)["memberCount"]
+    invited = ok("POST", f"/v1/{network}/members", {
+        "organisation": orebro, "role": "MENTOR"}, key=hordaland_key)
+    check(invited["state"] == "PROPOSED" and invited["awaiting"] == orebro,
+          f"the invitation: {invited}")
+    public = ok("GET", f"/v1/{network}/members", key=None)["memberships"]
+    check(orebro not in [m["organisation"] for m in public],
+          "an invitation nobody accepted shows in the public member list")
+    check(ok("GET", f"/v1/{network}", key=bergen_key)["memberCount"] == count,
+          "an invitation nobody accepted counts as a member")
+    mine = ok("GET", f"/v1/{orebro}/networks", key=orebro_key)["memberships"]
+    check([m["state"] for m in mine if m["name"] == invited["name"]] == ["PROPOSED"],
+          f"Örebro does not see the invitation awaiting it: {mine}")
+    status, _, refused = http("POST", f"/v1/{invited['name']}:accept", {}, hordaland_key)
+    check(status == 403, f"the coordinator accepted its own invitation: {status} {refused}")
+    accepted = ok("POST", f"/v1/{invited['name']}:accept", {}, key=orebro_key)
+    check(accepted["state"] == "ACTIVE", f"the acceptance: {accepted}")
+    counted = ok("GET", f"/v1/{network}", key=bergen_key)["memberCount"]
+    check(counted == count + 1, f"the accepted member is not counted: {count} -> {counted}")
+
+    # Örebro, now a member, places a members-only meeting in the network.
+    meeting = ok("POST", "/v1/events", {
+        "title": {"translations": {"sv": "Erfarenhetsutbyte om Interreg"}, "defaultLanguage": "sv"},
+        "kind": "NETWORK_MEETING", "organiser": orebro, "network": network,
+        "visibility": "NETWORK", "timeZone": "Europe/Stockholm",
+        "startTime": "2031-06-10T08:00:00Z", "endTime": "2031-06-10T10:00:00Z",
+        "attendanceMode": "ONLINE", "onlineUrl": "https://regionorebrolan.se/moete"},
+        key=orebro_key)
+    check(meeting["placement"] == "PLACEMENT_PROPOSED", f"the placement: {meeting}")
+    ok("POST", f"/v1/{meeting['name']}:publish", {}, key=orebro_key)
+    status, _, _ = http("GET", f"/v1/{meeting['name']}", key=bergen_key)
+    check(status == 404, f"a member sees a meeting its network has not accepted: {status}")
+    status, _, _ = http("POST", f"/v1/{meeting['name']}:acceptPlacement", {}, orebro_key)
+    check(status == 403, f"the organiser accepted its meeting for the network: {status}")
+    placed = ok("POST", f"/v1/{meeting['name']}:acceptPlacement", {}, key=hordaland_key)
+    check(placed["placement"] == "PLACEMENT_ACTIVE", f"the accepted placement: {placed}")
+    seen = ok("GET", f"/v1/{meeting['name']}", key=bergen_key)
+    check(seen["name"] == meeting["name"], "a member does not see the accepted meeting")
+
+
+def delegated(made):
+    print("Delegation: the writes refused to Voss succeed with Kofoeds' delegation, until revoked")
+    kofoeds, voss, meeting = made["kofoeds"], made["voss"], made["copenhagen_meeting"]
+    kofoeds_admin = make_key(kofoeds, "Kofoeds delegations", ("SCOPE_ADMIN",))
+    voss_key = make_key(voss, "Voss portal", ("SCOPE_READ", "SCOPE_WRITE", "SCOPE_REGISTRATIONS"))
+    delegation = ok("POST", f"/v1/{kofoeds}/delegations", {
+        "delegate": voss, "purpose": "Voss runs Kofoeds' international office",
+        "scopes": ["EVENTS_WRITE", "REGISTRATIONS_WRITE", "FUNDING_WRITE", "ORGANISATIONS_WRITE"],
+        "expireTime": EXPIRE}, key=kofoeds_admin)
+    summary = {"summary": {"translations": {"da": "Informationsmøde om nordisk samarbejde"},
+                           "defaultLanguage": "da"}}
+    update_event = lambda: http("PATCH", f"/v1/{meeting}?updateMask=summary", summary, voss_key)
+    # The gateway learns of the delegation within its key cache time.
+    status, _, updated = within_key_cache_time(update_event, 200)
+    check(status == 200, f"UpdateEvent with the delegation: {status} {updated}")
+    looking = ok("GET", f"/v1/{kofoeds}", key=None)["lookingForPartners"]
+    # Copenhagen closed the meeting's registration; Kofoeds opens it again for a late seat.
+    ok("PATCH", f"/v1/{meeting}/registrationPolicy?updateMask=closeTime",
+       {"name": f"{meeting}/registrationPolicy", "closeTime": EXPIRE}, key=kofoeds_admin)
+    writes = [
+        ("PATCH", f"/v1/{kofoeds}?updateMask=lookingForPartners", {"lookingForPartners": looking}),
+        ("POST", f"/v1/{kofoeds}/partnerRequests", {
+            "title": {"translations": {"da": "Partnere til ungdomsudveksling"},
+                      "defaultLanguage": "da"}, "themes": ["youth"], "countries": ["NO"],
+            "kinds": ["NGO"]}),
+        ("POST", f"/v1/{meeting}/registrations", {
+            "organisation": kofoeds, "participants": [
+                {"givenName": "Ole", "familyName": "Hansen", "email": "ole@kofoedsskole.dk"}],
+            "answers": [{"question": "experience", "yes": True}]}),
+        ("POST", "/v1/applications", {
+            "call": made["mobility"], "title": "Nordisk hverdag",
+            "participants": [{"organisation": kofoeds, "role": "LEAD"}]}),
+    ]
+    for verb, path, body in writes:
+        status, _, answer = http(verb, path, body, voss_key)
+        check(status == 200, f"{verb} {path} in Kofoeds' name with its delegation: {status} {answer}")
+    ok("POST", f"/v1/{delegation['name']}:revoke", {}, key=kofoeds_admin)
+    status, _, _ = within_key_cache_time(update_event, 403)
+    check(status == 403, f"UpdateEvent for Kofoeds after the revocation: {status}")
+    for verb, path, body in writes:
+        status, _, _ = http(verb, path, body, voss_key)
+        check(status == 403, f"{verb} {path} for Kofoeds after the revocation: {status}")
+
+
 def within_key_cache_time(call, wanted_status):
     """Calls until the HTTP status is `wanted_status`, for the key cache time and a margin."""
     deadline = time.monotonic() + KEY_CACHE_SECONDS + 5
@@ -633,7 +731,9 @@ def main():
         polish_forum(made)
         study_visit(made)
         bola(made)
+        delegated(made)
         trust(made)
+        consent(made)
         print("portal e2e: passed")
         return 0
     except (AssertionError, subprocess.CalledProcessError) as error:

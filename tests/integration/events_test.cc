@@ -191,6 +191,22 @@ class EventsTest : public ::testing::Test {
     return stub_->WithdrawCoOrganiser(&context, request, out ? out : &ignored);
   }
 
+  // AcceptPlacement (`accept`) or DeclinePlacement of the event `name` by `caller`.
+  grpc::Status Place(bool accept, const std::string& name, const Principal& caller,
+                     Event* out = nullptr) {
+    grpc::ClientContext context;
+    EventsStack::Sign(context, caller);
+    Event ignored;
+    if (accept) {
+      v1::AcceptPlacementRequest request;
+      request.set_name(name);
+      return stub_->AcceptPlacement(&context, request, out ? out : &ignored);
+    }
+    v1::DeclinePlacementRequest request;
+    request.set_name(name);
+    return stub_->DeclinePlacement(&context, request, out ? out : &ignored);
+  }
+
   grpc::Status Delete(const std::string& name, const Principal& caller) {
     grpc::ClientContext context;
     EventsStack::Sign(context, caller);
@@ -439,11 +455,89 @@ TEST_F(EventsTest, OnlyOrganiserCoOrganiserOrCoordinatorChangeAnEvent) {
   ASSERT_TRUE(Update(patch, {"venue"}, KeyOf(biser_), &updated).ok()) << "co-organiser";
   EXPECT_EQ(updated.venue().room(), "Salen på 1. sal");
   EXPECT_EQ(updated.sequence(), 1) << "a change after publication";
+  // The coordinator edits only once its network accepted the event.
+  EXPECT_EQ(updated.placement(), Event::PLACEMENT_PROPOSED);
+  EXPECT_EQ(Cancel(event.name(), KeyOf(hordaland_)).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Place(true, event.name(), KeyOf(hordaland_)).ok());
   Event cancelled;
   ASSERT_TRUE(Cancel(event.name(), KeyOf(hordaland_), "Flyttet", &cancelled).ok())
       << "the network's coordinator";
   EXPECT_EQ(cancelled.state(), Event::CANCELLED);
   EXPECT_EQ(cancelled.cancellation_reason(), "Flyttet");
+}
+
+// Placing an event in a network is consented to by the network: a member's members-only
+// meeting reaches the other members only once the coordinator accepts it.
+TEST_F(EventsTest, AnEventCountsAsTheNetworksOnlyOnceTheNetworkAccepts) {
+  const std::string network = CreateNetwork(hordaland_);
+  AddMember(network, kofoed_);
+  AddMember(network, biser_);
+  const std::string stranger = CreateOrganisation(testing::seeds::RegionOrebro());
+  Event seed = InFuture(testing::seeds::CopenhagenInfoMeeting(kofoed_));
+  seed.set_network(network);
+  seed.set_visibility(Event::NETWORK);
+  seed.set_placement(Event::PLACEMENT_ACTIVE);  // output only: ignored
+  Event event = MustCreate(seed, KeyOf(kofoed_));
+  EXPECT_EQ(event.placement(), Event::PLACEMENT_PROPOSED);
+  MustPublish(event.name(), KeyOf(kofoed_));
+  v1::ListEventsRequest of_network;
+  of_network.set_network(network);
+
+  // Proposed: another member neither sees it nor finds it under the network; the
+  // coordinator sees it, to decide, but may not change it.
+  EXPECT_EQ(Get(event.name(), KeyOf(biser_)).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(ListAll(of_network, KeyOf(biser_)).empty());
+  EXPECT_TRUE(ListAll(of_network, KeyOf(hordaland_)).empty());
+  EXPECT_TRUE(Get(event.name(), KeyOf(hordaland_)).ok());
+  EXPECT_EQ(Cancel(event.name(), KeyOf(hordaland_)).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The organiser cannot accept for the network; a stranger learns nothing.
+  grpc::Status s = Place(true, event.name(), KeyOf(kofoed_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(s), "NOT_ACTING_FOR_ORGANISATION");
+  EXPECT_EQ(testing::MetadataOf(s, "organisation"), hordaland_);
+  EXPECT_EQ(Place(true, event.name(), KeyOf(stranger)).error_code(), grpc::StatusCode::NOT_FOUND);
+  Event read;
+  ASSERT_TRUE(Get(event.name(), KeyOf(kofoed_), &read).ok());
+  EXPECT_EQ(read.placement(), Event::PLACEMENT_PROPOSED);
+
+  // Accepted: the members see it, it is the network's, the coordinator may edit it.
+  Event accepted, again;
+  ASSERT_TRUE(Place(true, event.name(), KeyOf(hordaland_), &accepted).ok());
+  EXPECT_EQ(accepted.placement(), Event::PLACEMENT_ACTIVE);
+  ASSERT_TRUE(Place(true, event.name(), KeyOf(hordaland_), &again).ok());
+  EXPECT_EQ(again.etag(), accepted.etag()) << "accepting again changes nothing";
+  EXPECT_TRUE(Get(event.name(), KeyOf(biser_)).ok());
+  EXPECT_EQ(ListAll(of_network, KeyOf(biser_)), std::vector<std::string>{event.name()});
+
+  // Writing the event back keeps its place; moving it proposes the new place again.
+  Event patch;
+  patch.set_name(event.name());
+  patch.set_network(network);
+  Event rewritten;
+  ASSERT_TRUE(Update(patch, {"network"}, KeyOf(kofoed_), &rewritten).ok());
+  EXPECT_EQ(rewritten.placement(), Event::PLACEMENT_ACTIVE);
+
+  // Declined: as before the acceptance, and the organiser still sees it.
+  Event declined;
+  ASSERT_TRUE(Place(false, event.name(), KeyOf(hordaland_), &declined).ok());
+  EXPECT_EQ(declined.placement(), Event::PLACEMENT_DECLINED);
+  EXPECT_EQ(Get(event.name(), KeyOf(biser_)).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(ListAll(of_network, KeyOf(biser_)).empty());
+  EXPECT_TRUE(Get(event.name(), KeyOf(kofoed_)).ok());
+
+  // The coordinator's own event is the network's at once; an event in no network has
+  // nothing to decide.
+  Event own = InFuture(testing::seeds::CopenhagenInfoMeeting(hordaland_));
+  own.set_network(network);
+  EXPECT_EQ(MustCreate(own, KeyOf(hordaland_)).placement(), Event::PLACEMENT_ACTIVE);
+  Event plain =
+      MustCreate(InFuture(testing::seeds::CopenhagenInfoMeeting(kofoed_)), KeyOf(kofoed_));
+  EXPECT_EQ(plain.placement(), Event::PLACEMENT_UNSPECIFIED);
+  s = Place(true, plain.name(), KeyOf(kofoed_));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "NOT_PLACED");
 }
 
 TEST_F(EventsTest, PublishingACancelledEventIsAFailedPrecondition) {
