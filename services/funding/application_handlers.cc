@@ -1,4 +1,7 @@
 // FundingService: applications, from draft to decision.
+#include <algorithm>
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/request/request.h"
@@ -68,6 +71,33 @@ absl::Status RequireEligible(const std::vector<Reason>& reasons) {
                        std::move(metadata));
 }
 
+// FAILED_PRECONDITION (PARTNERS_NOT_CONSENTED) naming every participant still PROPOSED.
+absl::Status RequireConsent(const Application& application) {
+  const std::vector<std::string> awaiting = AwaitingConsent(application);
+  if (awaiting.empty()) return absl::OkStatus();
+  const std::string partners = absl::StrJoin(awaiting, ", ");
+  return status::Error(
+      absl::StatusCode::kFailedPrecondition, "PARTNERS_NOT_CONSENTED",
+      absl::StrCat(application.name(), " awaits the consent of ", partners,
+                   ": each accepts with AcceptPartnership, or the lead removes it"),
+      {{"partners", partners}});
+}
+
+// What a caller may decide for: the organisations it acts for with FUNDING_WRITE.
+std::function<bool(absl::string_view)> ActingFor(const server::Call& call) {
+  return [&call](absl::string_view organisation) {
+    return principal::ActsFor(call.principal, organisation, type::v1::FUNDING_WRITE);
+  };
+}
+
+Announcement Proposal(const Application& application, const std::vector<std::string>& partners) {
+  if (partners.empty()) return nullptr;
+  auto proposed = std::make_unique<v1::PartnershipProposed>();
+  *proposed->mutable_application() = application;
+  for (const std::string& p : partners) proposed->add_partners(p);
+  return proposed;
+}
+
 }  // namespace
 
 absl::StatusOr<std::pair<Application, Call>> FundingService::VisibleApplication(
@@ -75,11 +105,9 @@ absl::StatusOr<std::pair<Application, Call>> FundingService::VisibleApplication(
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", name, kApplications));
   COOPNET_ASSIGN_OR_RETURN(Application application, store_.GetApplication(id));
   COOPNET_ASSIGN_OR_RETURN(Call to, LoadCall(resource::IdOf(application.call())));
-  const std::string organisation = CallerOrganisation(call.principal);
-  const bool sees = IsPrivileged(call.principal) ||
-                    (!organisation.empty() && TakesPart(application, organisation)) ||
-                    (!organisation.empty() && organisation == to.funder() &&
-                     application.state() != Application::DRAFT);
+  const bool sees =
+      SpeaksForConsortium(call.principal, application) ||
+      (application.state() != Application::DRAFT && SpeaksFor(call.principal, to.funder()));
   // Telling "exists but not for you" apart from "does not exist" would leak the first.
   if (!sees) {
     return status::Error(absl::StatusCode::kNotFound, "APPLICATION_NOT_FOUND",
@@ -165,10 +193,14 @@ absl::Status FundingService::CreateApplication(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(
       CheckApplicationCurrency(application, to->total_budget().currency_code()));
   COOPNET_RETURN_IF_ERROR(ConsortiumOf(application, call.deadline).status());
+  Application settled = application;
+  const std::vector<std::string> proposed = SettleConsent(nullptr, ActingFor(call), settled);
   COOPNET_ASSIGN_OR_RETURN(
       response, store_.CreateApplication(
-                    application, to->funder(),
-                    request::RequestKeyOf(call.principal, "CreateApplication", r.request_id(), r)));
+                    settled, to->funder(),
+                    request::RequestKeyOf(call.principal, "CreateApplication", r.request_id(), r),
+                    [&](const Application& created) { return Proposal(created, proposed); }));
+  if (!proposed.empty()) relay_.Wake();
   return absl::OkStatus();
 }
 
@@ -241,6 +273,7 @@ absl::Status FundingService::UpdateApplication(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(CheckApplicationCurrency(changed, to.total_budget().currency_code()));
   COOPNET_RETURN_IF_ERROR(ConsortiumOf(changed, call.deadline).status());
 
+  std::vector<std::string> proposed;
   ApplicationEdit edit;
   edit.apply = [&](const Application& current) -> absl::StatusOr<Application> {
     COOPNET_RETURN_IF_ERROR(NextState(current.state(), ApplicationAction::kUpdate).status());
@@ -248,10 +281,15 @@ absl::Status FundingService::UpdateApplication(const server::Call& call,
     COOPNET_RETURN_IF_ERROR(
         ApplyUpdateMask(patch, r.update_mask(), ApplicationFixedFields(), next));
     COOPNET_RETURN_IF_ERROR(ValidateApplication(next));
+    proposed = SettleConsent(&current, ActingFor(call), next);
     return next;
+  };
+  edit.announce = [&](const Application&, const Application& after) {
+    return Proposal(after, proposed);
   };
   COOPNET_ASSIGN_OR_RETURN(
       response, store_.EditApplication(resource::IdOf(patch.name()), revision, std::nullopt, edit));
+  if (!proposed.empty()) relay_.Wake();
   return absl::OkStatus();
 }
 
@@ -278,6 +316,8 @@ absl::Status FundingService::SubmitApplication(const server::Call& call,
     const absl::Time now = absl::Now();
     COOPNET_RETURN_IF_ERROR(RequireOpen(to, now));
     COOPNET_RETURN_IF_ERROR(RequireEligible(JudgeApplication(to, current, consortium)));
+    // After the criteria: what the lead can fix comes before what it must wait for.
+    COOPNET_RETURN_IF_ERROR(RequireConsent(current));
     Application submitted = current;
     submitted.set_state(next);
     *submitted.mutable_submit_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
@@ -296,6 +336,100 @@ absl::Status FundingService::SubmitApplication(const server::Call& call,
           resource::IdOf(r.name()), revision,
           request::RequestKeyOf(call.principal, "SubmitApplication", r.request_id(), r), edit));
   relay_.Wake();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Application> FundingService::EditPartnership(
+    const server::Call& call, absl::string_view name, absl::string_view organisation,
+    absl::string_view etag, std::optional<RequestKey> key, bool accept) {
+  COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", name, kApplications));
+  COOPNET_RETURN_IF_ERROR(
+      resource::ParseName("organisation", organisation, "organisations").status());
+  COOPNET_ASSIGN_OR_RETURN(std::optional<int64_t> revision,
+                           resource::ExpectedRevision("etag", etag));
+  COOPNET_RETURN_IF_ERROR(request::RequireScope(call.principal, type::v1::SCOPE_WRITE));
+  COOPNET_RETURN_IF_ERROR(
+      principal::MayActFor(call.principal, organisation, type::v1::FUNDING_WRITE, "organisation"));
+  // One acting for a participant sees the application as the participant does: an
+  // application it takes no part in does not exist for it.
+  absl::StatusOr<Application> stored = store_.GetApplication(id);
+  if (stored.ok() && !TakesPart(*stored, organisation)) {
+    stored = status::Error(absl::StatusCode::kNotFound, "APPLICATION_NOT_FOUND",
+                           absl::StrCat(name, " does not exist"));
+  }
+  COOPNET_RETURN_IF_ERROR(stored.status());
+
+  ApplicationEdit edit;
+  edit.apply = [&](const Application& current) -> absl::StatusOr<Application> {
+    Application next = current;
+    auto& participants = *next.mutable_participants();
+    auto place = std::find_if(participants.begin(), participants.end(),
+                              [&](const auto& p) { return p.organisation() == organisation; });
+    if (place == participants.end()) {
+      return status::Error(absl::StatusCode::kNotFound, "APPLICATION_NOT_FOUND",
+                           absl::StrCat(name, " does not exist"));
+    }
+    if (place->role() == Application::LEAD) {
+      return status::InvalidField(
+          "organisation",
+          absl::StrCat(organisation, " is the lead of ", name,
+                       ", which takes part by applying and withdraws with WithdrawApplication"));
+    }
+    if (accept && place->state() == Application::ACTIVE) return current;
+    if (current.state() != Application::DRAFT) {
+      return status::Error(
+          absl::StatusCode::kFailedPrecondition, "APPLICATION_STATE",
+          absl::StrCat(name, " is ", Application::State_Name(current.state()), ": a partner ",
+                       accept ? "joins" : "leaves", " only a DRAFT",
+                       accept ? ""
+                              : absl::StrCat("; the lead, ", LeadOf(current),
+                                             ", may withdraw the application")));
+    }
+    if (accept) {
+      place->set_state(Application::ACTIVE);
+    } else {
+      participants.erase(place);
+    }
+    return next;
+  };
+  edit.announce = [&](const Application&, const Application& after) -> Announcement {
+    if (accept) {
+      auto accepted = std::make_unique<v1::PartnershipAccepted>();
+      *accepted->mutable_application() = after;
+      accepted->set_partner(std::string(organisation));
+      return accepted;
+    }
+    auto withdrawn = std::make_unique<v1::PartnershipWithdrawn>();
+    *withdrawn->mutable_application() = after;
+    withdrawn->set_partner(std::string(organisation));
+    return withdrawn;
+  };
+  COOPNET_ASSIGN_OR_RETURN(Application edited, store_.EditApplication(id, revision, key, edit));
+  relay_.Wake();
+  return edited;
+}
+
+absl::Status FundingService::AcceptPartnership(const server::Call& call,
+                                               const v1::AcceptPartnershipRequest& r,
+                                               Application& response) {
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
+  COOPNET_ASSIGN_OR_RETURN(
+      response,
+      EditPartnership(call, r.name(), r.organisation(), r.etag(),
+                      request::RequestKeyOf(call.principal, "AcceptPartnership", r.request_id(), r),
+                      /*accept=*/true));
+  return absl::OkStatus();
+}
+
+absl::Status FundingService::WithdrawPartnership(const server::Call& call,
+                                                 const v1::WithdrawPartnershipRequest& r,
+                                                 Application& response) {
+  COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(r.request_id()));
+  COOPNET_ASSIGN_OR_RETURN(
+      response, EditPartnership(
+                    call, r.name(), r.organisation(), r.etag(),
+                    request::RequestKeyOf(call.principal, "WithdrawPartnership", r.request_id(), r),
+                    /*accept=*/false));
   return absl::OkStatus();
 }
 

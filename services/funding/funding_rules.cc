@@ -554,4 +554,41 @@ bool TakesPart(const Application& application, absl::string_view organisation) {
   return false;
 }
 
+std::vector<std::string> SettleConsent(const Application* before,
+                                       const std::function<bool(absl::string_view)>& acts_for,
+                                       Application& next) {
+  std::vector<std::string> proposed;
+  for (Application::Participant& p : *next.mutable_participants()) {
+    const Application::Participant* held = nullptr;
+    if (before != nullptr) {
+      for (const Application::Participant& b : before->participants()) {
+        if (b.organisation() == p.organisation() && b.role() == p.role()) held = &b;
+      }
+    }
+    if (p.role() == Application::LEAD || (held == nullptr && acts_for(p.organisation()))) {
+      p.set_state(Application::ACTIVE);
+    } else if (held != nullptr) {
+      p.set_state(held->state());
+    } else {
+      p.set_state(Application::PROPOSED);
+      proposed.push_back(p.organisation());
+    }
+  }
+  return proposed;
+}
+
+std::vector<std::string> AwaitingConsent(const Application& application) {
+  std::vector<std::string> awaiting;
+  for (const auto& p : application.participants()) {
+    if (p.state() == Application::PROPOSED) awaiting.push_back(p.organisation());
+  }
+  return awaiting;
+}
+
+void ActivateUnsettled(Application& application) {
+  for (Application::Participant& p : *application.mutable_participants()) {
+    if (p.state() == Application::PARTICIPANT_STATE_UNSPECIFIED) p.set_state(Application::ACTIVE);
+  }
+}
+
 }  // namespace coopnet::funding

@@ -9,6 +9,7 @@
 #ifndef COOPNET_SERVICES_FUNDING_FUNDING_RULES_H_
 #define COOPNET_SERVICES_FUNDING_FUNDING_RULES_H_
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -91,6 +92,21 @@ std::string LeadOf(const Application& application);
 
 // Whether `organisation` is in the application's consortium, in any role.
 bool TakesPart(const Application& application, absl::string_view organisation);
+
+// Settles the consent of each participant of `next`, the consortium as it is to be
+// stored: the lead is ACTIVE; a participant `before` had in the same role keeps its
+// state; any other is ACTIVE when the caller acts for it (`acts_for`) and PROPOSED
+// otherwise. Returns the organisations it made PROPOSED. `before` is null for a new
+// application.
+std::vector<std::string> SettleConsent(const Application* before,
+                                       const std::function<bool(absl::string_view)>& acts_for,
+                                       Application& next);
+
+// The participants whose consent is still awaited (PROPOSED), in consortium order.
+std::vector<std::string> AwaitingConsent(const Application& application);
+
+// A participant stored before consent existed has no state: it was taken as agreed.
+void ActivateUnsettled(Application& application);
 
 }  // namespace coopnet::funding
 

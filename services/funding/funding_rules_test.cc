@@ -103,6 +103,49 @@ TEST(ApplicationRules, NeedsExactlyOneLead) {
   EXPECT_EQ(LeadOf(a), "organisations/01hv0000000000000000000001");
 }
 
+TEST(ApplicationRules, APartnerIsProposedUntilItAcceptsAndAskedAgainInAnotherRole) {
+  const std::string lead = "organisations/01hv0000000000000000000001";
+  const std::string partner = "organisations/01hv0000000000000000000002";
+  const std::string delegating = "organisations/01hv0000000000000000000003";
+  Application a = Parse<Application>(R"pb(
+    participants { organisation: "organisations/01hv0000000000000000000001" role: LEAD }
+    participants { organisation: "organisations/01hv0000000000000000000002" role: PARTNER }
+    participants { organisation: "organisations/01hv0000000000000000000003" role: ASSOCIATED }
+  )pb");
+  // The caller acts for the lead and for the third (a delegation), not for the partner.
+  const auto acts_for = [&](absl::string_view o) { return o == lead || o == delegating; };
+  EXPECT_EQ(SettleConsent(nullptr, acts_for, a), std::vector<std::string>{partner});
+  auto states = [](const Application& x) {
+    std::vector<Application::ParticipantState> s;
+    for (const auto& p : x.participants()) s.push_back(p.state());
+    return s;
+  };
+  using S = std::vector<Application::ParticipantState>;
+  EXPECT_EQ(states(a), (S{Application::ACTIVE, Application::PROPOSED, Application::ACTIVE}));
+  EXPECT_EQ(AwaitingConsent(a), std::vector<std::string>{partner});
+
+  // The same consortium again keeps every state; a new role asks again.
+  Application same = a;
+  for (auto& p : *same.mutable_participants()) p.clear_state();
+  EXPECT_TRUE(SettleConsent(
+                  &a, [](absl::string_view) { return false; }, same)
+                  .empty());
+  EXPECT_EQ(states(same), states(a));
+  a.mutable_participants(1)->set_state(Application::ACTIVE);
+  Application moved = a;
+  moved.mutable_participants(1)->set_role(Application::ASSOCIATED);
+  EXPECT_EQ(SettleConsent(
+                &a, [](absl::string_view) { return false; }, moved),
+            std::vector<std::string>{partner});
+  EXPECT_TRUE(AwaitingConsent(a).empty());
+
+  // Stored before consent existed: taken as agreed.
+  Application old = a;
+  for (auto& p : *old.mutable_participants()) p.clear_state();
+  ActivateUnsettled(old);
+  EXPECT_EQ(states(old), (S{Application::ACTIVE, Application::ACTIVE, Application::ACTIVE}));
+}
+
 TEST(ApplicationRules, MovesFromDraftToDecision) {
   using A = ApplicationAction;
   EXPECT_EQ(*NextState(Application::DRAFT, A::kSubmit), Application::SUBMITTED);

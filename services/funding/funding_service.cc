@@ -15,14 +15,31 @@ constexpr char kCalls[] = "calls";
 constexpr absl::Duration kCallTtl = absl::Minutes(10);
 
 // Whether a change on the stream is for the watching caller: calls and awards are
-// public; a submitted application is seen by its consortium and the funder.
+// public; the events of an application are seen by its consortium, a submission also by
+// the funder and a partner's leaving also by the partner.
 bool MaySee(const server::Call& call, const v1::FundingChange& change) {
-  if (!change.has_application_submitted()) return true;
-  if (IsPrivileged(call.principal)) return true;
-  const v1::ApplicationSubmitted& submitted = change.application_submitted();
-  const std::string organisation = CallerOrganisation(call.principal);
-  return !organisation.empty() &&
-         (organisation == submitted.funder() || TakesPart(submitted.application(), organisation));
+  const Application* application = nullptr;
+  const std::string* also = nullptr;
+  switch (change.change_case()) {
+    case v1::FundingChange::kApplicationSubmitted:
+      application = &change.application_submitted().application();
+      also = &change.application_submitted().funder();
+      break;
+    case v1::FundingChange::kPartnershipProposed:
+      application = &change.partnership_proposed().application();
+      break;
+    case v1::FundingChange::kPartnershipAccepted:
+      application = &change.partnership_accepted().application();
+      break;
+    case v1::FundingChange::kPartnershipWithdrawn:
+      application = &change.partnership_withdrawn().application();
+      also = &change.partnership_withdrawn().partner();
+      break;
+    default:
+      return true;
+  }
+  return (also != nullptr && SpeaksFor(call.principal, *also)) ||
+         SpeaksForConsortium(call.principal, *application);
 }
 
 }  // namespace
@@ -54,6 +71,8 @@ FundingService::FundingService(server::Server& server, FundingStore& store, cach
       .Unary("ListApplications", this, &FundingService::ListApplications)
       .Unary("UpdateApplication", this, &FundingService::UpdateApplication)
       .Unary("SubmitApplication", this, &FundingService::SubmitApplication)
+      .Unary("AcceptPartnership", this, &FundingService::AcceptPartnership)
+      .Unary("WithdrawPartnership", this, &FundingService::WithdrawPartnership)
       .Unary("WithdrawApplication", this, &FundingService::WithdrawApplication)
       .Unary("ReviewApplication", this, &FundingService::ReviewApplication)
       .Unary("DecideApplication", this, &FundingService::DecideApplication)

@@ -77,6 +77,10 @@ class FundingService {
                                  Application& response);
   absl::Status SubmitApplication(const server::Call& call, const v1::SubmitApplicationRequest& r,
                                  Application& response);
+  absl::Status AcceptPartnership(const server::Call& call, const v1::AcceptPartnershipRequest& r,
+                                 Application& response);
+  absl::Status WithdrawPartnership(const server::Call& call,
+                                   const v1::WithdrawPartnershipRequest& r, Application& response);
   absl::Status WithdrawApplication(const server::Call& call,
                                    const v1::WithdrawApplicationRequest& r, Application& response);
   absl::Status ReviewApplication(const server::Call& call, const v1::ReviewApplicationRequest& r,
@@ -118,6 +122,12 @@ class FundingService {
   absl::StatusOr<Application> LeadEdit(const server::Call& call, absl::string_view name,
                                        absl::string_view etag, std::optional<RequestKey> key,
                                        ApplicationAction action);
+  // A participant's own change to its place in the consortium: accepting it (`accept`)
+  // or leaving. The caller acts for `organisation`.
+  absl::StatusOr<Application> EditPartnership(const server::Call& call, absl::string_view name,
+                                              absl::string_view organisation,
+                                              absl::string_view etag, std::optional<RequestKey> key,
+                                              bool accept);
   // Runs a state change only the call's funder may make.
   absl::StatusOr<Application> FunderEdit(const server::Call& call, absl::string_view name,
                                          absl::string_view etag, std::optional<RequestKey> key,

@@ -234,6 +234,7 @@ absl::StatusOr<Application> ReadApplication(const pg::Result& r, int row) {
   a.set_name(resource::Name(kApplications, r.GetString(row, 0)));
   Application::State state;
   if (Application::State_Parse(r.GetString(row, 2), &state)) a.set_state(state);
+  ActivateUnsettled(a);
   Stamp(r, row, 3, a);
   return a;
 }
@@ -509,9 +510,9 @@ absl::StatusOr<Call> FundingStore::EditCall(absl::string_view id,
 
 // ---- Applications. ----
 
-absl::StatusOr<Application> FundingStore::CreateApplication(const Application& application,
-                                                            absl::string_view funder,
-                                                            const std::optional<RequestKey>& key) {
+absl::StatusOr<Application> FundingStore::CreateApplication(
+    const Application& application, absl::string_view funder, const std::optional<RequestKey>& key,
+    const std::function<Announcement(const Application& created)>& announce) {
   Application created;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
     return request::Idempotent(tx, key, created, [&]() -> absl::Status {
@@ -524,6 +525,9 @@ absl::StatusOr<Application> FundingStore::CreateApplication(const Application& a
               .status());
       COOPNET_ASSIGN_OR_RETURN(pg::Result row, tx.Exec(kSelectApplication, id));
       COOPNET_ASSIGN_OR_RETURN(created, ReadApplication(row, 0));
+      if (Announcement announcement = announce ? announce(created) : nullptr) {
+        COOPNET_RETURN_IF_ERROR(outbox::Append(tx, stream_, *announcement));
+      }
       return absl::OkStatus();
     });
   }));

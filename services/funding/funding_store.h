@@ -141,10 +141,12 @@ class FundingStore {
   absl::StatusOr<Call> EditCall(absl::string_view id, std::optional<int64_t> expected_revision,
                                 const std::optional<RequestKey>& key, const CallEdit& edit);
 
-  // Inserts `application` to a call of `funder` as a DRAFT.
-  absl::StatusOr<Application> CreateApplication(const Application& application,
-                                                absl::string_view funder,
-                                                const std::optional<RequestKey>& key);
+  // Inserts `application` to a call of `funder` as a DRAFT, with what `announce` (when
+  // set) makes of it as stored.
+  absl::StatusOr<Application> CreateApplication(
+      const Application& application, absl::string_view funder,
+      const std::optional<RequestKey>& key,
+      const std::function<Announcement(const Application& created)>& announce = nullptr);
   // NOT_FOUND (APPLICATION_NOT_FOUND) when there is none.
   absl::StatusOr<Application> GetApplication(absl::string_view id);
   absl::StatusOr<std::vector<Application>> ListApplications(const ApplicationQuery& query);

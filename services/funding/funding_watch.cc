@@ -11,6 +11,12 @@ std::optional<v1::FundingChange> DecodeChange(const outbox::StreamEntry& entry) 
     parsed = change.mutable_application_submitted()->ParseFromString(entry.payload);
   } else if (entry.type == v1::AwardGranted::descriptor()->full_name()) {
     parsed = change.mutable_award_granted()->ParseFromString(entry.payload);
+  } else if (entry.type == v1::PartnershipProposed::descriptor()->full_name()) {
+    parsed = change.mutable_partnership_proposed()->ParseFromString(entry.payload);
+  } else if (entry.type == v1::PartnershipAccepted::descriptor()->full_name()) {
+    parsed = change.mutable_partnership_accepted()->ParseFromString(entry.payload);
+  } else if (entry.type == v1::PartnershipWithdrawn::descriptor()->full_name()) {
+    parsed = change.mutable_partnership_withdrawn()->ParseFromString(entry.payload);
   }
   if (!parsed) return std::nullopt;
   change.set_cursor(entry.id);

@@ -13,4 +13,15 @@ std::string CallerOrganisation(const principal::Principal& caller) {
   return caller.kind() == principal::Principal::API_KEY ? caller.organisation() : "";
 }
 
+bool SpeaksFor(const principal::Principal& caller, absl::string_view organisation) {
+  return IsPrivileged(caller) || principal::ActsFor(caller, organisation, type::v1::FUNDING_WRITE);
+}
+
+bool SpeaksForConsortium(const principal::Principal& caller, const v1::Application& application) {
+  for (const auto& p : application.participants()) {
+    if (SpeaksFor(caller, p.organisation())) return true;
+  }
+  return IsPrivileged(caller);
+}
+
 }  // namespace coopnet::funding

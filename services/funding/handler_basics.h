@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "common/principal/principal.h"
 #include "common/validate/validate.h"
+#include "coopnet/funding/v1/funding.pb.h"
 #include "google/protobuf/repeated_field.h"
 
 namespace coopnet::funding {
@@ -21,6 +22,13 @@ bool IsPrivileged(const principal::Principal& caller);
 
 // The organisation the caller's key belongs to; "" for anybody else.
 std::string CallerOrganisation(const principal::Principal& caller);
+
+// Whether the caller speaks for `organisation` in funding: privileged, its own key, or a
+// key holding its FUNDING_WRITE delegation (a portal reads what it may act on).
+bool SpeaksFor(const principal::Principal& caller, absl::string_view organisation);
+
+// Whether the caller speaks for one of the application's participants.
+bool SpeaksForConsortium(const principal::Principal& caller, const v1::Application& application);
 
 // The enum values of a filter, as names; a violation for UNSPECIFIED or unknown ones.
 template <typename Enum>

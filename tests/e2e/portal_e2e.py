@@ -489,6 +489,8 @@ def bola(made):
         (F + "UpdateApplication", {"application": {"name": application, "title": "Mine now"},
                                    "updateMask": "title"}),
         (F + "SubmitApplication", {"name": application}),
+        (F + "AcceptPartnership", {"name": application, "organisation": made["groen"]}),
+        (F + "WithdrawPartnership", {"name": application, "organisation": made["groen"]}),
         (F + "WithdrawApplication", {"name": application}),
         (F + "ReviewApplication", {"name": application}),
         (F + "DecideApplication", {"name": application, "decision": "REJECT"}),
@@ -667,6 +669,37 @@ def consent(made):
     check(seen["name"] == meeting["name"], "a member does not see the accepted meeting")
 
 
+def unconsented_partner(made):
+    print("Consent: a partner is in a consortium only once it accepts")
+    kofoeds, voss = made["kofoeds"], made["voss"]
+    kofoeds_key = make_key(kofoeds, "Kofoeds Erasmus+ office")
+    voss_key = make_key(voss, "Voss international office")
+    groen_key = make_key(made["groen"], "Grøn Hverdag")
+    application = ok("POST", "/v1/applications", {
+        "call": made["mobility"], "title": "Everyday sustainability across the Nordics",
+        "language": "en", "requestedAmount": {"currencyCode": "EUR", "units": "40000"},
+        "totalCost": {"currencyCode": "EUR", "units": "50000"},
+        "participants": [{"organisation": kofoeds, "role": "LEAD"},
+                         {"organisation": voss, "role": "PARTNER"}]}, key=kofoeds_key)
+    name = application["name"]
+    check([p.get("state") for p in application["participants"]] == ["ACTIVE", "PROPOSED"],
+          f"Voss is a partner without consenting: {application['participants']}")
+    status, _, refused = http("POST", f"/v1/{name}:submit", {}, kofoeds_key)
+    reasons = [d.get("reason") for d in refused.get("details", [])]
+    check(status == 400 and "PARTNERS_NOT_CONSENTED" in reasons and voss in refused["message"],
+          f"submitted before the partner consented: {status} {refused}")
+    for key in (kofoeds_key, groen_key):
+        status, _, refused = http("POST", f"/v1/{name}:acceptPartnership",
+                                  {"organisation": voss}, key)
+        check(status == 403, f"another accepted for Voss: {status} {refused}")
+    seen = ok("GET", f"/v1/{name}", key=voss_key)
+    check(seen["participants"][1]["state"] == "PROPOSED", "Voss cannot read what it is asked")
+    accepted = ok("POST", f"/v1/{name}:acceptPartnership", {"organisation": voss}, key=voss_key)
+    check(accepted["participants"][1]["state"] == "ACTIVE", f"the acceptance: {accepted}")
+    submitted = ok("POST", f"/v1/{name}:submit", {}, key=kofoeds_key)
+    check(submitted["state"] == "SUBMITTED", f"the consented application: {submitted}")
+
+
 def delegated(made):
     print("Delegation: the writes refused to Voss succeed with Kofoeds' delegation, until revoked")
     kofoeds, voss, meeting = made["kofoeds"], made["voss"], made["copenhagen_meeting"]
@@ -734,6 +767,7 @@ def main():
         delegated(made)
         trust(made)
         consent(made)
+        unconsented_partner(made)
         print("portal e2e: passed")
         return 0
     except (AssertionError, subprocess.CalledProcessError) as error:

@@ -3,6 +3,7 @@
 // them, submission only while the call is open and only when eligible, the seeds'
 // Polish grant awarded and exported as 360Giving, totals per currency, and the domain
 // events on the stream.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
@@ -151,6 +152,44 @@ class FundingApplicationsTest : public ::testing::Test {
     return stub_->UpdateApplication(&context, request, out);
   }
 
+  // AcceptPartnership (`accept`) or WithdrawPartnership of `organisation` by `caller`.
+  grpc::Status Partnership(bool accept, const std::string& name, const std::string& organisation,
+                           const Principal& caller, Application* out) {
+    grpc::ClientContext context;
+    FundingStack::Sign(context, caller);
+    if (accept) {
+      v1::AcceptPartnershipRequest request;
+      request.set_name(name);
+      request.set_organisation(organisation);
+      return stub_->AcceptPartnership(&context, request, out);
+    }
+    v1::WithdrawPartnershipRequest request;
+    request.set_name(name);
+    request.set_organisation(organisation);
+    return stub_->WithdrawPartnership(&context, request, out);
+  }
+
+  // The state of each participant, in consortium order.
+  static std::vector<Application::ParticipantState> StatesOf(const Application& a) {
+    std::vector<Application::ParticipantState> states;
+    for (const auto& p : a.participants()) states.push_back(p.state());
+    return states;
+  }
+
+  // An eligible draft to the open Erasmus+ mobility call: Kofoeds Skole (DK) leads,
+  // Hordaland (NO) is its partner.
+  Application MobilityDraft() {
+    const Call open =
+        Published(At(seeds::ErasmusMobility(ProgrammeOf(seeds::ErasmusPlus(commission_))),
+                     -absl::Hours(1), absl::Hours(24 * 10)),
+                  commission_);
+    Application a =
+        Draft(open.name(), kofoed_, {{hordaland_, Application::PARTNER}}, Money("EUR", 50000));
+    a.set_language("en");
+    *a.mutable_total_cost() = Money("EUR", 70000);
+    return a;
+  }
+
   // Reads changes from the start of the stream as `caller` until `count` came.
   std::vector<v1::FundingChange> Watch(const Principal& caller, int count) {
     grpc::ClientContext context;
@@ -221,6 +260,7 @@ TEST_F(FundingApplicationsTest, TheSeedsPolishGrantRoundTripsToValid360Giving) {
   EXPECT_EQ(Submit(draft.name(), KeyOf(urzad_), &seen).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(Update(changed, "summary", KeyOf(association_), &seen).ok());
+  ASSERT_TRUE(Partnership(true, draft.name(), urzad_, KeyOf(urzad_), &seen).ok());
   Application submitted;
   s = Submit(draft.name(), KeyOf(association_), &submitted);
   ASSERT_TRUE(s.ok()) << s.error_message();
@@ -359,18 +399,22 @@ TEST_F(FundingApplicationsTest, TheSeedsPolishGrantRoundTripsToValid360Giving) {
   EXPECT_EQ(location.at("countryCode").string_value(), "PL");
   EXPECT_EQ(location.at("geoCode").string_value(), "PL61");
 
-  // The domain events reached the stream: all of them for an operator; the submission
-  // not for an organisation outside the consortium and the funder.
-  std::vector<v1::FundingChange> all = Watch(principal::Admin(), 4);
-  ASSERT_EQ(all.size(), 4u);
+  // The domain events reached the stream: all of them for an operator; the consortium's
+  // not for an organisation outside it and the funder.
+  std::vector<v1::FundingChange> all = Watch(principal::Admin(), 6);
+  ASSERT_EQ(all.size(), 6u);
   EXPECT_TRUE(all[0].has_call_published());
-  EXPECT_TRUE(all[1].has_application_submitted());
-  EXPECT_EQ(all[1].application_submitted().funder(), ministry_);
-  EXPECT_TRUE(all[2].has_award_granted());
-  EXPECT_EQ(all[2].award_granted().award().amount().units(), 85200);
+  EXPECT_THAT(all[1].partnership_proposed().partners(), ::testing::ElementsAre(urzad_));
+  EXPECT_EQ(all[2].partnership_accepted().partner(), urzad_);
+  EXPECT_TRUE(all[3].has_application_submitted());
+  EXPECT_EQ(all[3].application_submitted().funder(), ministry_);
+  EXPECT_TRUE(all[4].has_award_granted());
+  EXPECT_EQ(all[4].award_granted().award().amount().units(), 85200);
   std::vector<v1::FundingChange> outsider = Watch(KeyOf(kofoed_), 3);
   ASSERT_EQ(outsider.size(), 3u);
-  for (const auto& change : outsider) EXPECT_FALSE(change.has_application_submitted());
+  for (const auto& change : outsider) {
+    EXPECT_TRUE(change.has_call_published() || change.has_award_granted()) << change.DebugString();
+  }
 }
 
 TEST_F(FundingApplicationsTest, SubmitsOnlyWhileOpenAndWhenEligible) {
@@ -399,7 +443,7 @@ TEST_F(FundingApplicationsTest, SubmitsOnlyWhileOpenAndWhenEligible) {
   ASSERT_TRUE(Get(draft.name(), KeyOf(kofoed_), &result).ok());
   EXPECT_EQ(result.state(), Application::DRAFT) << "a refused submission changed the state";
 
-  // Hordaland (NO) as the partner and the true costs: eligible.
+  // Hordaland (NO) as the partner and the true costs: eligible, once Hordaland consents.
   Application fixed = draft;
   fixed.mutable_participants(1)->set_organisation(hordaland_);
   *fixed.mutable_total_cost() = Money("EUR", 70000);
@@ -407,6 +451,10 @@ TEST_F(FundingApplicationsTest, SubmitsOnlyWhileOpenAndWhenEligible) {
   fixed.set_etag(result.etag());
   s = Update(fixed, "total_cost", KeyOf(kofoed_), &result);
   ASSERT_TRUE(s.ok()) << s.error_message();
+  s = Submit(draft.name(), KeyOf(kofoed_), &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(InfoOf(s)->reason(), "PARTNERS_NOT_CONSENTED") << s.error_message();
+  ASSERT_TRUE(Partnership(true, draft.name(), hordaland_, KeyOf(hordaland_), &result).ok());
   s = Submit(draft.name(), KeyOf(kofoed_), &result);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(result.state(), Application::SUBMITTED);
@@ -436,6 +484,7 @@ TEST_F(FundingApplicationsTest, SubmitsOnlyWhileOpenAndWhenEligible) {
   early.set_language("en");
   *early.mutable_total_cost() = Money("EUR", 60000);
   ASSERT_TRUE(Create(early, KeyOf(kofoed_), &draft).ok());
+  ASSERT_TRUE(Partnership(true, draft.name(), hordaland_, KeyOf(hordaland_), &result).ok());
   s = Submit(draft.name(), KeyOf(kofoed_), &result);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(InfoOf(s)->reason(), "CALL_NOT_OPEN");
@@ -444,12 +493,126 @@ TEST_F(FundingApplicationsTest, SubmitsOnlyWhileOpenAndWhenEligible) {
   Application late = early;
   late.set_call(closed.name());
   ASSERT_TRUE(Create(late, KeyOf(kofoed_), &draft).ok());
+  ASSERT_TRUE(Partnership(true, draft.name(), hordaland_, KeyOf(hordaland_), &result).ok());
   s = Submit(draft.name(), KeyOf(kofoed_), &result);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(InfoOf(s)->reason(), "DEADLINE_PASSED");
   EXPECT_TRUE(
       absl::StartsWith(s.error_message(), "the deadline of " + closed.name() + " passed at "))
       << s.error_message();
+}
+
+// Naming a partner asks it: the application cannot be submitted until every partner
+// accepts, only the partner (or one acting for it) accepts, and a change of role asks
+// again. The partner reads the proposal meanwhile, and the stream tells it.
+TEST_F(FundingApplicationsTest, APartnerTakesPartOnlyOnceItAccepts) {
+  Application draft;
+  ASSERT_TRUE(Create(MobilityDraft(), KeyOf(kofoed_), &draft).ok());
+  EXPECT_THAT(StatesOf(draft), ::testing::ElementsAre(Application::ACTIVE, Application::PROPOSED));
+  Application seen;
+  EXPECT_TRUE(Get(draft.name(), KeyOf(hordaland_), &seen).ok()) << "the partner cannot decide";
+
+  grpc::Status s = Submit(draft.name(), KeyOf(kofoed_), &seen);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(InfoOf(s).has_value());
+  EXPECT_EQ(InfoOf(s)->reason(), "PARTNERS_NOT_CONSENTED");
+  EXPECT_EQ(InfoOf(s)->metadata().at("partners"), hordaland_);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), hordaland_)) << s.error_message();
+
+  // Neither the lead nor a stranger consents for Hordaland; a stranger naming itself
+  // learns nothing of the application.
+  for (const std::string& caller : {kofoed_, ministry_}) {
+    s = Partnership(true, draft.name(), hordaland_, KeyOf(caller), &seen);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << caller;
+    EXPECT_EQ(InfoOf(s)->reason(), "NOT_ACTING_FOR_ORGANISATION");
+  }
+  EXPECT_EQ(Partnership(true, draft.name(), ministry_, KeyOf(ministry_), &seen).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  s = Partnership(true, draft.name(), kofoed_, KeyOf(kofoed_), &seen);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "the lead accepted itself";
+  EXPECT_EQ(FieldsOf(s), std::vector<std::string>{"organisation"});
+  ASSERT_TRUE(Get(draft.name(), KeyOf(kofoed_), &seen).ok());
+  EXPECT_EQ(seen.etag(), draft.etag()) << "a refused acceptance changed the application";
+
+  Application accepted;
+  ASSERT_TRUE(Partnership(true, draft.name(), hordaland_, KeyOf(hordaland_), &accepted).ok());
+  EXPECT_THAT(StatesOf(accepted), ::testing::ElementsAre(Application::ACTIVE, Application::ACTIVE));
+  ASSERT_TRUE(Partnership(true, draft.name(), hordaland_, KeyOf(hordaland_), &seen).ok());
+  EXPECT_EQ(seen.etag(), accepted.etag()) << "accepting twice changed the application";
+
+  // As an associated partner, Hordaland is asked again; the lead's own edits keep it.
+  Application associated = accepted;
+  associated.mutable_participants(1)->set_role(Application::ASSOCIATED);
+  ASSERT_TRUE(Update(associated, "participants", KeyOf(kofoed_), &seen).ok());
+  EXPECT_EQ(seen.participants(1).state(), Application::PROPOSED);
+  Application back = seen;
+  back.mutable_participants(1)->set_role(Application::PARTNER);
+  ASSERT_TRUE(Update(back, "participants", KeyOf(kofoed_), &seen).ok());
+  ASSERT_TRUE(Partnership(true, draft.name(), hordaland_, KeyOf(hordaland_), &seen).ok());
+  Application retitled = seen;
+  retitled.set_title("Nordisk hverdag");
+  ASSERT_TRUE(Update(retitled, "title", KeyOf(kofoed_), &seen).ok());
+  EXPECT_EQ(seen.participants(1).state(), Application::ACTIVE);
+  s = Submit(draft.name(), KeyOf(kofoed_), &seen);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // Submitted, the partner no longer leaves on its own.
+  s = Partnership(false, draft.name(), hordaland_, KeyOf(hordaland_), &seen);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(InfoOf(s)->reason(), "APPLICATION_STATE");
+
+  // Hordaland's stream asked it, and told it of each step.
+  std::vector<v1::FundingChange> changes = Watch(KeyOf(hordaland_), 6);
+  ASSERT_EQ(changes.size(), 6u);
+  EXPECT_TRUE(changes[0].has_call_published());
+  EXPECT_THAT(changes[1].partnership_proposed().partners(), ::testing::ElementsAre(hordaland_));
+  EXPECT_EQ(changes[1].partnership_proposed().application().name(), draft.name());
+  EXPECT_EQ(changes[2].partnership_accepted().partner(), hordaland_);
+  EXPECT_THAT(changes[3].partnership_proposed().partners(), ::testing::ElementsAre(hordaland_));
+  EXPECT_THAT(changes[4].partnership_proposed().partners(), ::testing::ElementsAre(hordaland_));
+  EXPECT_EQ(changes[5].partnership_accepted().partner(), hordaland_);
+}
+
+// A partner leaves a draft by itself; the lead cannot "leave" its own application.
+TEST_F(FundingApplicationsTest, APartnerLeavesADraftByItself) {
+  Application draft;
+  ASSERT_TRUE(Create(MobilityDraft(), KeyOf(kofoed_), &draft).ok());
+  Application seen;
+  grpc::Status s = Partnership(false, draft.name(), hordaland_, KeyOf(ministry_), &seen);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  s = Partnership(false, draft.name(), kofoed_, KeyOf(kofoed_), &seen);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldsOf(s), std::vector<std::string>{"organisation"});
+
+  Application left;
+  ASSERT_TRUE(Partnership(false, draft.name(), hordaland_, KeyOf(hordaland_), &left).ok());
+  ASSERT_EQ(left.participants_size(), 1);
+  EXPECT_EQ(left.participants(0).organisation(), kofoed_);
+  EXPECT_EQ(Get(draft.name(), KeyOf(hordaland_), &seen).error_code(), grpc::StatusCode::NOT_FOUND)
+      << "the partner still sees the application it left";
+  std::vector<v1::FundingChange> changes = Watch(KeyOf(hordaland_), 3);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[2].partnership_withdrawn().partner(), hordaland_);
+  EXPECT_EQ(changes[2].partnership_withdrawn().application().participants_size(), 1);
+}
+
+// One who acts for both sides consents by naming: an operator, or a key holding the
+// partner's delegation of FUNDING_WRITE.
+TEST_F(FundingApplicationsTest, NamingAPartnerOneActsForMakesItActiveAtOnce) {
+  Principal both = KeyOf(kofoed_);
+  Principal::Delegation& held = *both.add_delegations();
+  held.set_organisation(hordaland_);
+  held.add_scopes(type::v1::FUNDING_WRITE);
+  *held.mutable_expire_time() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  const Application a = MobilityDraft();
+  Application draft;
+  ASSERT_TRUE(Create(a, both, &draft).ok());
+  EXPECT_THAT(StatesOf(draft), ::testing::ElementsAre(Application::ACTIVE, Application::ACTIVE));
+  Application by_operator;
+  ASSERT_TRUE(Create(a, principal::Admin(), &by_operator).ok());
+  EXPECT_THAT(StatesOf(by_operator),
+              ::testing::ElementsAre(Application::ACTIVE, Application::ACTIVE));
 }
 
 }  // namespace
