@@ -732,6 +732,13 @@ def delegated(made):
         ("POST", "/v1/applications", {
             "call": made["mobility"], "title": "Nordisk hverdag",
             "participants": [{"organisation": kofoeds, "role": "LEAD"}]}),
+        ("POST", "/v1/events", {
+            "title": {"translations": {"da": "Studietur til Voss"}, "defaultLanguage": "da"},
+            "kind": "WORKSHOP", "organiser": kofoeds, "timeZone": "Europe/Oslo",
+            "startTime": "2031-05-04T07:00:00Z", "endTime": "2031-05-04T15:00:00Z",
+            "attendanceMode": "ONLINE", "onlineUrl": "https://kofoedsskole.dk/voss"}),
+        ("PATCH", f"/v1/{meeting}/registrationPolicy?updateMask=closeTime",
+         {"name": f"{meeting}/registrationPolicy", "closeTime": EXPIRE}),
     ]
     for verb, path, body in writes:
         status, _, answer = http(verb, path, body, voss_key)
@@ -742,6 +749,24 @@ def delegated(made):
     for verb, path, body in writes:
         status, _, _ = http(verb, path, body, voss_key)
         check(status == 403, f"{verb} {path} for Kofoeds after the revocation: {status}")
+
+    print("Delegation: an expired delegation acts for nobody, at once")
+    lifetime = KEY_CACHE_SECONDS + 5
+    expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=lifetime)
+    ok("POST", f"/v1/{kofoeds}/delegations", {
+        "delegate": voss, "purpose": "Voss runs Kofoeds' events for a few seconds",
+        "scopes": ["EVENTS_WRITE"], "expireTime": expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+        key=kofoeds_admin)
+    status, _, updated = within_key_cache_time(update_event, 200)
+    check(status == 200, f"UpdateEvent with the short delegation: {status} {updated}")
+    while datetime.datetime.now(datetime.timezone.utc) < expires - datetime.timedelta(seconds=1):
+        status, _, _ = update_event()
+        check(status == 200, f"UpdateEvent refused before the delegation expired: {status}")
+        time.sleep(0.2)
+    while datetime.datetime.now(datetime.timezone.utc) < expires:
+        time.sleep(0.05)
+    status, _, _ = update_event()
+    check(status == 403, f"UpdateEvent with an expired delegation: {status}")
 
 
 def within_key_cache_time(call, wanted_status):
