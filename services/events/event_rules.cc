@@ -7,7 +7,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/time/time.h"
@@ -272,6 +274,52 @@ absl::Status ValidateSchedule(const Timestamp& start, const Timestamp& end,
   return v.ToStatus();
 }
 
+bool IsTentative(const Event& event) {
+  return event.date_precision() == Event::MONTH || event.date_precision() == Event::SEASON;
+}
+
+namespace {
+
+// The first month of the month or season `event` is announced for, and the month after
+// it, in `zone`.
+std::pair<absl::CivilMonth, absl::CivilMonth> TentativeSpan(const Event& event,
+                                                            absl::TimeZone zone) {
+  const absl::CivilMonth month = absl::ToCivilMonth(ToTime(event.start_time()), zone);
+  if (event.date_precision() == Event::MONTH) return {month, month + 1};
+  // Seasons start in December, March, June and September.
+  const absl::CivilMonth first = month - (month.month() % 12) % 3;
+  return {first, first + 3};
+}
+
+}  // namespace
+
+void SpanTentativeDates(Event& event) {
+  absl::TimeZone zone;
+  if (!IsTentative(event) || !IsValidTimestamp(event.start_time()) ||
+      (event.start_time().seconds() == 0 && event.start_time().nanos() == 0) ||
+      event.time_zone().empty() || !absl::LoadTimeZone(event.time_zone(), &zone)) {
+    return;
+  }
+  const auto [first, after] = TentativeSpan(event, zone);
+  *event.mutable_start_time() = ToTimestamp(absl::FromCivil(absl::CivilSecond(first), zone));
+  *event.mutable_end_time() = ToTimestamp(absl::FromCivil(absl::CivilSecond(after), zone));
+}
+
+std::string TentativeDate(const Event& event) {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (!IsTentative(event)) return "";
+  absl::LoadTimeZone(event.time_zone(), &zone);
+  const auto [first, after] = TentativeSpan(event, zone);
+  if (event.date_precision() == Event::MONTH) {
+    return absl::FormatTime("%B %Y", absl::FromCivil(absl::CivilSecond(first), zone), zone);
+  }
+  static constexpr const char* kSeasons[] = {"winter", "spring", "summer", "autumn"};
+  const std::string season = kSeasons[(first.month() % 12) / 3];
+  if (first.month() != 12) return absl::StrCat(season, " ", first.year());
+  return absl::StrCat(season, " ", first.year(), "/",
+                      absl::StrFormat("%02d", (first.year() + 1) % 100));
+}
+
 absl::Status ValidateEvent(const Event& e, absl::string_view prefix) {
   auto f = [&](absl::string_view name) { return absl::StrCat(prefix, ".", name); };
   validate::Violations v;
@@ -292,6 +340,14 @@ absl::Status ValidateEvent(const Event& e, absl::string_view prefix) {
   CheckLanguageTags(v, e.languages(), f("languages"), kMaxListEntries);
   CheckThemes(v, e.themes(), f("themes"), kMaxListEntries);
   CheckTargetAudience(v, e, f("target_audience"));
+  if (!Event::DatePrecision_IsValid(e.date_precision())) {
+    v.Add(f("date_precision"), "must be EXACT, MONTH or SEASON");
+  }
+  if (IsTentative(e) && e.agenda_size() > 0) {
+    v.Add(f("agenda"), absl::StrCat("must be empty while date_precision is ",
+                                    Event::DatePrecision_Name(e.date_precision()),
+                                    ": the agenda comes with the exact times"));
+  }
   CheckAgenda(v, e, prefix, schedule_ok);
   CheckCount(v, e.related_calls(), f("related_calls"), kMaxListEntries);
   for (int i = 0; i < e.related_calls_size(); ++i) {
@@ -414,6 +470,7 @@ absl::StatusOr<Event> ApplyEventMask(const Event& stored, const Event& patch,
       {"proposed_co_organisers",
        "which is output only: name the organisation in co_organisers to propose it"},
       {"placement", "which is output only: AcceptPlacement and DeclinePlacement change it"},
+      {"date_precision", "which changes with RescheduleEvent"},
       {"etag", "which is output only"},
       {"create_time", "which is output only"},
       {"update_time", "which is output only"},

@@ -48,6 +48,18 @@ absl::Status ValidateSchedule(const google::protobuf::Timestamp& start,
                               const google::protobuf::Timestamp& end, absl::string_view time_zone,
                               absl::string_view prefix);
 
+// Whether the event's times are only a month or a season (date_precision MONTH, SEASON).
+bool IsTentative(const Event& event);
+
+// A tentative event's times set to the whole month or season its start_time falls in,
+// in its time zone; an exact event, or one whose start_time or time zone is not valid
+// (validation names them), is left as it is.
+void SpanTentativeDates(Event& event);
+
+// How people read a tentative event's date: "June 2027", "autumn 2027", "winter
+// 2027/28"; "" for an exact one.
+std::string TentativeDate(const Event& event);
+
 // Every writable field of `series` keeps its rule, named under `prefix`.
 absl::Status ValidateSeries(const Series& series, absl::string_view prefix = "series");
 

@@ -66,6 +66,51 @@ TEST(ValidateEvent, CopenhagenMeetingStartsAtHalfPastTwoUtc) {
             "2022-10-13T14:30:00Z");
 }
 
+// Hordaland's later meetings are known as "June" and "autumn/winter" long before their
+// days are: announced so, they span the month or season in Bergen's time.
+TEST(TentativeDates, AMonthOrASeasonSpansItInTheEventsTimeZone) {
+  Event june = Copenhagen();
+  june.set_time_zone("Europe/Oslo");
+  june.set_date_precision(Event::MONTH);
+  *june.mutable_start_time() = LocalTime("2031-06-17 10:00", "Europe/Oslo");
+  june.clear_end_time();
+  june.clear_agenda();
+  SpanTentativeDates(june);
+  EXPECT_EQ(june.start_time().seconds(), LocalTime("2031-06-01 00:00", "Europe/Oslo").seconds());
+  EXPECT_EQ(june.end_time().seconds(), LocalTime("2031-07-01 00:00", "Europe/Oslo").seconds());
+  EXPECT_TRUE(ValidateEvent(june).ok()) << ValidateEvent(june);
+  EXPECT_EQ(TentativeDate(june), "June 2031");
+
+  Event winter = june;
+  winter.set_date_precision(Event::SEASON);
+  *winter.mutable_start_time() = LocalTime("2032-01-20 10:00", "Europe/Oslo");
+  SpanTentativeDates(winter);
+  EXPECT_EQ(winter.start_time().seconds(), LocalTime("2031-12-01 00:00", "Europe/Oslo").seconds());
+  EXPECT_EQ(winter.end_time().seconds(), LocalTime("2032-03-01 00:00", "Europe/Oslo").seconds());
+  EXPECT_EQ(TentativeDate(winter), "winter 2031/32");
+  EXPECT_TRUE(ValidateEvent(winter).ok()) << ValidateEvent(winter);
+  Event autumn = june;
+  autumn.set_date_precision(Event::SEASON);
+  *autumn.mutable_start_time() = LocalTime("2031-11-30 10:00", "Europe/Oslo");
+  SpanTentativeDates(autumn);
+  EXPECT_EQ(TentativeDate(autumn), "autumn 2031");
+  EXPECT_EQ(autumn.start_time().seconds(), LocalTime("2031-09-01 00:00", "Europe/Oslo").seconds());
+
+  // No agenda before the day is known; an exact event is left as it is.
+  Event with_agenda = testing::seeds::HordalandNetworkMeetings(kOrganiser, kNetwork, "")[0];
+  with_agenda.set_date_precision(Event::MONTH);
+  ASSERT_GT(with_agenda.agenda_size(), 0);
+  SpanTentativeDates(with_agenda);
+  EXPECT_EQ(FieldsOf(ValidateEvent(with_agenda)), std::vector<std::string>{"event.agenda"});
+  Event exact = Copenhagen();
+  SpanTentativeDates(exact);
+  EXPECT_EQ(exact.start_time().seconds(), Copenhagen().start_time().seconds());
+  EXPECT_EQ(TentativeDate(exact), "");
+  Event unknown = Copenhagen();
+  unknown.set_date_precision(static_cast<Event::DatePrecision>(9));
+  EXPECT_EQ(FieldsOf(ValidateEvent(unknown)), std::vector<std::string>{"event.date_precision"});
+}
+
 TEST(ValidateEvent, EndBeforeStartIsNamed) {
   Event e = Copenhagen();
   *e.mutable_end_time() = LocalTime("2022-10-13 15:00", "Europe/Copenhagen");

@@ -368,9 +368,10 @@ absl::StatusOr<std::vector<Event>> EventService::Find(const server::Call& call,
 absl::Status EventService::CreateEvent(const server::Call& call,
                                        const v1::CreateEventRequest& request, Event& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
-  COOPNET_RETURN_IF_ERROR(ValidateEvent(request.event()));
-  COOPNET_RETURN_IF_ERROR(RequireWrite(call));
   Event event = request.event();
+  SpanTentativeDates(event);
+  COOPNET_RETURN_IF_ERROR(ValidateEvent(event));
+  COOPNET_RETURN_IF_ERROR(RequireWrite(call));
   event.set_state(Event::DRAFT);
   COOPNET_RETURN_IF_ERROR(RequireActingFor(call, event.organiser(), "event.organiser"));
   COOPNET_RETURN_IF_ERROR(CheckReferences(call, event, nullptr));
@@ -696,16 +697,27 @@ absl::Status EventService::RescheduleEvent(const server::Call& call,
                                            Event& response) {
   COOPNET_ASSIGN_OR_RETURN(std::string id, resource::ParseName("name", request.name(), kEvents));
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
+  const Event::DatePrecision precision =
+      request.date_precision() == Event::DATE_PRECISION_UNSPECIFIED ? Event::EXACT
+                                                                    : request.date_precision();
+  if (!Event::DatePrecision_IsValid(precision)) {
+    return status::InvalidField("date_precision", "must be EXACT, MONTH or SEASON");
+  }
+  const bool tentative = precision != Event::EXACT;
+  // A month or a season needs no end: it is the month's or the season's.
+  google::protobuf::Timestamp end = request.end_time();
+  if (tentative && !request.has_end_time())
+    end = ToTimestamp(ToTime(request.start_time()) + absl::Seconds(1));
   // The zone is checked with the event's own when the request keeps it.
-  COOPNET_RETURN_IF_ERROR(
-      ValidateSchedule(request.start_time(), request.end_time(),
-                       request.time_zone().empty() ? "UTC" : request.time_zone(), ""));
+  COOPNET_RETURN_IF_ERROR(ValidateSchedule(
+      request.start_time(), end, request.time_zone().empty() ? "UTC" : request.time_zone(), ""));
   EventEdit edit;
   edit.apply = [&](const Event& current) -> absl::StatusOr<Event> {
     COOPNET_RETURN_IF_ERROR(
         NextState(EffectiveState(current, absl::Now()), Action::kReschedule).status());
-    Event moved =
-        Reschedule(current, request.start_time(), request.end_time(), request.time_zone());
+    Event moved = Reschedule(current, request.start_time(), end, request.time_zone());
+    moved.set_date_precision(precision);
+    SpanTentativeDates(moved);
     COOPNET_RETURN_IF_ERROR(ValidateEvent(moved));
     return moved;
   };
@@ -717,6 +729,7 @@ absl::Status EventService::RescheduleEvent(const server::Call& call,
     *rescheduled->mutable_previous_start_time() = before.start_time();
     *rescheduled->mutable_previous_end_time() = before.end_time();
     rescheduled->set_previous_time_zone(before.time_zone());
+    rescheduled->set_previous_date_precision(before.date_precision());
     return rescheduled;
   };
   COOPNET_ASSIGN_OR_RETURN(response, Edit(call, id, request.etag(),
@@ -730,6 +743,11 @@ absl::Status EventService::GetEventCalendar(const server::Call& call,
                                             const v1::GetEventCalendarRequest& request,
                                             v1::Calendar& response) {
   COOPNET_ASSIGN_OR_RETURN(Event event, VisibleEvent(call, "name", request.name()));
+  if (IsTentative(event)) {
+    return status::Error(absl::StatusCode::kFailedPrecondition, "EVENT_NOT_DATED",
+                         absl::StrCat(event.name(), " is announced for ", TentativeDate(event),
+                                      "; it has a calendar entry once its exact times are set"));
+  }
   std::string language;
   const std::string title = ChooseTranslation(event.title(), call.accept_language, &language);
   response.set_content_type(ical::kContentType);
@@ -744,6 +762,8 @@ absl::Status EventService::ListEventsCalendar(const server::Call& call,
   COOPNET_ASSIGN_OR_RETURN(
       std::vector<Event> events,
       Find(call, request.filter(), absl::InfinitePast(), "", kMaxCalendarEvents));
+  // A month or a season is no calendar entry.
+  events.erase(std::remove_if(events.begin(), events.end(), &IsTentative), events.end());
   for (Event& event : events) event = Present(std::move(event));
   response.set_content_type(ical::kContentType);
   response.set_ics(CalendarOf(events, "coopnet events", call.accept_language));

@@ -31,6 +31,8 @@ EventFacts FactsOf(const events::v1::Event& event) {
   facts.organisers.insert(facts.organisers.end(), event.co_organisers().begin(),
                           event.co_organisers().end());
   facts.visibility = event.visibility();
+  facts.dated = event.date_precision() != events::v1::Event::MONTH &&
+                event.date_precision() != events::v1::Event::SEASON;
   return facts;
 }
 
@@ -78,6 +80,7 @@ absl::StatusOr<EventFacts> Directory::Event(absl::string_view name, absl::Time d
   kept.set_organiser(event.organiser());
   *kept.mutable_co_organisers() = event.co_organisers();
   kept.set_visibility(event.visibility());
+  kept.set_date_precision(event.date_precision());
   cache_.Fill(lookup, kept.SerializeAsString(), kEventTtl);
   EventFacts facts = FactsOf(kept);
   recent_events_.Keep(key, facts, epoch);

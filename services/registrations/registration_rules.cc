@@ -600,6 +600,12 @@ absl::Status CheckOpen(const RegistrationPolicy& policy, const EventFacts& event
           "EVENT_NOT_PUBLISHED",
           absl::StrCat(event.name, " is not published yet: it takes no registrations"));
   }
+  if (!event.dated) {
+    return FailedPrecondition("EVENT_NOT_DATED",
+                              absl::StrCat(event.name,
+                                           " is announced without its exact date: it takes "
+                                           "registrations once the organiser sets its times"));
+  }
   if (policy.has_open_time() && now < ToTime(policy.open_time())) {
     return status::Error(absl::StatusCode::kFailedPrecondition, "REGISTRATION_NOT_OPEN",
                          absl::StrCat("registration for ", event.name, " opens at ",

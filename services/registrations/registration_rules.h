@@ -56,6 +56,9 @@ struct EventFacts {
   std::vector<std::string> organisers;
   // NETWORK: only the members of the event's network may see it, and so register.
   events::v1::Event::Visibility visibility = events::v1::Event::VISIBILITY_UNSPECIFIED;
+  // False while the event is announced for a month or a season only: nobody registers
+  // before its exact times are set.
+  bool dated = true;
 };
 
 // ---- Policy. ----

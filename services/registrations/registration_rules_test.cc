@@ -602,6 +602,17 @@ TEST(CheckOpen, SaysWhenRegistrationClosedInTheEventsTimeZone) {
             "registration for events/01h closed at 2022-10-10 23:59 (Europe/Copenhagen)");
 }
 
+TEST(CheckOpen, AnEventKnownOnlyByMonthTakesNoRegistrationUntilDated) {
+  RegistrationPolicy policy;
+  EventFacts event = PublishedMeeting();
+  event.dated = false;
+  const absl::Status refused = CheckOpen(policy, event, event.start_time - absl::Hours(80));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(refused), "EVENT_NOT_DATED");
+  event.dated = true;
+  EXPECT_TRUE(CheckOpen(policy, event, event.start_time - absl::Hours(80)).ok());
+}
+
 TEST(CheckOpen, ClosesAtTheStartUnlessThePolicySaysOtherwise) {
   const EventFacts event = PublishedMeeting();
   EXPECT_TRUE(CheckOpen({}, event, event.start_time - absl::Minutes(1)).ok());

@@ -268,8 +268,26 @@ def hordaland(made):
                                      key=bergen_key, headers={"Accept": "text/calendar"})
     check(status == 200 and headers.get("Content-Type", "").startswith("text/calendar"),
           f"no calendar: {status} {headers.get('Content-Type')}")
-    check(calendar.count("BEGIN:VEVENT") == 3, "the calendar does not hold the three meetings")
+    # The later two are known as "June" and "autumn/winter" only: listed at their month and
+    # season, with no calendar entry and no registration until their days are set.
+    precisions = [m.get("datePrecision", "EXACT") for m in meetings]
+    check(precisions == ["EXACT", "MONTH", "SEASON"], f"the meetings' dates: {precisions}")
+    check(calendar.count("BEGIN:VEVENT") == 1, "the calendar holds a meeting with no day yet")
     check("Europe/Oslo" in calendar, "the calendar loses the meetings' time zone")
+    june = meetings[1]
+    local = datetime.datetime.fromisoformat(june["startTime"].replace("Z", "+00:00")).astimezone(
+        zoneinfo.ZoneInfo("Europe/Oslo"))
+    check(local.day == 1 and local.hour == 0, f"the June meeting does not span its month: {local}")
+    status, _, refused = http("POST", f"/v1/{june['name']}/registrations", {
+        "organisation": made["bergen"], "participants": [
+            {"givenName": "Kari", "familyName": "Nordmann", "email": "kari@bergen.kommune.no"}]},
+        make_key(made["bergen"], "Bergen kommune registrations",
+                 ("SCOPE_READ", "SCOPE_WRITE", "SCOPE_REGISTRATIONS")))
+    reasons = [d.get("reason") for d in refused.get("details", [])]
+    check(status == 400 and "EVENT_NOT_DATED" in reasons,
+          f"a registration for a meeting with no day yet: {status} {refused}")
+    policy = ok("GET", f"/v1/{june['name']}/registrationPolicy", key=bergen_key)
+    check("closeTime" in policy, f"the June meeting has no registration deadline: {policy}")
     ok_grpc, answer = grpc("coopnet.events.v1.EventService/ListEvents", {"series": series},
                            bergen_key)
     check(ok_grpc and len(answer.get("events", [])) == 3,

@@ -753,6 +753,69 @@ TEST_F(EventsTest, RescheduleMovesTheAgendaAndGrowsTheSequence) {
   EXPECT_EQ(FieldsOf(s), std::vector<std::string>{"time_zone"});
 }
 
+// Hordaland announces its June meeting before the day is fixed: it lists among the
+// network's meetings at June, has no calendar entry, and once dated it is rescheduled
+// like any other event, telling watchers it was only a month before.
+TEST_F(EventsTest, AMeetingKnownOnlyByMonthIsListedAndLaterDated) {
+  const std::string network = CreateNetwork(hordaland_);
+  Event seed = InFuture(testing::seeds::HordalandNetworkMeetings(hordaland_, network, "")[1], 20);
+  seed.clear_agenda();
+  seed.set_date_precision(Event::MONTH);
+  seed.clear_end_time();
+  const Event event = MustCreate(seed, KeyOf(hordaland_));
+  EXPECT_EQ(event.date_precision(), Event::MONTH);
+  absl::TimeZone oslo;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Oslo", &oslo));
+  const absl::CivilSecond start =
+      absl::ToCivilSecond(absl::FromUnixSeconds(event.start_time().seconds()), oslo);
+  EXPECT_EQ(start, absl::CivilSecond(absl::CivilMonth(absl::ToCivilSecond(
+                       absl::FromUnixSeconds(seed.start_time().seconds()), oslo))));
+  EXPECT_EQ(absl::ToCivilMonth(absl::FromUnixSeconds(event.end_time().seconds()), oslo),
+            absl::CivilMonth(start) + 1);
+  MustPublish(event.name(), KeyOf(hordaland_));
+  {
+    grpc::ClientContext context;
+    EventsStack::Sign(context, KeyOf(hordaland_));
+    v1::GetEventCalendarRequest request;
+    request.set_name(event.name());
+    v1::Calendar calendar;
+    grpc::Status s = stub_->GetEventCalendar(&context, request, &calendar);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_TRUE(absl::StrContains(s.error_message(),
+                                  absl::FormatTime("%B %Y", absl::FromCivil(start, oslo), oslo)))
+        << s.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    EventsStack::Sign(context, KeyOf(hordaland_));
+    v1::ListEventsCalendarRequest request;
+    request.mutable_filter()->set_organiser(hordaland_);
+    v1::Calendar calendar;
+    ASSERT_TRUE(stub_->ListEventsCalendar(&context, request, &calendar).ok());
+    EXPECT_FALSE(absl::StrContains(calendar.ics(), "BEGIN:VEVENT")) << calendar.ics();
+  }
+
+  // Dated: exact times on the day, an agenda may follow, the calendar has it.
+  grpc::ClientContext context;
+  EventsStack::Sign(context, KeyOf(hordaland_));
+  v1::RescheduleEventRequest request;
+  request.set_name(event.name());
+  *request.mutable_start_time() = seed.start_time();
+  *request.mutable_end_time() =
+      TimeUtil::SecondsToTimestamp(seed.start_time().seconds() + 3 * 3600);
+  Event dated;
+  grpc::Status s = stub_->RescheduleEvent(&context, request, &dated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(dated.date_precision(), Event::EXACT);
+  EXPECT_EQ(dated.start_time().seconds(), seed.start_time().seconds());
+  grpc::ClientContext calendar_context;
+  EventsStack::Sign(calendar_context, KeyOf(hordaland_));
+  v1::GetEventCalendarRequest calendar_request;
+  calendar_request.set_name(event.name());
+  v1::Calendar calendar;
+  EXPECT_TRUE(stub_->GetEventCalendar(&calendar_context, calendar_request, &calendar).ok());
+}
+
 TEST_F(EventsTest, OnlyDraftsAreDeleted) {
   Event draft =
       MustCreate(InFuture(testing::seeds::CopenhagenInfoMeeting(kofoed_)), KeyOf(kofoed_));
