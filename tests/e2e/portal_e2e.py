@@ -222,6 +222,16 @@ def copenhagen(made):
     status, _, again = http("POST", f"/v1/{meeting}/registrations", body)
     check(status == 409 and again["code"] == 6,
           f"the same e-mail registered twice: {status} {again}")
+    # "Torsdag den 13. oktober kl. 16.30 ... tilmelding senest mandag den 10. oktober."
+    copenhagen_time = zoneinfo.ZoneInfo("Europe/Copenhagen")
+    local = lambda t: datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(
+        copenhagen_time)
+    starts = local(ok("GET", f"/v1/{meeting}", key=None)["startTime"])
+    closes = local(ok("GET", f"/v1/{meeting}/registrationPolicy", key=None)["closeTime"])
+    check(starts.strftime("%A %H:%M") == "Thursday 16:30",
+          f"the meeting is not on a Thursday at 16:30: {starts}")
+    check(closes.strftime("%A %H:%M") == "Monday 23:59" and (starts.date() - closes.date()).days == 3,
+          f"registration does not close the Monday before: {closes}")
 
     print("Copenhagen: the organiser closes registration; the next one is refused")
     kofoeds_key = make_key(made["kofoeds"], "Kofoeds Skole website",
@@ -292,6 +302,24 @@ def hordaland(made):
                            bergen_key)
     check(ok_grpc and len(answer.get("events", [])) == 3,
           f"over gRPC the series has {len(answer.get('events', []))} meetings")
+
+
+def newcomers(made):
+    print("Denmark: a newcomer joins the open network by itself; a mentor stands by")
+    network = made["ngo_network"]
+    amager = ok("POST", "/v1/organisations", {
+        "displayName": "Dansk Kvindesamfund Amager", "kind": "ASSOCIATION", "country": "DK"})
+    amager_key = make_key(amager["name"], "Dansk Kvindesamfund Amager")
+    joined = ok("POST", f"/v1/{network}/members", {
+        "organisation": amager["name"], "role": "MEMBER"}, key=amager_key)
+    check(joined["state"] == "ACTIVE", f"a newcomer waits to join an open network: {joined}")
+    members = ok("GET", f"/v1/{network}/members", key=amager_key)["memberships"]
+    roles = {m["organisation"]: m["role"] for m in members}
+    check(roles.get(made["wisti"]) == "MENTOR", f"no mentor in the network: {roles}")
+    check(roles.get(amager["name"]) == "MEMBER", f"the newcomer is not listed: {roles}")
+    status, _, refused = http("POST", f"/v1/{network}/members", {
+        "organisation": made["biser"], "role": "MENTOR"}, amager_key)
+    check(status == 403, f"a newcomer named another a mentor: {status} {refused}")
 
 
 def participants(prefix, count):
@@ -803,6 +831,7 @@ def main():
         GRPC, HTTP = start_stack()
         made = load_demo()
         copenhagen(made)
+        newcomers(made)
         hordaland(made)
         polish_forum(made)
         study_visit(made)

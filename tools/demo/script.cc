@@ -1,10 +1,13 @@
 #include "tools/demo/script.h"
 
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace coopnet::demo {
@@ -53,23 +56,42 @@ absl::StatusOr<Step> ParseStep(const Value& value, absl::string_view where) {
   return step;
 }
 
-// `at +21d 16:30 Europe/Copenhagen`.
+// The day of the week a three-letter English name (`thu`) stands for, from Monday: 0-6.
+std::optional<int> WeekdayIndex(absl::string_view name) {
+  static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (int i = 0; i < 7; ++i) {
+    if (name == kDays[i]) return i;
+  }
+  return std::nullopt;
+}
+
+// `at +21d 16:30 Europe/Copenhagen`, or `at +3w thu 16:30 Europe/Copenhagen`: the
+// Thursday of the week three weeks after the load's week (weeks start on Monday), so
+// that a seed's "Thursday, registration by Monday" stays a Thursday and its Monday.
 absl::StatusOr<std::string> LocalTime(absl::string_view spec, absl::Time load_time) {
-  const std::vector<std::string> parts = absl::StrSplit(spec, ' ', absl::SkipEmpty());
-  int days = 0;
+  std::vector<std::string> parts = absl::StrSplit(spec, ' ', absl::SkipEmpty());
+  std::optional<int> weekday;
+  if (parts.size() == 5) {
+    weekday = WeekdayIndex(parts[2]);
+    parts.erase(parts.begin() + 2);
+  }
+  int count = 0;
   absl::string_view offset = parts.size() == 4 ? absl::string_view(parts[1]) : "";
   absl::TimeZone zone;
   int hour = 0, minute = 0;
   const std::vector<std::string> clock =
       parts.size() == 4 ? absl::StrSplit(parts[2], ':') : std::vector<std::string>{};
+  const bool weeks = weekday.has_value();
   if (parts.size() != 4 || !absl::ConsumePrefix(&offset, "+") ||
-      !absl::ConsumeSuffix(&offset, "d") || !absl::SimpleAtoi(offset, &days) || clock.size() != 2 ||
-      !absl::SimpleAtoi(clock[0], &hour) || !absl::SimpleAtoi(clock[1], &minute) ||
-      !absl::LoadTimeZone(parts[3], &zone)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("${", spec, "} must read ${at +Nd HH:MM Area/City}"));
+      !absl::ConsumeSuffix(&offset, weeks ? "w" : "d") || !absl::SimpleAtoi(offset, &count) ||
+      clock.size() != 2 || !absl::SimpleAtoi(clock[0], &hour) ||
+      !absl::SimpleAtoi(clock[1], &minute) || !absl::LoadTimeZone(parts[3], &zone)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "${", spec, "} must read ${at +Nd HH:MM Area/City} or ${at +Nw mon..sun HH:MM Area/City}"));
   }
-  const absl::CivilDay day = absl::ToCivilDay(load_time, zone) + days;
+  const absl::CivilDay today = absl::ToCivilDay(load_time, zone);
+  const absl::CivilDay monday = today - static_cast<int>(absl::GetWeekday(today));
+  const absl::CivilDay day = weeks ? monday + 7 * count + *weekday : today + count;
   const absl::Time t =
       absl::FromCivil(absl::CivilMinute(day.year(), day.month(), day.day(), hour, minute), zone);
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());

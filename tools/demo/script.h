@@ -5,9 +5,10 @@
 // Inside any string of a request, `${alias.path}` is a field of an earlier step's answer
 // (`${kofoeds.name}`, `${forum.participants.0.id}`) and `${at +21d 16:30 Europe/Copenhagen}`
 // is that local time, 21 days after the day the script is loaded, as an RFC 3339 UTC
-// timestamp: demo events stay upcoming whenever they are loaded. Give every creating step a
-// request_id: a script run again (after a failure, say) then returns what the first run
-// made instead of making it twice, for as long as the services keep request ids.
+// timestamp (`${at +3w thu 16:30 Europe/Copenhagen}`: the Thursday of the week three
+// weeks on): demo events stay upcoming, on their seed's weekday, whenever they are loaded. Give
+// every creating step a request_id: a script run again (after a failure, say) then returns what the
+// first run made instead of making it twice, for as long as the services keep request ids.
 #pragma once
 
 #include <map>

@@ -94,6 +94,23 @@ TEST(DemoScript, LocalTimesAreDaysAfterTheLoadInTheirZone) {
   EXPECT_EQ(FieldOf(rendered, "today"), R"("2026-12-02T08:00:00Z")");
 }
 
+// The seed's meeting is on a Thursday with registration by the Monday before: weeks keep
+// both on their day whenever the demo is loaded.
+TEST(DemoScript, WeekdaysFallInTheWeekSoManyWeeksOn) {
+  auto script = ParseScript(R"({"steps": [{"call": "a.B/C", "request": {
+      "meeting": "${at +3w thu 16:30 Europe/Copenhagen}",
+      "close": "${at +3w mon 23:59 Europe/Copenhagen}"}}]})");
+  ASSERT_TRUE(script.ok());
+  // The load is on Wednesday 2 December 2026: three weeks on is the week of 21 December.
+  const auto rendered = Render(script->steps[0].request, {}, LoadTime());
+  EXPECT_EQ(FieldOf(rendered, "meeting"), R"("2026-12-24T15:30:00Z")");
+  EXPECT_EQ(FieldOf(rendered, "close"), R"("2026-12-21T22:59:00Z")");
+  auto bad = ParseScript(R"({"steps": [{"call": "a.B/C", "request": {
+      "t": "${at +3w thursday 16:30 Europe/Copenhagen}"}}]})");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(Render(bad->steps[0].request, {}, LoadTime()).ok());
+}
+
 TEST(DemoScript, MalformedTimesSayTheirShape) {
   for (const char* bad : {"${at 21d 16:30 Europe/Copenhagen}", "${at +21d 1630 Europe/Copenhagen}",
                           "${at +21d 16:30 Europe/Atlantis}", "${at +21d}"}) {
