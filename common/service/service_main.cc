@@ -182,15 +182,17 @@ cache::Cache& Context::Cache(cache::Keyspace keyspace) {
   return cache;
 }
 
-std::unique_ptr<client::ServiceChannel> Context::Channel(absl::string_view caller,
-                                                         absl::string_view callee,
-                                                         const client::Peer& peer) {
+absl::StatusOr<std::unique_ptr<client::ServiceChannel>> Context::Channel(absl::string_view caller,
+                                                                         absl::string_view callee,
+                                                                         const client::Peer& peer) {
+  absl::StatusOr<principal::Signer> signer = server_.signer();
+  if (!signer.ok()) return signer.status();
   return std::make_unique<client::ServiceChannel>(
       client::ChannelOptions{.address = peer.address,
                              .caller = std::string(caller),
                              .callee = std::string(callee),
                              .deadline = peer.deadline},
-      server_.signer());
+      *std::move(signer));
 }
 
 PeerSetting DeclarePeer(config::Loader& config, absl::string_view peer,
@@ -222,8 +224,9 @@ int Run(int argc, char** argv, const Definition& d) {
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
   const std::optional<std::string> command = CommandOf(config);
   if (!command) return 2;
-  // Migrating signs nothing: a migration Job needs no secret.
-  if (*command == "serve" && !process.SecretUsable(config)) return 2;
+  // Migrating signs nothing: a migration Job needs no key.
+  std::optional<principal::KeySet> keys;
+  if (*command == "serve" && !(keys = process.PrincipalKeys(config))) return 2;
   if (!startup::StartLogs(config, process)) return 2;
 
   absl::StatusOr<std::unique_ptr<pg::Pool>> pool = OpenPool(d.name, store);
@@ -248,8 +251,7 @@ int Run(int argc, char** argv, const Definition& d) {
     log::Error("metrics", {{"error", std::string(gauges.status().message())}});
     return 1;
   }
-  server::Server server(ServerOptionsOf(d, process, store),
-                        principal::Signer(process.principal_secret));
+  server::Server server(ServerOptionsOf(d, process, store), *std::move(keys));
   // Declared after the server: what the service built goes before the server it serves on.
   Context context(server, **pool, *redis);
   if (absl::Status s = start ? start(context) : absl::OkStatus(); !s.ok()) {

@@ -69,10 +69,11 @@ class Context {
   }
 
   // A channel from this service, `caller`, to the peer process `callee` at `peer`, signed
-  // with the server's principal signer.
-  std::unique_ptr<client::ServiceChannel> Channel(absl::string_view caller,
-                                                  absl::string_view callee,
-                                                  const client::Peer& peer);
+  // with the server's principal signer; FAILED_PRECONDITION when the principal keys hold
+  // no key of this service's own.
+  absl::StatusOr<std::unique_ptr<client::ServiceChannel>> Channel(absl::string_view caller,
+                                                                  absl::string_view callee,
+                                                                  const client::Peer& peer);
 
   const std::vector<cache::Cache*>& caches() const { return caches_; }
 

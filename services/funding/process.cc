@@ -1,5 +1,7 @@
 #include "services/funding/process.h"
 
+#include "common/status/status.h"
+
 namespace coopnet::funding {
 
 absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
@@ -7,7 +9,8 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   cache::Cache& profiles_cache = context.Cache({"funding_profiles", 1});
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<FundingStore>(context.pool(), options.stream);
-  p.organisations = context.Channel("funding", "organisations", options.organisations);
+  COOPNET_ASSIGN_OR_RETURN(p.organisations,
+                           context.Channel("funding", "organisations", options.organisations));
   p.profiles = std::make_unique<OrganisationProfiles>(*p.organisations, profiles_cache);
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
   p.relay->Start();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/status/status.h"
 
 namespace coopnet::registrations {
 namespace {
@@ -26,8 +27,15 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<RegistrationStore>(context.pool(), options.stream);
   p.personal_data = std::make_unique<PersonalDataStore>(context.pool());
-  p.events = context.Channel("registrations", "events", options.events);
-  p.organisations = context.Channel("registrations", "organisations", options.organisations);
+  if (options.manage_token_secret.size() < principal::kMinSecretBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("COOPNET_MANAGE_TOKEN_SECRET (or COOPNET_MANAGE_TOKEN_SECRET_FILE) must be "
+                     "at least ",
+                     principal::kMinSecretBytes, " bytes"));
+  }
+  COOPNET_ASSIGN_OR_RETURN(p.events, context.Channel("registrations", "events", options.events));
+  COOPNET_ASSIGN_OR_RETURN(
+      p.organisations, context.Channel("registrations", "organisations", options.organisations));
   p.directory = std::make_unique<Directory>(*p.events, *p.organisations, cache);
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
   p.relay->Start();
@@ -78,6 +86,10 @@ service::Definition Definition() {
             service::DeclarePeer(config, "organisations", defaults.organisations);
         const std::string& events_stream =
             config.String("events_stream", defaults.events_stream,
+        const std::string& manage_token_secret = config.Secret(
+            "manage_token_secret", "",
+            "secret (32+ bytes) deriving registrants' manage tokens; required by `serve`, and "
+            "changing it voids every token handed out");
                           "Redis stream of the events service's changes (cancellations, moves)");
         const absl::Duration& retention_interval =
             config.Duration("retention_interval", defaults.retention_interval,
@@ -87,6 +99,7 @@ service::Definition Definition() {
           options.events = events.value();
           options.organisations = organisations.value();
           options.events_stream = events_stream;
+          options.manage_token_secret = manage_token_secret;
           options.retention_interval = retention_interval;
           return Start(context, options).status();
         };
