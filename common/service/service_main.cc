@@ -220,6 +220,10 @@ int Run(int argc, char** argv, const Definition& d) {
   const startup::ProcessSettings process =
       startup::ProcessSettings::Declare(config, d.grpc_port, d.metrics_port);
   const StoreSettings store = StoreSettings::Declare(config, d.name);
+  const std::string& streams_redis_address = config.String(
+      "streams_redis_address", "",
+      "Redis host:port of the change streams, when not the caches' (COOPNET_REDIS_ADDRESS): "
+      "the caches' Redis may then evict");
   const Starter start = d.settings ? d.settings(config) : Starter();
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
   const std::optional<std::string> command = CommandOf(config);
@@ -243,9 +247,18 @@ int Run(int argc, char** argv, const Definition& d) {
     if (*command == "migrate") return 0;
   }
 
-  redis::ClientOptions redis_options;
-  redis_options.address = process.redis_address;
-  std::unique_ptr<redis::Client> redis = redis::Client::Create(redis_options);
+  std::unique_ptr<redis::Client> redis =
+      redis::Client::Create(process.Redis(process.redis_address));
+  // One client when one Redis holds both, as by default.
+  std::unique_ptr<redis::Client> separate_streams;
+  if (!streams_redis_address.empty() && streams_redis_address != process.redis_address) {
+    separate_streams = redis::Client::Create(process.Redis(streams_redis_address));
+  }
+  redis::Client& streams_redis = separate_streams ? *separate_streams : *redis;
+  if (!startup::RedisAccepts(config, *redis, "COOPNET_REDIS_ADDRESS") ||
+      !startup::RedisAccepts(config, streams_redis, "COOPNET_STREAMS_REDIS_ADDRESS")) {
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<Gauges>> gauges = Gauges::Create();
   if (!gauges.ok()) {
     log::Error("metrics", {{"error", std::string(gauges.status().message())}});
@@ -253,7 +266,7 @@ int Run(int argc, char** argv, const Definition& d) {
   }
   server::Server server(ServerOptionsOf(d, process, store), *std::move(keys));
   // Declared after the server: what the service built goes before the server it serves on.
-  Context context(server, **pool, *redis);
+  Context context(server, **pool, *redis, streams_redis);
   if (absl::Status s = start ? start(context) : absl::OkStatus(); !s.ok()) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
     return 1;

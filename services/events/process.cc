@@ -12,12 +12,11 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   COOPNET_ASSIGN_OR_RETURN(p.organisations,
                            context.Channel("events", "organisations", options.organisations));
   p.directory = std::make_unique<OrganisationDirectory>(*p.organisations, directory_cache);
-  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.service = std::make_unique<EventService>(
       context.server(), *p.store, events_cache, *p.directory, *p.relay,
-      outbox::WatchOptions{.redis_address = context.redis().options().address,
-                           .stream = options.stream});
+      outbox::WatchOptions{.redis = context.streams_redis().options(), .stream = options.stream});
   context.server().Register(p.service->table());
   return &p;
 }

@@ -12,13 +12,13 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   COOPNET_ASSIGN_OR_RETURN(p.organisations,
                            context.Channel("funding", "organisations", options.organisations));
   p.profiles = std::make_unique<OrganisationProfiles>(*p.organisations, profiles_cache);
-  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.service = std::make_unique<FundingService>(
       context.server(), *p.store, calls_cache, *p.profiles, *p.relay,
       ServiceOptions{
           .giving360_prefix = options.giving360_prefix,
-          .watch = {.redis_address = context.redis().options().address, .stream = options.stream}});
+          .watch = {.redis = context.streams_redis().options(), .stream = options.stream}});
   context.server().Register(p.service->table());
   return &p;
 }

@@ -77,9 +77,11 @@ absl::Status Gateway::Serve() {
   if (!options_.metrics_address.empty()) {
     COOPNET_ASSIGN_OR_RETURN(exposer_, metrics::Exposer::Start(options_.metrics_address));
   }
-  const principal::Signer signer(options_.principal_secret);
-  redis_ = redis::Client::Create(
-      {.address = options_.redis_address, .pool_size = options_.limit_workers});
+  const principal::Signer signer(*options_.principal_keys.SigningKey(kIssuer), kIssuer);
+  redis_ = redis::Client::Create({.address = options_.redis_address,
+                                  .username = options_.redis_username,
+                                  .password = options_.redis_password,
+                                  .pool_size = options_.limit_workers});
   const auto organisations =
       std::find_if(options_.backends.begin(), options_.backends.end(),
                    [](const BackendAddress& b) { return b.package == kOrganisationsPackage; });

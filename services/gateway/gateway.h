@@ -52,8 +52,11 @@ struct GatewayOptions {
   principal::KeySet principal_keys;
   // The operators' bootstrap key; empty for none.
   std::string admin_key;
-  // Redis of the shared rate-limit buckets, and the prefix of their keys.
+  // Redis of the shared rate-limit buckets (its address and credentials), and the prefix
+  // of their keys.
   std::string redis_address = "127.0.0.1:16379";
+  std::string redis_username;
+  std::string redis_password;
   std::string bucket_prefix = "coopnet:gateway:bucket:";
   Limits limits;
   // How long an API key's check is trusted: revocation takes effect within it.

@@ -87,6 +87,12 @@ int main(int argc, char** argv) {
   options.principal_keys = *std::move(keys);
   options.admin_key = admin_key;
   options.redis_address = process.redis_address;
+  options.redis_username = process.redis_username;
+  options.redis_password = process.redis_password;
+  if (!startup::RedisAccepts(config, *redis::Client::Create(process.Redis(process.redis_address)),
+                             "COOPNET_REDIS_ADDRESS")) {
+    return 2;
+  }
   options.limits.address = {.rate = static_cast<double>(anonymous_rate),
                             .burst = static_cast<double>(anonymous_burst)};
   options.limits.key = {.rate = static_cast<double>(key_rate),

@@ -37,22 +37,21 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   COOPNET_ASSIGN_OR_RETURN(
       p.organisations, context.Channel("registrations", "organisations", options.organisations));
   p.directory = std::make_unique<Directory>(*p.events, *p.organisations, cache);
-  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.desk = std::make_unique<RegistrationDesk>(*p.store, options.desk);
   p.service = std::make_unique<RegistrationService>(
       context.server(), *p.store, *p.personal_data, *p.desk, *p.directory, *p.relay,
-      outbox::WatchOptions{.redis_address = context.redis().options().address,
-                           .stream = options.stream});
+      outbox::WatchOptions{.redis = context.streams_redis().options(), .stream = options.stream},
+      principal::HmacKey(options.manage_token_secret));
   context.server().Register(p.service->table());
 
-  p.feed =
-      std::make_unique<EventFeed>(FeedOptions{.redis_address = context.redis().options().address,
-                                              .stream = options.events_stream,
-                                              .group = options.consumer_group,
-                                              .consumer = ConsumerName(),
-                                              .block = options.feed_block},
-                                  *p.store, *p.directory, *p.relay);
+  p.feed = std::make_unique<EventFeed>(FeedOptions{.redis = context.streams_redis().options(),
+                                                   .stream = options.events_stream,
+                                                   .group = options.consumer_group,
+                                                   .consumer = ConsumerName(),
+                                                   .block = options.feed_block},
+                                       *p.store, *p.directory, *p.relay);
   p.feed->Start();
 
   PersonalDataStore& personal_data = *p.personal_data;
@@ -86,11 +85,11 @@ service::Definition Definition() {
             service::DeclarePeer(config, "organisations", defaults.organisations);
         const std::string& events_stream =
             config.String("events_stream", defaults.events_stream,
+                          "Redis stream of the events service's changes (cancellations, moves)");
         const std::string& manage_token_secret = config.Secret(
             "manage_token_secret", "",
             "secret (32+ bytes) deriving registrants' manage tokens; required by `serve`, and "
             "changing it voids every token handed out");
-                          "Redis stream of the events service's changes (cancellations, moves)");
         const absl::Duration& retention_interval =
             config.Duration("retention_interval", defaults.retention_interval,
                             "how often participants of past events are checked for anonymisation");
@@ -99,8 +98,8 @@ service::Definition Definition() {
           options.events = events.value();
           options.organisations = organisations.value();
           options.events_stream = events_stream;
-          options.manage_token_secret = manage_token_secret;
           options.retention_interval = retention_interval;
+          options.manage_token_secret = manage_token_secret;
           return Start(context, options).status();
         };
       }};

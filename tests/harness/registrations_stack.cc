@@ -62,8 +62,8 @@ RegistrationsStack::RegistrationsStack(const std::string& organisations_dsn,
   server_options.queue_capacity = options.queue_capacity;
   server_options.readiness_interval = absl::Milliseconds(50);
   server_options.drain_timeout = absl::Seconds(2);
-  server_ = std::make_unique<server::Server>(server_options, principal::Signer(kTestSecret));
-  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
+  server_ = std::make_unique<server::Server>(server_options, TestKeys());
+  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_, *redis_,
                                                 /*keyspace_prefix=*/UniqueName("t"));
   registrations::Options registrations_options;
   registrations_options.events.address = absl::StrCat("127.0.0.1:", events_->port());

@@ -115,8 +115,8 @@ ServiceProcess::ServiceProcess(const Spec& spec) {
   options.workers = 4;
   options.readiness_interval = absl::Milliseconds(50);
   options.drain_timeout = absl::Seconds(2);
-  server_ = std::make_unique<server::Server>(options, principal::Signer(kTestSecret));
-  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
+  server_ = std::make_unique<server::Server>(options, TestKeys());
+  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_, *redis_,
                                                 /*keyspace_prefix=*/UniqueName("t"));
   if (absl::Status s = spec.start(*context_); !s.ok()) fail(s.message());
   server_->SetReadinessCheck(service::MigratedDatabase(*pool_, *spec.migrations));
