@@ -29,8 +29,12 @@ class SealingInterceptor final : public grpc::experimental::Interceptor {
         principal::Principal caller;
         caller.ParseFromString(it->second);
         metadata->erase(it);
+        // A service's own principal is signed by that service, as only it may; any other
+        // by the gateway.
+        const std::string issuer =
+            caller.kind() == principal::Principal::SERVICE ? caller.service() : "gateway";
         principal::Signer::Sealed sealed =
-            principal::Signer(*TestKeys().SigningKey("gateway"), "gateway").Seal(caller, audience_);
+            principal::Signer(*TestKeys().SigningKey(issuer), issuer).Seal(caller, audience_);
         metadata->emplace(principal::kPrincipalKey, std::move(sealed.bytes));
         metadata->emplace(principal::kSignatureKey, std::move(sealed.signature));
       }

@@ -45,9 +45,9 @@ const principal::KeySet& TestKeys();
 // The manage-token secret of every test registrations process.
 inline const std::string kTestManageTokenSecret = "test-manage-token-secret-at-least-32-bytes";
 
-// Has `caller` sealed, as the gateway seals it, for the service whose method the call
-// on `context` turns out to be, when it starts on a channel of SigningChannel; and sets a
-// 10 s deadline.
+// Has `caller` sealed, by the gateway (or, for a service's own principal, by that
+// service), for the service whose method the call on `context` turns out to be, when it
+// starts on a channel of SigningChannel; and sets a 10 s deadline.
 void Sign(grpc::ClientContext& context, const principal::Principal& caller);
 
 // A channel to `address` on which calls signed with Sign carry their principal sealed for
