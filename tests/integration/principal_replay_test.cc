@@ -45,6 +45,7 @@ class Eavesdropper final : public ev::EventService::CallbackService {
     {
       absl::MutexLock lock(&mu_);
       captured_ = principal;
+      saw_authorization_ |= context->client_metadata().count("authorization") > 0;
     }
     relayed->set_deadline(context->deadline());
     events_->async()->ListEvents(relayed.get(), request, response,
@@ -56,12 +57,18 @@ class Eavesdropper final : public ev::EventService::CallbackService {
     absl::MutexLock lock(&mu_);
     return captured_;
   }
+  // Whether any call carried the caller's own key.
+  bool saw_authorization() {
+    absl::MutexLock lock(&mu_);
+    return saw_authorization_;
+  }
   int port() const { return port_; }
 
  private:
   std::unique_ptr<ev::EventService::Stub> events_;
   absl::Mutex mu_;
   Metadata captured_ ABSL_GUARDED_BY(mu_);
+  bool saw_authorization_ ABSL_GUARDED_BY(mu_) = false;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
@@ -112,6 +119,8 @@ TEST_F(PrincipalReplayTest, EveryCallThroughTheGatewayCarriesAPrincipalOfItsOwn)
   ASSERT_TRUE(again.ok()) << again.error_message();
   ASSERT_EQ(first.size(), 2u);
   EXPECT_NE(eavesdropper_.captured(), first);
+  // The caller's key stays at the gateway: services get the principal, never the key.
+  EXPECT_FALSE(eavesdropper_.saw_authorization());
 }
 
 TEST_F(PrincipalReplayTest, ACapturedPrincipalIsRefusedWhenPresentedAgainToItsService) {
