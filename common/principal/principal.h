@@ -9,7 +9,7 @@
 // addressed to another service or seen before, so one captured on the wire is worth
 // nothing elsewhere, later or again.
 //
-//   principal::Signer signer(keys.SigningKey("gateway"), "gateway");
+//   principal::Signer signer(*keys.SigningKey("gateway"), "gateway");
 //   signer.Attach(principal::Admin(), "events", context);             // client side
 //   principal::Verifier verifier(keys, "events");
 //   absl::StatusOr<Principal> caller = verifier.Verify(metadata);      // server side

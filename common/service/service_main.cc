@@ -269,7 +269,11 @@ int Run(int argc, char** argv, const Definition& d) {
   Context context(server, **pool, *redis, streams_redis);
   if (absl::Status s = start ? start(context) : absl::OkStatus(); !s.ok()) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
-    return 1;
+    // A setting the service's own code checks (a secret too short, no key of its own to
+    // call a peer with) is bad configuration, as for those checked before.
+    const bool configuration = s.code() == absl::StatusCode::kInvalidArgument ||
+                               s.code() == absl::StatusCode::kFailedPrecondition;
+    return configuration ? 2 : 1;
   }
   server.SetReadinessCheck(MigratedDatabase(**pool, *d.migrations));
   if (absl::Status s = server.Start(); !s.ok()) {
