@@ -14,7 +14,7 @@ namespace coopnet::principal {
 namespace {
 
 // Random bytes of a principal's id: as unlikely to repeat as to be guessed.
-constexpr int kIdBytes = 16;
+constexpr int kIdBytes = ReplayCache::kIdBytes;
 
 absl::Status Unauthenticated(absl::string_view reason, absl::string_view message) {
   return status::Error(absl::StatusCode::kUnauthenticated, reason, message);

@@ -183,15 +183,18 @@ TEST(PrincipalKeys, BadEntriesAreNamedWithoutTheirSecret) {
 
 TEST(ReplayCache, ForgetsIdsOnlyOnceExpiredAndRefusesWhenFull) {
   ReplayCache cache(2);
-  EXPECT_EQ(cache.Remember("a", kNow + absl::Seconds(5), kNow), ReplayCache::Outcome::kNew);
-  EXPECT_EQ(cache.Remember("b", kNow + absl::Seconds(10), kNow), ReplayCache::Outcome::kNew);
-  EXPECT_EQ(cache.Remember("c", kNow + absl::Seconds(10), kNow), ReplayCache::Outcome::kFull);
-  EXPECT_EQ(cache.Remember("a", kNow + absl::Seconds(5), kNow + absl::Seconds(5)),
+  EXPECT_EQ(cache.Remember(std::string(16, 'a'), kNow + absl::Seconds(5), kNow),
+            ReplayCache::Outcome::kNew);
+  EXPECT_EQ(cache.Remember(std::string(16, 'b'), kNow + absl::Seconds(10), kNow),
+            ReplayCache::Outcome::kNew);
+  EXPECT_EQ(cache.Remember(std::string(16, 'c'), kNow + absl::Seconds(10), kNow),
+            ReplayCache::Outcome::kFull);
+  EXPECT_EQ(cache.Remember(std::string(16, 'a'), kNow + absl::Seconds(5), kNow + absl::Seconds(5)),
             ReplayCache::Outcome::kReplayed);
   // `a` expired: its place goes to `c`, and `b` is still remembered.
-  EXPECT_EQ(cache.Remember("c", kNow + absl::Seconds(12), kNow + absl::Seconds(6)),
+  EXPECT_EQ(cache.Remember(std::string(16, 'c'), kNow + absl::Seconds(12), kNow + absl::Seconds(6)),
             ReplayCache::Outcome::kNew);
-  EXPECT_EQ(cache.Remember("b", kNow + absl::Seconds(10), kNow + absl::Seconds(6)),
+  EXPECT_EQ(cache.Remember(std::string(16, 'b'), kNow + absl::Seconds(10), kNow + absl::Seconds(6)),
             ReplayCache::Outcome::kReplayed);
   EXPECT_EQ(cache.size(), 2u);
 }
