@@ -62,6 +62,10 @@ if [ -z "${COOPNET_PRINCIPAL_KEYS:-}${COOPNET_PRINCIPAL_KEYS_FILE:-}" ]; then
 fi
 token_file="$local_dir/manage_token_secret"
 if [ -z "${COOPNET_MANAGE_TOKEN_SECRET:-}${COOPNET_MANAGE_TOKEN_SECRET_FILE:-}" ]; then
+  # A .local/ made when one principal secret signed everything keeps its registrants'
+  # manage tokens valid by deriving them from that secret still.
+  [ -s "$token_file" ] || [ ! -s "$local_dir/principal_secret" ] ||
+    (umask 077 && cp "$local_dir/principal_secret" "$token_file")
   [ -s "$token_file" ] || (umask 077 && openssl rand -hex 32 >"$token_file")
   export COOPNET_MANAGE_TOKEN_SECRET_FILE="$token_file"
 fi
