@@ -26,7 +26,9 @@ void ServiceChannel::PrepareOnBehalfOf(grpc::ClientContext& context,
                                        absl::Time call_deadline) const {
   const absl::Time deadline = std::min(absl::Now() + options_.deadline, call_deadline);
   context.set_deadline(absl::ToChronoTime(deadline));
-  signer_.Attach(caller, context);
+  // Sealed for this peer and this call only: the peer refuses it from anyone else, later
+  // or a second time, and every call, retries included, gets here with a new context.
+  signer_.Attach(caller, options_.callee, context);
 }
 
 absl::Status ServiceChannel::Failure(const grpc::Status& status, absl::string_view method) const {

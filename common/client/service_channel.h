@@ -1,12 +1,12 @@
 // coopnet::client — calling another coopnet service the way every service should: a
 // channel balanced over the peer's replicas, a deadline on every call (never later than
-// the deadline of the call being served), our own SERVICE principal signed with the
-// shared secret, every call counted in grpc_client_* (call_metrics.h), and the peer's
+// the deadline of the call being served), our own SERVICE principal sealed for the peer
+// and the call, every call counted in grpc_client_* (call_metrics.h), and the peer's
 // failures turned into what our caller should see.
 //
 //   client::ServiceChannel organisations({.address = "127.0.0.1:50051",
 //                                         .caller = "events", .callee = "organisations"},
-//                                        server.signer());
+//                                        *server.signer());
 //   auto stub = organisations::v1::OrganisationService::NewStub(organisations.channel());
 //   grpc::ClientContext context;
 //   organisations.Prepare(context, call.deadline);
@@ -43,7 +43,8 @@ struct ChannelOptions {
   std::string address = "";
   // Our own name, signed as the SERVICE principal: `events`.
   std::string caller = "";
-  // The peer's name, for errors and logs: `organisations`.
+  // The peer's name: the audience of our principals, and for errors and logs:
+  // `organisations`.
   std::string callee = "";
   // The longest a call may take.
   absl::Duration deadline = absl::Seconds(2);
@@ -61,7 +62,8 @@ class ServiceChannel {
   const ChannelOptions& options() const { return options_; }
 
   // Sets the deadline (options.deadline from now, or `call_deadline` when sooner: the
-  // call we serve is of no use to anybody after it) and attaches our signed principal.
+  // call we serve is of no use to anybody after it) and attaches our principal, sealed
+  // for this one call: a context is never used twice.
   void Prepare(grpc::ClientContext& context,
                absl::Time call_deadline = absl::InfiniteFuture()) const;
 

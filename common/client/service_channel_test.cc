@@ -15,7 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 using HealthCheck = grpc::health::v1::HealthCheckResponse;
 
-const std::string kSecret = "client-test-secret-0123456789-0123456789";
+const principal::KeySet kKeys =
+    *principal::KeySet::Parse("ev:events:client-test-secret-0123456789-0123456789");
 
 ServiceChannel Organisations(
     const std::string& address = "127.0.0.1:1",
@@ -24,7 +25,7 @@ ServiceChannel Organisations(
                          .caller = "events",
                          .callee = "organisations",
                          .deadline = absl::Seconds(2)},
-                        principal::Signer(kSecret), metrics);
+                        principal::Signer(*kKeys.SigningKey("events"), "events"), metrics);
 }
 
 // A peer that knows one service, "", and says so once on Watch.

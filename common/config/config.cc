@@ -1,10 +1,14 @@
 #include "common/config/config.h"
 
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <variant>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -38,7 +42,28 @@ using internal::Option;
 using internal::OptionValue;
 
 constexpr absl::string_view kEnvPrefix = "COOPNET_";
+constexpr absl::string_view kFileSuffix = "_FILE";
 constexpr absl::string_view kMasked = "***";
+
+std::string FileVariable(const Option& option) {
+  return absl::StrCat(option.env_name, kFileSuffix);
+}
+
+// The content of the file at `path` less its trailing line ends (`echo` and editors add
+// one; no secret ends with one), or why it cannot be read. The error names the path,
+// never what was read.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::ostringstream content;
+  content << file.rdbuf();
+  if (file.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
+  std::string text = content.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
 
 std::string FlagName(const Option& option) { return absl::StrCat("--", option.name); }
 
@@ -273,12 +298,37 @@ absl::Status Loader::Load(const std::vector<std::string>& args,
     option->set = true;
   }
 
+  auto present = [&env](const std::string& name) -> const std::string* {
+    auto it = env.find(name);
+    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+  };
   for (auto& option : options_) {
     if (option->set) continue;
-    auto it = env.find(option->env_name);
-    if (it == env.end() || it->second.empty()) continue;
-    if (std::optional<std::string> error = Parse(*option, it->second)) {
-      violations.push_back({option->env_name, std::move(*error)});
+    const std::string* text = present(option->env_name);
+    // Kubernetes mounts Secrets as files: every secret also comes from <NAME>_FILE.
+    const std::string* path = option->secret ? present(FileVariable(*option)) : nullptr;
+    if (text != nullptr && path != nullptr) {
+      violations.push_back({FileVariable(*option),
+                            absl::StrCat("and ", option->env_name, " are both set: set one")});
+      continue;
+    }
+    if (path != nullptr) {
+      absl::StatusOr<std::string> content = ReadSecretFile(*path);
+      if (!content.ok()) {
+        violations.push_back({FileVariable(*option), std::string(content.status().message())});
+        continue;
+      }
+      if (content->empty()) {
+        violations.push_back({FileVariable(*option), absl::StrCat(*path, " is empty")});
+        continue;
+      }
+      Parse(*option, *content);  // secrets are strings, which always parse
+    } else if (text != nullptr) {
+      if (std::optional<std::string> error = Parse(*option, *text)) {
+        violations.push_back({option->env_name, std::move(*error)});
+      }
+    } else {
+      continue;
     }
     option->set = true;
   }
@@ -290,7 +340,10 @@ absl::Status Loader::Load(const std::vector<std::string>& args,
 
   for (const auto& option : options_) {
     if (option->required && (!option->set || IsEmpty(option->value))) {
-      violations.push_back({option->name, absl::StrCat("is required: set ", option->env_name,
+      const std::string file =
+          option->secret ? absl::StrCat(" (or ", FileVariable(*option), ", a file holding it)")
+                         : "";
+      violations.push_back({option->name, absl::StrCat("is required: set ", option->env_name, file,
                                                        " or pass ", FlagName(*option))});
     }
   }
@@ -325,10 +378,19 @@ std::string Loader::Describe() const {
 }
 
 std::string Loader::Help() const {
-  return absl::StrCat("Usage: ", program_, " [flags]", args_usage_.empty() ? "" : " ", args_usage_,
-                      "\n\nEach flag can also be set by its environment variable; "
-                      "a flag wins over the environment.\n\n",
-                      Describe());
+  std::vector<std::string> files;
+  for (const auto& option : options_) {
+    if (option->secret) files.push_back(FileVariable(*option));
+  }
+  return absl::StrCat(
+      "Usage: ", program_, " [flags]", args_usage_.empty() ? "" : " ", args_usage_,
+      "\n\nEach flag can also be set by its environment variable; "
+      "a flag wins over the environment.\n\n",
+      Describe(),
+      files.empty() ? ""
+                    : absl::StrCat("\nA secret may instead be read from the file that <NAME>_FILE "
+                                   "names (less trailing line ends): ",
+                                   absl::StrJoin(files, ", "), ".\n"));
 }
 
 std::vector<std::pair<std::string, std::string>> Loader::Values() const {

@@ -24,6 +24,10 @@
 // `--name=false`, never the next argument, so `--migrate_at_start migrate` keeps
 // `migrate` positional. An empty environment variable counts as unset, and a required
 // value must not be empty. Everything after `--` is positional.
+//
+// A secret may instead come from a file, as Kubernetes mounts Secrets: COOPNET_PG_DSN_FILE
+// names the file holding COOPNET_PG_DSN (trailing line ends dropped). Setting both, or
+// naming a file that cannot be read or is empty, is an error naming the variable.
 #ifndef COOPNET_COMMON_CONFIG_CONFIG_H_
 #define COOPNET_COMMON_CONFIG_CONFIG_H_
 
@@ -65,7 +69,8 @@ class Loader {
                             absl::string_view help);
   const std::string& String(absl::string_view name, Required, absl::string_view help);
 
-  // A string that --help, Describe() and Values() show only as `***`.
+  // A string that --help, Describe() and Values() show only as `***`, also read from the
+  // file that COOPNET_<NAME>_FILE names.
   const std::string& Secret(absl::string_view name, absl::string_view default_value,
                             absl::string_view help);
   const std::string& Secret(absl::string_view name, Required, absl::string_view help);

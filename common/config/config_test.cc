@@ -2,6 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 
 #include "common/status/status.h"
 
@@ -69,20 +73,20 @@ TEST(Config, BrokenEnvironmentValueReplacedByFlagIsNotAnError) {
 TEST(Config, MissingRequiredValuesAreAllNamedInOneError) {
   Loader loader("organisations");
   loader.String("pg_dsn", kRequired, "");
-  loader.Secret("principal_secret", kRequired, "");
+  loader.Secret("admin_key", kRequired, "");
   loader.Int("shard", kRequired, "");
   loader.Int("port", 50051, "");
   absl::Status s = loader.Load({}, {{"COOPNET_SHARD", "3"}});
   ASSERT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(),
             "pg_dsn is required: set COOPNET_PG_DSN or pass --pg_dsn; "
-            "principal_secret is required: set COOPNET_PRINCIPAL_SECRET or pass "
-            "--principal_secret");
+            "admin_key is required: set COOPNET_ADMIN_KEY (or COOPNET_ADMIN_KEY_FILE, a file "
+            "holding it) or pass --admin_key");
   auto bad_request = status::GetBadRequest(s);
   ASSERT_TRUE(bad_request.has_value());
   ASSERT_EQ(bad_request->field_violations_size(), 2);
   EXPECT_EQ(bad_request->field_violations(0).field(), "pg_dsn");
-  EXPECT_EQ(bad_request->field_violations(1).field(), "principal_secret");
+  EXPECT_EQ(bad_request->field_violations(1).field(), "admin_key");
 }
 
 TEST(Config, EmptyValueDoesNotSatisfyRequired) {
@@ -231,6 +235,77 @@ TEST(Config, ArgvAndEnvironReadLikeMain) {
   EXPECT_EQ(port, 81);
   EXPECT_EQ(dsn, "host=db user=x");
   EXPECT_THAT(loader.Positional(), ElementsAre("migrate"));
+}
+
+// A file in a fresh temporary folder holding `content`; removed with the test's folder.
+std::string SecretFile(const std::string& content) {
+  char folder[] = "/tmp/coopnet-config-XXXXXX";
+  const std::string path = std::string(mkdtemp(folder)) + "/secret";
+  std::ofstream(path) << content;
+  return path;
+}
+
+TEST(Config, SecretIsReadFromTheFileItsFileVariableNames) {
+  Loader loader("organisations");
+  const std::string& dsn = loader.Secret("pg_dsn", kRequired, "");
+  const std::string path = SecretFile("host=db password=p\n");
+  absl::Status s = loader.Load({}, {{"COOPNET_PG_DSN_FILE", path}});
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(dsn, "host=db password=p");
+}
+
+TEST(Config, MissingSecretFileIsAnErrorNamingTheVariableAndPath) {
+  Loader loader("organisations");
+  loader.Secret("pg_dsn", kRequired, "");
+  absl::Status s = loader.Load({}, {{"COOPNET_PG_DSN_FILE", "/nonexistent/dsn"}});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(),
+              HasSubstr("COOPNET_PG_DSN_FILE cannot read /nonexistent/dsn: No such file"));
+}
+
+TEST(Config, EmptySecretFileIsAnError) {
+  Loader loader("organisations");
+  loader.Secret("admin_key", "", "");
+  const std::string path = SecretFile("\n");
+  absl::Status s = loader.Load({}, {{"COOPNET_ADMIN_KEY_FILE", path}});
+  EXPECT_THAT(s.message(), HasSubstr("COOPNET_ADMIN_KEY_FILE " + path + " is empty"));
+}
+
+TEST(Config, SecretSetBothWaysIsAnError) {
+  Loader loader("organisations");
+  loader.Secret("admin_key", "", "");
+  absl::Status s =
+      loader.Load({}, {{"COOPNET_ADMIN_KEY", "k"}, {"COOPNET_ADMIN_KEY_FILE", SecretFile("k")}});
+  EXPECT_THAT(s.message(), HasSubstr("COOPNET_ADMIN_KEY_FILE and COOPNET_ADMIN_KEY are both set"));
+}
+
+TEST(Config, FlagWinsOverSecretFile) {
+  Loader loader("organisations");
+  const std::string& key = loader.Secret("admin_key", "", "");
+  ASSERT_TRUE(loader.Load({"--admin_key=flag"}, {{"COOPNET_ADMIN_KEY_FILE", "/nonexistent"}}).ok());
+  EXPECT_EQ(key, "flag");
+}
+
+TEST(Config, OnlySecretsComeFromFiles) {
+  Loader loader("organisations");
+  const std::string& region = loader.String("region", "eu", "");
+  ASSERT_TRUE(loader.Load({}, {{"COOPNET_REGION_FILE", SecretFile("us")}}).ok());
+  EXPECT_EQ(region, "eu");
+}
+
+TEST(Config, HelpNamesEverySecretsFileVariable) {
+  Loader loader("organisations");
+  loader.Secret("pg_dsn", "", "");
+  loader.String("region", "eu", "");
+  EXPECT_THAT(loader.Help(), HasSubstr("COOPNET_PG_DSN_FILE"));
+  EXPECT_THAT(loader.Help(), Not(HasSubstr("COOPNET_REGION_FILE")));
+}
+
+TEST(Config, RequiredSecretNamesItsFileVariable) {
+  Loader loader("organisations");
+  loader.Secret("pg_dsn", kRequired, "");
+  absl::Status s = loader.Load({}, {});
+  EXPECT_THAT(s.message(), HasSubstr("set COOPNET_PG_DSN (or COOPNET_PG_DSN_FILE"));
 }
 
 }  // namespace

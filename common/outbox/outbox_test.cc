@@ -185,7 +185,7 @@ TEST_F(OutboxTest, ReaderWaitsForTheNextEntryAfterItsCursor) {
   Relay relay(*pool_, *redis_);
   ASSERT_TRUE(relay.RelayBatch().ok());
 
-  StreamReader reader(testing::SharedRedisAddress(), stream_);
+  StreamReader reader({.address = testing::SharedRedisAddress()}, stream_);
   absl::StatusOr<std::string> last = reader.LastId();
   ASSERT_TRUE(last.ok()) << last.status();
   ASSERT_TRUE(IsStreamId(*last)) << *last;

@@ -57,10 +57,8 @@ absl::StatusOr<std::vector<StreamEntry>> ParseEntries(const redis::Reply& entrie
   return parsed;
 }
 
-StreamReader::StreamReader(absl::string_view redis_address, std::string stream)
+StreamReader::StreamReader(redis::ClientOptions options, std::string stream)
     : stream_(std::move(stream)) {
-  redis::ClientOptions options;
-  options.address = std::string(redis_address);
   options.pool_size = 1;
   options.command_timeout = kLongestBlock + kReplyMargin;
   redis_ = redis::Client::Create(std::move(options));

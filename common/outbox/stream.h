@@ -3,7 +3,7 @@
 // XREAD BLOCK holds its connection until an entry comes, so a reader has a connection
 // of its own instead of borrowing one from the process's pool:
 //
-//   outbox::StreamReader reader(redis_address, "coopnet:events:stream");
+//   outbox::StreamReader reader({.address = redis_address}, "coopnet:events:stream");
 //   COOPNET_ASSIGN_OR_RETURN(std::string cursor, reader.LastId());
 //   while (watching) {
 //     COOPNET_ASSIGN_OR_RETURN(auto entries, reader.Read(cursor, absl::Seconds(1), 100));
@@ -48,8 +48,9 @@ absl::StatusOr<std::vector<StreamEntry>> ParseEntries(const redis::Reply& entrie
 // Not thread-safe: one reader per consumer.
 class StreamReader {
  public:
-  // Opens (lazily) one connection to Redis at `redis_address`.
-  StreamReader(absl::string_view redis_address, std::string stream);
+  // Opens (lazily) one connection to Redis as `connection` says (address, credentials);
+  // its pool size and timeout are the reader's own.
+  StreamReader(redis::ClientOptions connection, std::string stream);
 
   // Up to `count` entries after `after`, waiting up to `block` for the first; none when
   // nothing came in time. UNAVAILABLE when Redis cannot be reached.

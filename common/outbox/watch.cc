@@ -32,7 +32,7 @@ WatchRegistry::~WatchRegistry() {
 
 absl::StatusOr<server::Call> WatchRegistry::Admit(grpc::CallbackServerContext* context,
                                                   absl::string_view cursor) {
-  absl::StatusOr<principal::Principal> caller = server_.signer().Verify(context->client_metadata());
+  absl::StatusOr<principal::Principal> caller = server_.Authenticate(*context);
   if (!caller.ok()) return caller.status();
   if (!principal::HasScope(*caller, type::v1::SCOPE_READ)) {
     return status::Error(absl::StatusCode::kPermissionDenied, "SCOPE_MISSING",
@@ -68,7 +68,7 @@ bool WatchRegistry::stopping() const {
 
 absl::Status WatchRegistry::Pump(std::string& cursor, const std::function<bool()>& cancelled,
                                  const std::function<bool(const StreamEntry&)>& deliver) {
-  StreamReader reader(options_.redis_address, options_.stream);
+  StreamReader reader(options_.redis, options_.stream);
   if (cursor.empty()) {
     absl::StatusOr<std::string> newest = reader.LastId();
     if (!newest.ok()) return Unavailable(newest.status(), cursor);

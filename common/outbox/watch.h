@@ -1,7 +1,7 @@
 // coopnet::outbox::Watchers — a server-streaming Watch method over a service's change
 // stream: each caller gets the changes relayed after its cursor, as they come.
 //
-//   outbox::Watchers<v1::EventChange> watchers_(server, {.redis_address = ..., .stream = ...},
+//   outbox::Watchers<v1::EventChange> watchers_(server, {.redis = ..., .stream = ...},
 //                                               DecodeChange, CanSee);
 //   grpc::ServerWriteReactor<v1::EventChange>* WatchEvents(
 //       grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override {
@@ -31,7 +31,8 @@
 namespace coopnet::outbox {
 
 struct WatchOptions {
-  std::string redis_address = "";
+  // The Redis of the streams, and how to connect to it (each watch has a connection).
+  redis::ClientOptions redis = {};
   std::string stream = "";
   // Watches at once; one more is RESOURCE_EXHAUSTED.
   int max_watchers = 64;

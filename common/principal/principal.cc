@@ -1,20 +1,20 @@
 #include "common/principal/principal.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/rand.h>
 
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status/status.h"
 #include "common/time/time.h"
 
 namespace coopnet::principal {
 namespace {
 
-// Principals a little from the future are fine: clocks of two pods differ.
-constexpr absl::Duration kClockSkew = absl::Minutes(1);
+// Random bytes of a principal's id: as unlikely to repeat as to be guessed.
+constexpr int kIdBytes = ReplayCache::kIdBytes;
 
 absl::Status Unauthenticated(absl::string_view reason, absl::string_view message) {
   return status::Error(absl::StatusCode::kUnauthenticated, reason, message);
@@ -27,87 +27,101 @@ absl::optional<absl::string_view> Find(
   return absl::string_view(it->second.data(), it->second.size());
 }
 
+std::string NewId() {
+  std::string id(kIdBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(id.data()), kIdBytes) != 1) {
+    std::abort();  // no randomness: an id could repeat, and be refused as a replay
+  }
+  return id;
+}
+
 }  // namespace
 
-class Signer::Key {
- public:
-  explicit Key(const std::string& secret) {
-    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    context_ = EVP_MAC_CTX_new(hmac);  // holds its own reference to `hmac`
-    EVP_MAC_free(hmac);
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
-                                 OSSL_PARAM_construct_end()};
-    if (context_ == nullptr ||
-        EVP_MAC_init(context_, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
-                     params) != 1) {
-      std::abort();  // OpenSSL without HMAC-SHA256: nothing can be signed or verified
-    }
-  }
-  ~Key() { EVP_MAC_CTX_free(context_); }
-  Key(const Key&) = delete;
-  Key& operator=(const Key&) = delete;
+Signer::Signer(const Key& key, std::string issuer)
+    : key_id_(key.id), issuer_(std::move(issuer)), hmac_(key.hmac) {}
 
-  // Copying a keyed context only reads it: threads may sign at once.
-  std::string Sign(absl::string_view bytes) const {
-    EVP_MAC_CTX* context = EVP_MAC_CTX_dup(context_);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    size_t length = 0;
-    if (context == nullptr ||
-        EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(bytes.data()),
-                       bytes.size()) != 1 ||
-        EVP_MAC_final(context, digest, &length, sizeof digest) != 1) {
-      std::abort();  // out of memory
-    }
-    EVP_MAC_CTX_free(context);
-    return std::string(reinterpret_cast<const char*>(digest), length);
-  }
-
- private:
-  EVP_MAC_CTX* context_ = nullptr;
-};
-
-Signer::Signer(std::string secret) : key_(std::make_shared<const Key>(secret)) {}
-
-std::string Signer::Sign(absl::string_view bytes) const { return key_->Sign(bytes); }
-
-Signer::Sealed Signer::Seal(Principal principal, absl::Time now) const {
+Signer::Sealed Signer::Seal(Principal principal, absl::string_view audience, absl::Time now) const {
+  principal.set_issuer(issuer_);
+  principal.set_key_id(key_id_);
+  principal.set_audience(std::string(audience));
+  principal.set_id(NewId());
   *principal.mutable_issue_time() = ToTimestamp(now);
   *principal.mutable_expire_time() = ToTimestamp(now + kLifetime);
   Sealed sealed;
   sealed.bytes = principal.SerializeAsString();
-  sealed.signature = Sign(sealed.bytes);
+  sealed.signature = hmac_.Sign(sealed.bytes);
   return sealed;
 }
 
-void Signer::Attach(Principal principal, grpc::ClientContext& context, absl::Time now) const {
-  Sealed sealed = Seal(std::move(principal), now);
+void Signer::Attach(Principal principal, absl::string_view audience, grpc::ClientContext& context,
+                    absl::Time now) const {
+  Sealed sealed = Seal(std::move(principal), audience, now);
   context.AddMetadata(kPrincipalKey, std::move(sealed.bytes));
   context.AddMetadata(kSignatureKey, std::move(sealed.signature));
 }
 
-absl::StatusOr<Principal> Signer::Verify(
-    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata, absl::Time now) const {
+Verifier::Verifier(KeySet keys, std::string audience, size_t replay_capacity)
+    : keys_(std::move(keys)),
+      audience_(std::move(audience)),
+      seen_(std::make_unique<ReplayCache>(replay_capacity)) {}
+
+absl::StatusOr<Principal> Verifier::Verify(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata, absl::Time now) {
   absl::optional<absl::string_view> bytes = Find(metadata, kPrincipalKey);
   absl::optional<absl::string_view> signature = Find(metadata, kSignatureKey);
   if (!bytes || !signature) {
     return Unauthenticated("PRINCIPAL_MISSING",
                            "the call carries no signed principal: call through the gateway");
   }
-  const std::string expected = Sign(*bytes);
-  if (signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
-    return Unauthenticated("PRINCIPAL_INVALID", "the principal's signature is not valid");
-  }
+  // Read before it is trusted, to learn which key to check it with; gRPC bounds the size.
   Principal principal;
   if (!principal.ParseFromArray(bytes->data(), static_cast<int>(bytes->size())) ||
       principal.kind() == Principal::KIND_UNSPECIFIED) {
     return Unauthenticated("PRINCIPAL_INVALID", "the principal cannot be read");
   }
-  if (ToTime(principal.expire_time()) < now || ToTime(principal.issue_time()) > now + kClockSkew) {
+  const Key* key = keys_.Find(principal.key_id());
+  if (key == nullptr) {
+    return Unauthenticated("PRINCIPAL_INVALID",
+                           absl::StrCat("the principal is signed with key \"", principal.key_id(),
+                                        "\", which ", audience_, " does not hold (retired?)"));
+  }
+  if (key->issuer != principal.issuer() || !key->hmac.Signed(*bytes, *signature)) {
+    return Unauthenticated("PRINCIPAL_INVALID", "the principal's signature is not valid");
+  }
+  // A service's key vouches for calls it makes, never for another service's.
+  if (principal.kind() == Principal::SERVICE && principal.service() != principal.issuer()) {
+    return Unauthenticated("PRINCIPAL_INVALID", "a service principal must be signed by itself");
+  }
+  if (principal.audience() != audience_) {
+    return Unauthenticated(
+        "PRINCIPAL_WRONG_AUDIENCE",
+        absl::StrCat("the principal is for \"", principal.audience(), "\", not for ", audience_));
+  }
+  const absl::Time issued = ToTime(principal.issue_time());
+  const absl::Time expires = ToTime(principal.expire_time());
+  if (now > expires || issued > now + kClockSkew || expires - issued > kLifetime) {
     return Unauthenticated("PRINCIPAL_EXPIRED", "the principal is expired or not yet valid");
   }
-  return principal;
+  if (principal.id().size() != kIdBytes) {
+    return Unauthenticated("PRINCIPAL_INVALID", "the principal has no id");
+  }
+  switch (seen_->Remember(principal.id(), expires, now)) {
+    case ReplayCache::Outcome::kNew:
+      return principal;
+    case ReplayCache::Outcome::kReplayed:
+      return Unauthenticated("PRINCIPAL_REPLAYED",
+                             "the principal was used before: every call needs its own");
+    case ReplayCache::Outcome::kFull:
+      break;
+  }
+  return status::Error(absl::StatusCode::kResourceExhausted, "SERVER_BUSY",
+                       "the server is at capacity; retry with backoff");
+}
+
+std::string AudienceOf(absl::string_view method_or_package) {
+  absl::ConsumePrefix(&method_or_package, "/");
+  const std::vector<absl::string_view> parts = absl::StrSplit(method_or_package, '.');
+  return parts.size() >= 2 ? std::string(parts[1]) : std::string(method_or_package);
 }
 
 Principal Anonymous(absl::string_view client_address) {

@@ -1,14 +1,18 @@
-// coopnet::principal — who is calling, vouched for with an HMAC.
+// coopnet::principal — who is calling, vouched for with an HMAC, for one call to one
+// service.
 //
 // The gateway verifies API keys and sends the verified caller to services as a
-// coopnet.type.v1.Principal in metadata, signed with HMAC-SHA256 under a secret every
-// process shares. Services refuse a missing, forged or expired principal, so nobody who
-// reaches a service port directly can claim to be someone else. Services sign their own
-// principal when they call each other.
+// coopnet.type.v1.Principal in metadata, signed with HMAC-SHA256 under one of its own
+// keys (keys.h). Services sign their own principal when they call each other. A sealed
+// principal names its issuer and key, its audience (the one service it is for), a lifetime
+// of seconds and a random id: the audience refuses it when missing, forged, expired,
+// addressed to another service or seen before, so one captured on the wire is worth
+// nothing elsewhere, later or again.
 //
-//   principal::Signer signer(secret);
-//   signer.Attach(principal::Admin(), context);                    // client side
-//   absl::StatusOr<Principal> caller = signer.Verify(metadata);   // server side
+//   principal::Signer signer(*keys.SigningKey("gateway"), "gateway");
+//   signer.Attach(principal::Admin(), "events", context);             // client side
+//   principal::Verifier verifier(keys, "events");
+//   absl::StatusOr<Principal> caller = verifier.Verify(metadata);      // server side
 #ifndef COOPNET_COMMON_PRINCIPAL_PRINCIPAL_H_
 #define COOPNET_COMMON_PRINCIPAL_PRINCIPAL_H_
 
@@ -24,6 +28,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/principal/keys.h"
+#include "common/principal/replay_cache.h"
 #include "coopnet/type/v1/principal.pb.h"
 
 namespace coopnet::principal {
@@ -36,46 +42,72 @@ using type::v1::Scope;
 inline constexpr char kPrincipalKey[] = "coopnet-principal-bin";
 inline constexpr char kSignatureKey[] = "coopnet-principal-sig-bin";
 
-// The shortest secret we accept: HMAC-SHA256 keys shorter than this are guessable.
-inline constexpr size_t kMinSecretBytes = 32;
+// How long a sealed principal stays valid. It is checked once, when the call arrives
+// (a stream's whole life is one call), and every call gets a principal of its own, so it
+// needs to cover only the trip to the service and the clocks' difference; the audience
+// remembers every id for this long.
+inline constexpr absl::Duration kLifetime = absl::Seconds(10);
 
-// How long a signed principal stays valid: long enough for a slow call's retries, short
-// enough that a captured one is soon worthless.
-inline constexpr absl::Duration kLifetime = absl::Minutes(5);
+// How far ahead of the verifier's clock a signer's may be.
+inline constexpr absl::Duration kClockSkew = absl::Seconds(5);
 
-// Signs and verifies principals with one shared secret. Thread-safe.
+// Seals principals as one issuer, with its signing key. Thread-safe; cheap to copy.
 class Signer {
  public:
-  // `secret` must be at least kMinSecretBytes long (config checks it first).
-  explicit Signer(std::string secret);
+  // `key` is the issuer's (KeySet::SigningKey(issuer)); it is copied.
+  Signer(const Key& key, std::string issuer);
 
-  // `principal` stamped with issue and expiry times, serialised, and its signature: the
-  // two metadata values.
+  // `principal` stamped with issuer, key, `audience`, a new id, issue and expiry times,
+  // serialised, and its signature: the two metadata values.
   struct Sealed {
     std::string bytes;
     std::string signature;
   };
-  Sealed Seal(Principal principal, absl::Time now = absl::Now()) const;
+  Sealed Seal(Principal principal, absl::string_view audience, absl::Time now = absl::Now()) const;
 
-  // Adds `principal`, sealed, to the metadata of an outgoing call.
-  void Attach(Principal principal, grpc::ClientContext& context,
+  // Adds `principal`, sealed for `audience`, to the metadata of an outgoing call. A
+  // context is one call, so every call (and every retry of it by our code, which makes
+  // a new context) carries a principal of its own that the audience accepts once.
+  void Attach(Principal principal, absl::string_view audience, grpc::ClientContext& context,
               absl::Time now = absl::Now()) const;
 
-  // The principal of an incoming call: UNAUTHENTICATED (reason PRINCIPAL_MISSING,
-  // PRINCIPAL_INVALID or PRINCIPAL_EXPIRED) unless it is present, signed with our
-  // secret and within its lifetime.
-  absl::StatusOr<Principal> Verify(
-      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-      absl::Time now = absl::Now()) const;
-
-  // The HMAC-SHA256 of `bytes` under the secret.
-  std::string Sign(absl::string_view bytes) const;
+  const std::string& issuer() const { return issuer_; }
 
  private:
-  // The secret taken into an HMAC context once; each signature starts from a copy.
-  class Key;
-  std::shared_ptr<const Key> key_;
+  std::string key_id_;
+  std::string issuer_;
+  HmacKey hmac_;
 };
+
+// Verifies the principals sent to one service. Thread-safe.
+class Verifier {
+ public:
+  // Accepts principals signed with any of `keys` for `audience` (the service's name).
+  Verifier(KeySet keys, std::string audience,
+           size_t replay_capacity = ReplayCache::kDefaultCapacity);
+
+  // The principal of an incoming call, remembered until it expires. UNAUTHENTICATED
+  // unless it is present (reason PRINCIPAL_MISSING), signed with a key we hold by that
+  // key's issuer (PRINCIPAL_INVALID), within its lifetime (PRINCIPAL_EXPIRED), for us
+  // (PRINCIPAL_WRONG_AUDIENCE) and not seen before (PRINCIPAL_REPLAYED);
+  // RESOURCE_EXHAUSTED when too many unexpired ones are remembered to take another.
+  absl::StatusOr<Principal> Verify(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+      absl::Time now = absl::Now());
+
+  const std::string& audience() const { return audience_; }
+  const ReplayCache& seen() const { return *seen_; }
+
+ private:
+  KeySet keys_;
+  std::string audience_;
+  std::unique_ptr<ReplayCache> seen_;
+};
+
+// The service a gRPC method or package is served by, which principals for it name as
+// their audience: `events` for `/coopnet.events.v1.EventService/GetEvent` and for
+// `coopnet.events.v1`.
+std::string AudienceOf(absl::string_view method_or_package);
 
 // Principals for the common callers.
 Principal Anonymous(absl::string_view client_address = "");

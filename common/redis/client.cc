@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace coopnet::redis {
 namespace {
@@ -46,6 +47,13 @@ absl::Status ReplyErrorStatus(const Reply& reply) {
     }
   }
   return absl::InternalError(absl::StrCat("redis: ", reply.str));
+}
+
+// An error reply that says our credentials are wrong or missing.
+bool IsRefusedCredentials(absl::string_view error) {
+  return absl::StartsWith(error, "WRONGPASS") || absl::StartsWith(error, "NOAUTH") ||
+         absl::StartsWith(error, "ERR invalid password") ||
+         absl::StartsWith(error, "ERR AUTH <password> called without any password");
 }
 
 absl::Status ParseAddress(absl::string_view address, std::string* host, int* port) {
@@ -172,7 +180,9 @@ absl::StatusOr<std::vector<Reply>> Client::Execute(
 
   absl::StatusOr<Lease> lease = Acquire();
   if (!lease.ok()) {
-    if (absl::IsUnavailable(lease.status())) {
+    // Refused credentials count as a failure too: the breaker then spares Redis a new
+    // connection and AUTH for every call until they are fixed.
+    if (absl::IsUnavailable(lease.status()) || absl::IsUnauthenticated(lease.status())) {
       RecordOutcome(probe, lease.status());
     } else {
       AbandonProbe(probe);
@@ -301,7 +311,33 @@ absl::StatusOr<Client::ContextPtr> Client::Connect() {
     return absl::UnavailableError(
         absl::StrCat("redis ", options_.address, ": set timeout: ", context->errstr));
   }
+  if (!options_.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!options_.username.empty()) auth.push_back(options_.username);
+    auth.push_back(options_.password);
+    absl::StatusOr<std::vector<Reply>> replies = Exchange(*context, {auth});
+    if (!replies.ok()) return replies.status();
+    const Reply& reply = replies->front();
+    if (reply.type == Reply::Type::kError) {
+      // Never the password; Redis's own words name no secret either.
+      return absl::UnauthenticatedError(absl::StrCat(
+          "redis ", options_.address, " refused AUTH",
+          options_.username.empty() ? "" : absl::StrCat(" as user ", options_.username), ": ",
+          reply.str));
+    }
+  }
   return context;
+}
+
+absl::Status Client::CheckAccess() {
+  absl::StatusOr<Reply> reply = Command({"PING"});
+  if (reply.ok()) return absl::OkStatus();
+  if (reply.status().code() == absl::StatusCode::kInternal &&
+      IsRefusedCredentials(absl::StripPrefix(reply.status().message(), "redis: "))) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("redis ", options_.address, " wants credentials: ", reply.status().message()));
+  }
+  return reply.status();
 }
 
 absl::StatusOr<std::vector<Reply>> Client::Exchange(

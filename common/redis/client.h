@@ -2,7 +2,8 @@
 //
 // Services use Redis only as a cache, so an unreachable Redis must cost a request
 // nothing. Client connects lazily (Create never fails because Redis is down), bounds
-// every socket wait by a timeout, replaces connections that failed at the I/O level,
+// every socket wait by a timeout, authenticates every connection it opens (AUTH, with
+// an ACL user or a password), replaces connections that failed at the I/O level,
 // and puts a circuit breaker in front of the pool: after `failure_threshold` I/O
 // failures in a row, calls fail at once with UNAVAILABLE for `open_for`; then a single
 // probe call is let through and its success closes the breaker again.
@@ -40,6 +41,11 @@ struct BreakerOptions {
 struct ClientOptions {
   // "host:port"; the host may be a name or an IPv4/IPv6 address ("[::1]:6379").
   std::string address = "";
+  // Every connection, new or reopened, authenticates with AUTH before its first
+  // command: as the ACL user `username` with `password`, or with `password` alone
+  // (requirepass, the `default` user). Neither: no AUTH.
+  std::string username = "";
+  std::string password = "";
   // Connections opened at most; a call waits for a free one up to `command_timeout`.
   int pool_size = 4;
   absl::Duration connect_timeout = absl::Milliseconds(200);
@@ -93,6 +99,13 @@ class Client {
   // (Reply::Type::kError); the call fails only as a whole, at the I/O level. Wrap the commands in
   // MULTI/EXEC for atomicity: a pipeline alone is not atomic.
   absl::StatusOr<std::vector<Reply>> Pipeline(std::vector<std::vector<std::string>> commands);
+
+  // Whether Redis takes our credentials: OK once a connection has been opened and has
+  // answered PING; UNAUTHENTICATED naming the address when Redis refuses the username or
+  // password, or asks for one we were not given; UNAVAILABLE when it cannot be reached.
+  // For a start-up check: a wrong password is a deployment mistake to stop on, while a
+  // Redis that is down is bypassed.
+  absl::Status CheckAccess();
 
   ClientStats stats() const;
   const ClientOptions& options() const { return options_; }

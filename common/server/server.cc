@@ -130,8 +130,24 @@ void PrepareBuilder(const ServerOptions& options, metrics::GrpcServerMetrics& me
   builder.experimental().SetInterceptorCreators(std::move(factories));
 }
 
-Server::Server(ServerOptions options, principal::Signer signer)
-    : options_(std::move(options)), signer_(std::move(signer)) {}
+Server::Server(ServerOptions options, principal::KeySet keys)
+    : options_(std::move(options)),
+      keys_(keys),
+      verifier_(std::move(keys), options_.service_name) {}
+
+absl::StatusOr<principal::Principal> Server::Authenticate(grpc::CallbackServerContext& context) {
+  return verifier_.Verify(context.client_metadata());
+}
+
+absl::StatusOr<principal::Signer> Server::signer() const {
+  const principal::Key* key = keys_.SigningKey(options_.service_name);
+  if (key == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "COOPNET_PRINCIPAL_KEYS holds no key of issuer ", options_.service_name,
+        ", which it needs to call other services (add kid:", options_.service_name, ":secret)"));
+  }
+  return principal::Signer(*key, options_.service_name);
+}
 
 Server::~Server() {
   Shutdown();
@@ -218,7 +234,7 @@ grpc::ServerUnaryReactor* Server::Unary(grpc::CallbackServerContext* context,
     reactor->Finish(status::ToGrpc(s, options_.error_domain));
   };
 
-  absl::StatusOr<principal::Principal> caller = signer_.Verify(context->client_metadata());
+  absl::StatusOr<principal::Principal> caller = Authenticate(*context);
   if (!caller.ok()) {
     finish(caller.status());
     return reactor;

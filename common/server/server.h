@@ -13,7 +13,7 @@
 //
 //   int main() {
 //     server::PrepareProcess();   // first, before any thread starts
-//     server::Server server(options, signer);
+//     server::Server server(options, keys);   // principal keys (COOPNET_PRINCIPAL_KEYS)
 //     OrganisationService service(server, ...);   // fills its ServiceTable
 //     server.Register(service.table());
 //     server.SetReadinessCheck([&] { return pg::IsMigrated(...).status(); });
@@ -99,7 +99,9 @@ void PrepareBuilder(const ServerOptions& options, metrics::GrpcServerMetrics& me
 
 class Server {
  public:
-  Server(ServerOptions options, principal::Signer signer);
+  // Accepts principals signed with `keys` for `options.service_name`, and signs this
+  // service's own calls to others with the first key of that issuer, if it holds one.
+  Server(ServerOptions options, principal::KeySet keys);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -140,15 +142,22 @@ class Server {
   int queued_calls() const { return workers_ ? workers_->queued() : 0; }
   int busy_workers() const { return workers_ ? workers_->busy() : 0; }
 
+  // The verified caller of an incoming call, which no other call may present again (see
+  // principal::Verifier): what Unary does first, and what streaming handlers call.
+  absl::StatusOr<principal::Principal> Authenticate(grpc::CallbackServerContext& context);
+
   HealthService& health() { return *health_; }
-  const principal::Signer& signer() const { return signer_; }
+  // Signs this service's calls to other services; FAILED_PRECONDITION naming the setting
+  // when the keys hold none of this service's own.
+  absl::StatusOr<principal::Signer> signer() const;
   const ServerOptions& options() const { return options_; }
 
  private:
   void ReadinessLoop();
 
   const ServerOptions options_;
-  const principal::Signer signer_;
+  const principal::KeySet keys_;
+  principal::Verifier verifier_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::function<absl::Status()> readiness_check_;
   std::unique_ptr<metrics::GrpcServerMetrics> grpc_metrics_;

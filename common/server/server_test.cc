@@ -18,7 +18,9 @@ using organisations::v1::GetOrganisationRequest;
 using organisations::v1::Organisation;
 using organisations::v1::OrganisationService;
 
-const std::string kSecret(32, 'k');
+// The test server's audience is `test`; its callers sign as the gateway.
+const principal::KeySet kKeys = *principal::KeySet::Parse("gw:gateway:" + std::string(32, 'k'));
+const principal::Signer kGateway(*kKeys.SigningKey("gateway"), "gateway");
 constexpr char kServiceName[] = "coopnet.organisations.v1.OrganisationService";
 
 // A service whose GetOrganisation blocks until released, to fill workers and queues.
@@ -60,7 +62,7 @@ ServerOptions TestOptions(int workers, int queue) {
 class ServerTest : public ::testing::Test {
  protected:
   void StartServer(int workers, int queue, std::function<absl::Status()> readiness = nullptr) {
-    server_ = std::make_unique<Server>(TestOptions(workers, queue), principal::Signer(kSecret));
+    server_ = std::make_unique<Server>(TestOptions(workers, queue), kKeys);
     service_ = std::make_unique<BlockingService>(*server_);
     server_->Register(service_.get(), kServiceName);
     if (readiness) server_->SetReadinessCheck(std::move(readiness));
@@ -79,7 +81,7 @@ class ServerTest : public ::testing::Test {
                    absl::Duration timeout = absl::Seconds(10), Organisation* out = nullptr) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-    if (sign) principal::Signer(kSecret).Attach(principal::Admin(), context);
+    if (sign) kGateway.Attach(principal::Admin(), "test", context);
     GetOrganisationRequest request;
     request.set_name(name);
     Organisation response;

@@ -22,7 +22,9 @@ using organisations::v1::SearchOrganisationsResponse;
 using organisations::v1::UpdateOrganisationRequest;
 using organisations::v1::WatchOrganisationsRequest;
 
-const std::string kSecret(32, 'k');
+// The test server's audience is `test`; its callers sign as the gateway.
+const principal::KeySet kKeys = *principal::KeySet::Parse("gw:gateway:" + std::string(32, 'k'));
+const principal::Signer kGateway(*kKeys.SigningKey("gateway"), "gateway");
 constexpr char kService[] = "coopnet.organisations.v1.OrganisationService";
 
 // Streams the organisation named in the cursor twice, then ends.
@@ -106,7 +108,7 @@ ServerOptions TestOptions() {
 class ServiceTableTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<Server>(TestOptions(), principal::Signer(kSecret));
+    server_ = std::make_unique<Server>(TestOptions(), kKeys);
     handlers_ = std::make_unique<DirectoryHandlers>(*server_);
     server_->Register(handlers_->table());
     ASSERT_TRUE(server_->Start().ok());
@@ -123,7 +125,7 @@ class ServiceTableTest : public ::testing::Test {
 
 TEST_F(ServiceTableTest, UnaryHandlerGetsTheRequestAndTheVerifiedCaller) {
   grpc::ClientContext context;
-  principal::Signer(kSecret).Attach(principal::Admin(), context);
+  kGateway.Attach(principal::Admin(), "test", context);
   GetOrganisationRequest request;
   request.set_name("organisations/kofoeds-skole");
   Organisation answer;
@@ -143,7 +145,7 @@ TEST_F(ServiceTableTest, UnaryCallWithoutPrincipalIsRefusedBeforeTheHandler) {
 
 TEST_F(ServiceTableTest, HandlerStatusIsTheCallsStatus) {
   grpc::ClientContext context;
-  principal::Signer(kSecret).Attach(principal::Admin(), context);
+  kGateway.Attach(principal::Admin(), "test", context);
   Organisation answer;
   grpc::Status status = stub_->CreateOrganisation(&context, CreateOrganisationRequest(), &answer);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -186,7 +188,7 @@ class Incomplete {
 };
 
 TEST(ServiceTableDeathTest, MethodWithoutHandlerStopsRegistration) {
-  Server server(TestOptions(), principal::Signer(kSecret));
+  Server server(TestOptions(), kKeys);
   Incomplete handlers;
   ServiceTable table(server, kService);
   table.Unary("GetOrganisation", &handlers, &Incomplete::Get);
@@ -194,7 +196,7 @@ TEST(ServiceTableDeathTest, MethodWithoutHandlerStopsRegistration) {
 }
 
 TEST(ServiceTableDeathTest, MethodTheProtoLacksIsRefused) {
-  Server server(TestOptions(), principal::Signer(kSecret));
+  Server server(TestOptions(), kKeys);
   Incomplete handlers;
   ServiceTable table(server, kService);
   EXPECT_DEATH(table.Unary("FetchOrganisation", &handlers, &Incomplete::Get),
@@ -202,7 +204,7 @@ TEST(ServiceTableDeathTest, MethodTheProtoLacksIsRefused) {
 }
 
 TEST(ServiceTableDeathTest, HandlerOfOtherMessagesIsRefused) {
-  Server server(TestOptions(), principal::Signer(kSecret));
+  Server server(TestOptions(), kKeys);
   Incomplete handlers;
   ServiceTable table(server, kService);
   EXPECT_DEATH(table.Unary("GetOrganisation", &handlers, &Incomplete::Create),
@@ -210,7 +212,7 @@ TEST(ServiceTableDeathTest, HandlerOfOtherMessagesIsRefused) {
 }
 
 TEST(ServiceTableDeathTest, MethodNamedTwiceIsRefused) {
-  Server server(TestOptions(), principal::Signer(kSecret));
+  Server server(TestOptions(), kKeys);
   Incomplete handlers;
   ServiceTable table(server, kService);
   table.Unary("GetOrganisation", &handlers, &Incomplete::Get);

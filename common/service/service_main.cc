@@ -182,15 +182,17 @@ cache::Cache& Context::Cache(cache::Keyspace keyspace) {
   return cache;
 }
 
-std::unique_ptr<client::ServiceChannel> Context::Channel(absl::string_view caller,
-                                                         absl::string_view callee,
-                                                         const client::Peer& peer) {
+absl::StatusOr<std::unique_ptr<client::ServiceChannel>> Context::Channel(absl::string_view caller,
+                                                                         absl::string_view callee,
+                                                                         const client::Peer& peer) {
+  absl::StatusOr<principal::Signer> signer = server_.signer();
+  if (!signer.ok()) return signer.status();
   return std::make_unique<client::ServiceChannel>(
       client::ChannelOptions{.address = peer.address,
                              .caller = std::string(caller),
                              .callee = std::string(callee),
                              .deadline = peer.deadline},
-      server_.signer());
+      *std::move(signer));
 }
 
 PeerSetting DeclarePeer(config::Loader& config, absl::string_view peer,
@@ -218,12 +220,17 @@ int Run(int argc, char** argv, const Definition& d) {
   const startup::ProcessSettings process =
       startup::ProcessSettings::Declare(config, d.grpc_port, d.metrics_port);
   const StoreSettings store = StoreSettings::Declare(config, d.name);
+  const std::string& streams_redis_address = config.String(
+      "streams_redis_address", "",
+      "Redis host:port of the change streams, when not the caches' (COOPNET_REDIS_ADDRESS): "
+      "the caches' Redis may then evict");
   const Starter start = d.settings ? d.settings(config) : Starter();
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
   const std::optional<std::string> command = CommandOf(config);
   if (!command) return 2;
-  // Migrating signs nothing: a migration Job needs no secret.
-  if (*command == "serve" && !process.SecretUsable(config)) return 2;
+  // Migrating signs nothing: a migration Job needs no key.
+  std::optional<principal::KeySet> keys;
+  if (*command == "serve" && !(keys = process.PrincipalKeys(config))) return 2;
   if (!startup::StartLogs(config, process)) return 2;
 
   absl::StatusOr<std::unique_ptr<pg::Pool>> pool = OpenPool(d.name, store);
@@ -240,21 +247,33 @@ int Run(int argc, char** argv, const Definition& d) {
     if (*command == "migrate") return 0;
   }
 
-  redis::ClientOptions redis_options;
-  redis_options.address = process.redis_address;
-  std::unique_ptr<redis::Client> redis = redis::Client::Create(redis_options);
+  std::unique_ptr<redis::Client> redis =
+      redis::Client::Create(process.Redis(process.redis_address));
+  // One client when one Redis holds both, as by default.
+  std::unique_ptr<redis::Client> separate_streams;
+  if (!streams_redis_address.empty() && streams_redis_address != process.redis_address) {
+    separate_streams = redis::Client::Create(process.Redis(streams_redis_address));
+  }
+  redis::Client& streams_redis = separate_streams ? *separate_streams : *redis;
+  if (!startup::RedisAccepts(config, *redis, "COOPNET_REDIS_ADDRESS") ||
+      !startup::RedisAccepts(config, streams_redis, "COOPNET_STREAMS_REDIS_ADDRESS")) {
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<Gauges>> gauges = Gauges::Create();
   if (!gauges.ok()) {
     log::Error("metrics", {{"error", std::string(gauges.status().message())}});
     return 1;
   }
-  server::Server server(ServerOptionsOf(d, process, store),
-                        principal::Signer(process.principal_secret));
+  server::Server server(ServerOptionsOf(d, process, store), *std::move(keys));
   // Declared after the server: what the service built goes before the server it serves on.
-  Context context(server, **pool, *redis);
+  Context context(server, **pool, *redis, streams_redis);
   if (absl::Status s = start ? start(context) : absl::OkStatus(); !s.ok()) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
-    return 1;
+    // A setting the service's own code checks (a secret too short, no key of its own to
+    // call a peer with) is bad configuration, as for those checked before.
+    const bool configuration = s.code() == absl::StatusCode::kInvalidArgument ||
+                               s.code() == absl::StatusCode::kFailedPrecondition;
+    return configuration ? 2 : 1;
   }
   server.SetReadinessCheck(MigratedDatabase(**pool, *d.migrations));
   if (absl::Status s = server.Start(); !s.ok()) {

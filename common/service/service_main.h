@@ -42,15 +42,24 @@ namespace coopnet::service {
 // the objects it builds alive until the process ends.
 class Context {
  public:
-  // `keyspace_prefix`, when not empty, is put before every cache keyspace's name, so
-  // that several stacks (tests) can share one Redis without seeing each other.
+  // `redis` holds the caches, `streams_redis` the change streams (the same client when
+  // one Redis holds both). `keyspace_prefix`, when not empty, is put before every cache
+  // keyspace's name, so that several stacks (tests) can share one Redis without seeing
+  // each other.
   Context(server::Server& server, pg::Pool& pool, redis::Client& redis,
-          std::string keyspace_prefix = "")
-      : server_(server), pool_(pool), redis_(redis), keyspace_prefix_(std::move(keyspace_prefix)) {}
+          redis::Client& streams_redis, std::string keyspace_prefix = "")
+      : server_(server),
+        pool_(pool),
+        redis_(redis),
+        streams_redis_(streams_redis),
+        keyspace_prefix_(std::move(keyspace_prefix)) {}
 
   server::Server& server() { return server_; }
   pg::Pool& pool() { return pool_; }
+  // The Redis of the caches, which may evict.
   redis::Client& redis() { return redis_; }
+  // The Redis of the change streams (outbox relay, watches, consumers), which must not.
+  redis::Client& streams_redis() { return streams_redis_; }
 
   // A cache on the shared Redis whose hits, misses and errors are exported as metrics.
   cache::Cache& Cache(cache::Keyspace keyspace);
@@ -69,10 +78,11 @@ class Context {
   }
 
   // A channel from this service, `caller`, to the peer process `callee` at `peer`, signed
-  // with the server's principal signer.
-  std::unique_ptr<client::ServiceChannel> Channel(absl::string_view caller,
-                                                  absl::string_view callee,
-                                                  const client::Peer& peer);
+  // with the server's principal signer; FAILED_PRECONDITION when the principal keys hold
+  // no key of this service's own.
+  absl::StatusOr<std::unique_ptr<client::ServiceChannel>> Channel(absl::string_view caller,
+                                                                  absl::string_view callee,
+                                                                  const client::Peer& peer);
 
   const std::vector<cache::Cache*>& caches() const { return caches_; }
 
@@ -80,6 +90,7 @@ class Context {
   server::Server& server_;
   pg::Pool& pool_;
   redis::Client& redis_;
+  redis::Client& streams_redis_;
   const std::string keyspace_prefix_;
   std::vector<cache::Cache*> caches_;
   std::vector<std::shared_ptr<void>> owned_;

@@ -17,6 +17,8 @@
 
 #include "absl/time/time.h"
 #include "common/config/config.h"
+#include "common/principal/keys.h"
+#include "common/redis/client.h"
 
 namespace coopnet::startup {
 
@@ -26,7 +28,9 @@ struct ProcessSettings {
   const std::string& grpc_address;
   const std::string& metrics_address;
   const std::string& redis_address;
-  const std::string& principal_secret;
+  const std::string& redis_username;
+  const std::string& redis_password;
+  const std::string& principal_keys;
   const std::string& log_level;
   const absl::Duration& drain_timeout;
   const absl::Duration& max_connection_age;
@@ -34,14 +38,23 @@ struct ProcessSettings {
   // Declares them on `config` with the process's own default ports.
   static ProcessSettings Declare(config::Loader& config, int grpc_port, int metrics_port);
 
-  // Whether the principal secret is long enough to sign with; says why not on stderr.
-  bool SecretUsable(const config::Loader& config) const;
+  // How to reach the Redis at `address` with the configured credentials.
+  redis::ClientOptions Redis(const std::string& address) const;
+
+  // The principal keys, or nullopt after saying on stderr what is wrong with them.
+  std::optional<principal::KeySet> PrincipalKeys(const config::Loader& config) const;
 };
 
 // Loads `config` from the command line and the environment. nullopt to go on; otherwise
 // the exit code: 0 after --help, 2 when a setting is missing or malformed (every problem
 // named on stderr).
 std::optional<int> Load(config::Loader& config, int argc, char** argv);
+
+// False, saying on stderr which settings to fix, when the Redis of `address_setting`
+// refuses the configured credentials or asks for some; a Redis that cannot be reached
+// is only logged (it is bypassed until it can be).
+bool RedisAccepts(const config::Loader& config, redis::Client& redis,
+                  absl::string_view address_setting);
 
 // Starts JSON logs (common/log) at the configured level; false, saying why on stderr,
 // when the level is not one.

@@ -7,6 +7,7 @@ COOPNET_PACKAGES=(
   golang-github-gogo-googleapis-dev libhiredis-dev libpq-dev prometheus-cpp-dev libssl-dev
   libgtest-dev libgmock-dev python3-icalendar libboost-dev libjemalloc-dev nginx wrk
   postgresql redis-server
+  stunnel4  # the TLS tunnel to a TLS-only Redis (hiredis here speaks no TLS)
   mmdebstrap buildah nodejs prometheus
   dpkg-dev  # tests/tsan_abseil.sh unpacks Abseil's source package with it
 )

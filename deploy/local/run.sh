@@ -48,12 +48,27 @@ trap 'exit 143' TERM
 "$servers" postgres-start "$pg_dir" "$pg_port"
 "$servers" redis-start "$local_dir/redis" "$redis_port"
 
-secret_file="$local_dir/principal_secret"
-if [ -z "${COOPNET_PRINCIPAL_SECRET:-}" ]; then
-  [ -s "$secret_file" ] || (umask 077 && openssl rand -hex 32 >"$secret_file")
-  COOPNET_PRINCIPAL_SECRET=$(cat "$secret_file")
+# Secrets made on first use, read from their files as on Kubernetes: a principal key per
+# issuer (the gateway's first, so the command-line client signs as the gateway), and the
+# registrations' manage-token secret.
+keys_file="$local_dir/principal_keys"
+if [ -z "${COOPNET_PRINCIPAL_KEYS:-}${COOPNET_PRINCIPAL_KEYS_FILE:-}" ]; then
+  if [ ! -s "$keys_file" ]; then
+    (umask 077 && for issuer in gateway events registrations funding; do
+      echo "$issuer-1:$issuer:$(openssl rand -hex 32)"
+    done >"$keys_file")
+  fi
+  export COOPNET_PRINCIPAL_KEYS_FILE="$keys_file"
 fi
-export COOPNET_PRINCIPAL_SECRET
+token_file="$local_dir/manage_token_secret"
+if [ -z "${COOPNET_MANAGE_TOKEN_SECRET:-}${COOPNET_MANAGE_TOKEN_SECRET_FILE:-}" ]; then
+  # A .local/ made when one principal secret signed everything keeps its registrants'
+  # manage tokens valid by deriving them from that secret still.
+  [ -s "$token_file" ] || [ ! -s "$local_dir/principal_secret" ] ||
+    (umask 077 && cp "$local_dir/principal_secret" "$token_file")
+  [ -s "$token_file" ] || (umask 077 && openssl rand -hex 32 >"$token_file")
+  export COOPNET_MANAGE_TOKEN_SECRET_FILE="$token_file"
+fi
 export COOPNET_REDIS_ADDRESS="127.0.0.1:$redis_port"
 
 cli="$root/build/tools/cli/coopnet"
@@ -128,7 +143,7 @@ Try:
   COOPNET_API_KEY=$COOPNET_ADMIN_KEY $cli call 127.0.0.1:50050 \
     coopnet.funding.v1.FundingService/ListCalls '{}'
   $cli list 127.0.0.1:50051
-  COOPNET_PRINCIPAL_SECRET=\$(cat $secret_file) \\
+  COOPNET_PRINCIPAL_KEYS=\$(cat $keys_file) \\
     $cli call 127.0.0.1:50051 coopnet.organisations.v1.OrganisationService/ListOrganisations '{}'
 
 Ctrl-C stops everything.

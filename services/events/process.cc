@@ -1,5 +1,7 @@
 #include "services/events/process.h"
 
+#include "common/status/status.h"
+
 namespace coopnet::events {
 
 absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
@@ -7,14 +9,14 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   cache::Cache& directory_cache = context.Cache({"events_directory", 1});
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<EventStore>(context.pool(), options.stream);
-  p.organisations = context.Channel("events", "organisations", options.organisations);
+  COOPNET_ASSIGN_OR_RETURN(p.organisations,
+                           context.Channel("events", "organisations", options.organisations));
   p.directory = std::make_unique<OrganisationDirectory>(*p.organisations, directory_cache);
-  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.service = std::make_unique<EventService>(
       context.server(), *p.store, events_cache, *p.directory, *p.relay,
-      outbox::WatchOptions{.redis_address = context.redis().options().address,
-                           .stream = options.stream});
+      outbox::WatchOptions{.redis = context.streams_redis().options(), .stream = options.stream});
   context.server().Register(p.service->table());
   return &p;
 }

@@ -1,5 +1,7 @@
 #include "services/funding/process.h"
 
+#include "common/status/status.h"
+
 namespace coopnet::funding {
 
 absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
@@ -7,15 +9,16 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   cache::Cache& profiles_cache = context.Cache({"funding_profiles", 1});
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<FundingStore>(context.pool(), options.stream);
-  p.organisations = context.Channel("funding", "organisations", options.organisations);
+  COOPNET_ASSIGN_OR_RETURN(p.organisations,
+                           context.Channel("funding", "organisations", options.organisations));
   p.profiles = std::make_unique<OrganisationProfiles>(*p.organisations, profiles_cache);
-  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.service = std::make_unique<FundingService>(
       context.server(), *p.store, calls_cache, *p.profiles, *p.relay,
       ServiceOptions{
           .giving360_prefix = options.giving360_prefix,
-          .watch = {.redis_address = context.redis().options().address, .stream = options.stream}});
+          .watch = {.redis = context.streams_redis().options(), .stream = options.stream}});
   context.server().Register(p.service->table());
   return &p;
 }

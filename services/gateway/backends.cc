@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "common/client/call_metrics.h"
 #include "common/log/log.h"
+#include "common/principal/principal.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace coopnet::gateway {
@@ -61,10 +62,7 @@ absl::StatusOr<std::vector<BackendAddress>> ParseBackends(absl::string_view text
   return backends;
 }
 
-std::string ServiceNameOf(absl::string_view package) {
-  const std::vector<absl::string_view> parts = absl::StrSplit(package, '.');
-  return parts.size() >= 2 ? std::string(parts[1]) : std::string(package);
-}
+std::string ServiceNameOf(absl::string_view package) { return principal::AudienceOf(package); }
 
 Backend::Backend(BackendAddress address, metrics::GrpcClientMetrics& metrics)
     : address_(std::move(address)),

@@ -28,7 +28,9 @@ void Forwarder::Prepare(const ApiMethod& method, const Upstream& upstream,
   }
   if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
   for (const auto& [key, value] : upstream.metadata) context.AddMetadata(key, value);
-  signer_.Attach(upstream.caller, context);
+  // Sealed for this backend and this call: a stream is one call, checked once when it
+  // opens, and a caller's retry is a new call through here with a principal of its own.
+  signer_.Attach(upstream.caller, backends_.at(method.backend).name(), context);
 }
 
 void Forwarder::Track(const std::shared_ptr<grpc::ClientContext>& context) {

@@ -17,6 +17,8 @@ namespace coopnet::gateway {
 namespace {
 
 constexpr char kOrganisationsPackage[] = "coopnet.organisations.v1";
+// Who signs the gateway's principals, among the principal keys.
+constexpr char kIssuer[] = "gateway";
 
 // gRPC's reflection plugin, once any server of the process has asked for it, joins every
 // server built later and would answer reflection with the gateway's own two services;
@@ -38,9 +40,10 @@ class WithoutStockReflection final : public grpc::ServerBuilderOption {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) {
-  if (options.principal_secret.size() < principal::kMinSecretBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("the principal secret must be at least ",
-                                                   principal::kMinSecretBytes, " bytes"));
+  if (options.principal_keys.SigningKey(kIssuer) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "COOPNET_PRINCIPAL_KEYS holds no key of issuer ", kIssuer,
+        ", which signs the principals the gateway sends (add kid:", kIssuer, ":secret)"));
   }
   if (!options.admin_key.empty() && options.admin_key.size() < principal::kMinSecretBytes) {
     return absl::InvalidArgumentError(
@@ -74,9 +77,11 @@ absl::Status Gateway::Serve() {
   if (!options_.metrics_address.empty()) {
     COOPNET_ASSIGN_OR_RETURN(exposer_, metrics::Exposer::Start(options_.metrics_address));
   }
-  const principal::Signer signer(options_.principal_secret);
-  redis_ = redis::Client::Create(
-      {.address = options_.redis_address, .pool_size = options_.limit_workers});
+  const principal::Signer signer(*options_.principal_keys.SigningKey(kIssuer), kIssuer);
+  redis_ = redis::Client::Create({.address = options_.redis_address,
+                                  .username = options_.redis_username,
+                                  .password = options_.redis_password,
+                                  .pool_size = options_.limit_workers});
   const auto organisations =
       std::find_if(options_.backends.begin(), options_.backends.end(),
                    [](const BackendAddress& b) { return b.package == kOrganisationsPackage; });

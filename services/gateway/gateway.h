@@ -8,7 +8,7 @@
 //   GatewayOptions options;
 //   options.backends = {{"coopnet.organisations.v1", "127.0.0.1:50051"},
 //                       {"coopnet.events.v1", "127.0.0.1:50052"}};
-//   options.principal_secret = secret;
+//   options.principal_keys = keys;   // principal::KeySet with a key of issuer `gateway`
 //   COOPNET_ASSIGN_OR_RETURN(std::unique_ptr<Gateway> gateway, Gateway::Start(options));
 //   ...
 //   gateway->Shutdown();  // on SIGTERM: drains, then cancels what is left
@@ -48,12 +48,15 @@ struct GatewayOptions {
   // Which process answers which API package; must include coopnet.organisations.v1,
   // which checks API keys.
   std::vector<BackendAddress> backends;
-  // Signs the principals the gateway sends (32+ bytes, shared with the services).
-  std::string principal_secret;
+  // Sign the principals the gateway sends: the first key of issuer `gateway`.
+  principal::KeySet principal_keys;
   // The operators' bootstrap key; empty for none.
   std::string admin_key;
-  // Redis of the shared rate-limit buckets, and the prefix of their keys.
+  // Redis of the shared rate-limit buckets (its address and credentials), and the prefix
+  // of their keys.
   std::string redis_address = "127.0.0.1:16379";
+  std::string redis_username;
+  std::string redis_password;
   std::string bucket_prefix = "coopnet:gateway:bucket:";
   Limits limits;
   // How long an API key's check is trusted: revocation takes effect within it.

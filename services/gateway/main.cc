@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
       config.Int("streams_per_address", 8,
                  "streams (Watch) open at once per address without a key (0: no limit)");
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
-  if (!process.SecretUsable(config) || !startup::StartLogs(config, process)) return 2;
+  std::optional<principal::KeySet> keys = process.PrincipalKeys(config);
+  if (!keys || !startup::StartLogs(config, process)) return 2;
 
   gateway::GatewayOptions options;
   absl::StatusOr<std::vector<gateway::BackendAddress>> parsed = gateway::ParseBackends(backends);
@@ -83,9 +84,15 @@ int main(int argc, char** argv) {
   options.http_address = http_address;
   options.metrics_address = process.metrics_address;
   options.backends = *std::move(parsed);
-  options.principal_secret = process.principal_secret;
+  options.principal_keys = *std::move(keys);
   options.admin_key = admin_key;
   options.redis_address = process.redis_address;
+  options.redis_username = process.redis_username;
+  options.redis_password = process.redis_password;
+  if (!startup::RedisAccepts(config, *redis::Client::Create(process.Redis(process.redis_address)),
+                             "COOPNET_REDIS_ADDRESS")) {
+    return 2;
+  }
   options.limits.address = {.rate = static_cast<double>(anonymous_rate),
                             .burst = static_cast<double>(anonymous_burst)};
   options.limits.key = {.rate = static_cast<double>(key_rate),

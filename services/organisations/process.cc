@@ -11,12 +11,11 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   p.key_store = std::make_unique<ApiKeyStore>(context.pool());
   p.delegation_store = std::make_unique<DelegationStore>(context.pool());
   p.request_store = std::make_unique<PartnerRequestStore>(context.pool());
-  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.organisations = std::make_unique<OrganisationService>(
       server, *p.store, cache, *p.relay,
-      outbox::WatchOptions{.redis_address = context.redis().options().address,
-                           .stream = options.stream});
+      outbox::WatchOptions{.redis = context.streams_redis().options(), .stream = options.stream});
   p.networks = std::make_unique<NetworkService>(server, *p.network_store);
   p.keys = std::make_unique<ApiKeyService>(server, *p.key_store, *p.delegation_store);
   p.delegations = std::make_unique<DelegationService>(server, *p.delegation_store);

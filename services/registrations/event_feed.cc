@@ -35,8 +35,7 @@ EventFeed::EventFeed(FeedOptions options, RegistrationStore& store, Directory& d
       directory_(directory),
       relay_(relay),
       loop_([this] { return Round(); }) {
-  redis::ClientOptions redis_options;
-  redis_options.address = options_.redis_address;
+  redis::ClientOptions redis_options = options_.redis;
   redis_options.pool_size = 1;
   redis_options.command_timeout = options_.block + kReplyMargin;
   redis_ = redis::Client::Create(std::move(redis_options));

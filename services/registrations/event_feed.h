@@ -32,7 +32,8 @@
 namespace coopnet::registrations {
 
 struct FeedOptions {
-  std::string redis_address = "";
+  // The Redis of the streams, and how to connect to it.
+  redis::ClientOptions redis = {};
   // The events service's stream and our consumer group in it.
   std::string stream = "coopnet:events:stream";
   std::string group = "registrations";

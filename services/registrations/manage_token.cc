@@ -10,20 +10,20 @@ namespace {
 
 constexpr char kPrefix[] = "cnr_";
 
-// Sets these bytes apart from sealed principals, which the same secret signs: a
-// serialized Principal never starts with this text.
+// Sets these bytes apart from anything else an operator might sign with the same secret
+// (such as a former principal secret).
 constexpr char kPurpose[] = "coopnet.registrations.manage-token\n";
 
 }  // namespace
 
-std::string ManageToken(const principal::Signer& signer, absl::string_view registration_name) {
+std::string ManageToken(const principal::HmacKey& key, absl::string_view registration_name) {
   return absl::StrCat(
-      kPrefix, absl::WebSafeBase64Escape(signer.Sign(absl::StrCat(kPurpose, registration_name))));
+      kPrefix, absl::WebSafeBase64Escape(key.Sign(absl::StrCat(kPurpose, registration_name))));
 }
 
-bool IsManageToken(const principal::Signer& signer, absl::string_view registration_name,
+bool IsManageToken(const principal::HmacKey& key, absl::string_view registration_name,
                    absl::string_view token) {
-  const std::string expected = ManageToken(signer, registration_name);
+  const std::string expected = ManageToken(key, registration_name);
   return token.size() == expected.size() &&
          CRYPTO_memcmp(token.data(), expected.data(), expected.size()) == 0;
 }

@@ -7,7 +7,7 @@
 namespace coopnet::registrations {
 namespace {
 
-const principal::Signer kSigner("a-secret-that-is-long-enough-for-hmac-sha256");
+const principal::HmacKey kSigner("a-secret-that-is-long-enough-for-hmac-sha256");
 
 TEST(ManageToken, OpensItsOwnRegistrationOnly) {
   const std::string token = ManageToken(kSigner, "events/e1/registrations/r1");
@@ -25,7 +25,7 @@ TEST(ManageToken, IsTheSameEveryTimeSoARetryCanShowItAgain) {
 }
 
 TEST(ManageToken, DependsOnTheSecret) {
-  const principal::Signer other("another-secret-that-is-long-enough-for-hmac");
+  const principal::HmacKey other("another-secret-that-is-long-enough-for-hmac");
   EXPECT_FALSE(IsManageToken(other, "events/e1/registrations/r1",
                              ManageToken(kSigner, "events/e1/registrations/r1")));
 }

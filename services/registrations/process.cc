@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/status/status.h"
 
 namespace coopnet::registrations {
 namespace {
@@ -26,25 +27,31 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   Process& p = context.Own(std::make_unique<Process>());
   p.store = std::make_unique<RegistrationStore>(context.pool(), options.stream);
   p.personal_data = std::make_unique<PersonalDataStore>(context.pool());
-  p.events = context.Channel("registrations", "events", options.events);
-  p.organisations = context.Channel("registrations", "organisations", options.organisations);
+  if (options.manage_token_secret.size() < principal::kMinSecretBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("COOPNET_MANAGE_TOKEN_SECRET (or COOPNET_MANAGE_TOKEN_SECRET_FILE) must be "
+                     "at least ",
+                     principal::kMinSecretBytes, " bytes"));
+  }
+  COOPNET_ASSIGN_OR_RETURN(p.events, context.Channel("registrations", "events", options.events));
+  COOPNET_ASSIGN_OR_RETURN(
+      p.organisations, context.Channel("registrations", "organisations", options.organisations));
   p.directory = std::make_unique<Directory>(*p.events, *p.organisations, cache);
-  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.redis(), options.relay);
+  p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.desk = std::make_unique<RegistrationDesk>(*p.store, options.desk);
   p.service = std::make_unique<RegistrationService>(
       context.server(), *p.store, *p.personal_data, *p.desk, *p.directory, *p.relay,
-      outbox::WatchOptions{.redis_address = context.redis().options().address,
-                           .stream = options.stream});
+      outbox::WatchOptions{.redis = context.streams_redis().options(), .stream = options.stream},
+      principal::HmacKey(options.manage_token_secret));
   context.server().Register(p.service->table());
 
-  p.feed =
-      std::make_unique<EventFeed>(FeedOptions{.redis_address = context.redis().options().address,
-                                              .stream = options.events_stream,
-                                              .group = options.consumer_group,
-                                              .consumer = ConsumerName(),
-                                              .block = options.feed_block},
-                                  *p.store, *p.directory, *p.relay);
+  p.feed = std::make_unique<EventFeed>(FeedOptions{.redis = context.streams_redis().options(),
+                                                   .stream = options.events_stream,
+                                                   .group = options.consumer_group,
+                                                   .consumer = ConsumerName(),
+                                                   .block = options.feed_block},
+                                       *p.store, *p.directory, *p.relay);
   p.feed->Start();
 
   PersonalDataStore& personal_data = *p.personal_data;
@@ -79,6 +86,10 @@ service::Definition Definition() {
         const std::string& events_stream =
             config.String("events_stream", defaults.events_stream,
                           "Redis stream of the events service's changes (cancellations, moves)");
+        const std::string& manage_token_secret = config.Secret(
+            "manage_token_secret", "",
+            "secret (32+ bytes) deriving registrants' manage tokens; required by `serve`, and "
+            "changing it voids every token handed out");
         const absl::Duration& retention_interval =
             config.Duration("retention_interval", defaults.retention_interval,
                             "how often participants of past events are checked for anonymisation");
@@ -88,6 +99,7 @@ service::Definition Definition() {
           options.organisations = organisations.value();
           options.events_stream = events_stream;
           options.retention_interval = retention_interval;
+          options.manage_token_secret = manage_token_secret;
           return Start(context, options).status();
         };
       }};

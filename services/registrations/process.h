@@ -37,6 +37,9 @@ struct Options {
   // How often the retention job looks for events whose participants are due to be
   // anonymised.
   absl::Duration retention_interval = absl::Hours(1);
+  // Derives the manage tokens handed to registrants: 32+ bytes, the same in every replica,
+  // and never changed while tokens handed out should work.
+  std::string manage_token_secret;
   // How CreateRegistration calls are batched into transactions.
   DeskOptions desk = {};
   // Every new registration wakes the relay, which passes at most every 50 ms: at 2,000

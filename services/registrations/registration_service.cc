@@ -228,8 +228,10 @@ class RegistrationService::CsvExport : public grpc::ServerWriteReactor<v1::Expor
 RegistrationService::RegistrationService(server::Server& server, RegistrationStore& store,
                                          PersonalDataStore& personal_data, RegistrationDesk& desk,
                                          Directory& directory, outbox::Relay& relay,
-                                         outbox::WatchOptions watch)
+                                         outbox::WatchOptions watch,
+                                         principal::HmacKey manage_tokens)
     : server_(server),
+      manage_tokens_(std::move(manage_tokens)),
       store_(store),
       personal_data_(personal_data),
       desk_(desk),
@@ -270,7 +272,7 @@ RegistrationService::~RegistrationService() = default;
 
 grpc::ServerWriteReactor<v1::ExportChunk>* RegistrationService::ExportRegistrations(
     grpc::CallbackServerContext* context, const v1::ExportRegistrationsRequest* request) {
-  absl::StatusOr<Principal> caller = server_.signer().Verify(context->client_metadata());
+  absl::StatusOr<Principal> caller = server_.Authenticate(*context);
   if (!caller.ok()) return new CsvExport(caller.status());
   server::Call call;
   call.principal = *std::move(caller);
@@ -318,7 +320,7 @@ absl::Status RegistrationService::RequireRegistrationAccess(const server::Call& 
                                                             absl::string_view name,
                                                             absl::string_view manage_token,
                                                             Scope scope) {
-  if (!manage_token.empty() && IsManageToken(server_.signer(), name, manage_token)) {
+  if (!manage_token.empty() && IsManageToken(manage_tokens_, name, manage_token)) {
     return absl::OkStatus();
   }
   if (!IsAnonymous(call.principal)) {
@@ -441,7 +443,7 @@ absl::Status RegistrationService::CreateRegistration(const server::Call& call,
       request::RequestKeyOf(call.principal, "CreateRegistration", request.request_id(), request);
   COOPNET_ASSIGN_OR_RETURN(response, desk_.Register(application));
   relay_.Wake();
-  response.set_manage_token(ManageToken(server_.signer(), response.name()));
+  response.set_manage_token(ManageToken(manage_tokens_, response.name()));
   return absl::OkStatus();
 }
 

@@ -32,7 +32,8 @@ class RegistrationService {
   // reads the stream `watch` names.
   RegistrationService(server::Server& server, RegistrationStore& store,
                       PersonalDataStore& personal_data, RegistrationDesk& desk,
-                      Directory& directory, outbox::Relay& relay, outbox::WatchOptions watch);
+                      Directory& directory, outbox::Relay& relay, outbox::WatchOptions watch,
+                      principal::HmacKey manage_tokens);
   ~RegistrationService();
 
   // The methods of the proto service, each beside its handler below.
@@ -109,6 +110,8 @@ class RegistrationService {
                                     const RegistrationEdit& edit);
 
   server::Server& server_;
+  // Derives registrations' manage tokens (manage_token.h).
+  const principal::HmacKey manage_tokens_;
   RegistrationStore& store_;
   PersonalDataStore& personal_data_;
   RegistrationDesk& desk_;

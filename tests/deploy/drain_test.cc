@@ -35,6 +35,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/service_process.h"
 #include "tools/cli/call.h"
 
 extern char** environ;
@@ -45,7 +46,6 @@ namespace {
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
-constexpr char kSecret[] = "drain-test-secret-that-is-at-least-32-bytes";
 constexpr absl::Duration kDrain = absl::Seconds(10);
 constexpr int kCallsInFlight = 12;
 
@@ -178,7 +178,8 @@ void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
 class DrainTest : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    setenv("COOPNET_PRINCIPAL_SECRET", kSecret, 1);  // the calls below come as an operator
+    // The calls below come as an operator, signed with the first key: the gateway's.
+    setenv("COOPNET_PRINCIPAL_KEYS", testing::kTestKeys.c_str(), 1);
     char dir_template[] = "/tmp/coopnet-drain-XXXXXX";
     dir_ = mkdtemp(dir_template);
   }
@@ -189,7 +190,8 @@ class DrainTest : public ::testing::TestWithParam<Case> {
   }
 
   std::map<std::string, std::string> Common() const {
-    return {{"COOPNET_PRINCIPAL_SECRET", kSecret},
+    return {{"COOPNET_PRINCIPAL_KEYS", testing::kTestKeys},
+            {"COOPNET_MANAGE_TOKEN_SECRET", testing::kTestManageTokenSecret},
             {"COOPNET_REDIS_ADDRESS", testing::SharedRedisAddress()},
             {"COOPNET_DRAIN_TIMEOUT", absl::StrCat(absl::ToInt64Seconds(kDrain), "s")}};
   }

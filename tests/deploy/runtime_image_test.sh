@@ -150,10 +150,13 @@ in_image() {
   env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${variables[@]}" \
     unshare --pid --fork chroot --userspec=65532:65532 "$rootfs" "$@"
 }
-secret="deploy-check-principal-secret-0123456789abcdef"
+keys="gateway-check:gateway:deploy-check-gateway-key-0123456789abcdef"
+keys+=",events-check:events:deploy-check-events-key-0123456789abcdef"
+keys+=",registrations-check:registrations:deploy-check-registrations-key-0123456789"
+keys+=",funding-check:funding:deploy-check-funding-key-0123456789abcdef"
 admin_key="deploy-check-admin-key-0123456789abcdef0123"
-common=(COOPNET_PRINCIPAL_SECRET="$secret" COOPNET_REDIS_ADDRESS="$COOPNET_TEST_REDIS"
-  COOPNET_DRAIN_TIMEOUT=2s)
+common=(COOPNET_PRINCIPAL_KEYS="$keys" COOPNET_REDIS_ADDRESS="$COOPNET_TEST_REDIS"
+  COOPNET_MANAGE_TOKEN_SECRET="deploy-check-manage-token-secret-0123456789" COOPNET_DRAIN_TIMEOUT=2s)
 declare -A dsn
 for service in organisations events registrations funding; do
   database="deploy_${service}_$$_$RANDOM"

@@ -35,7 +35,8 @@ organisations_port=$("$servers" free-port)
 funding_port=$("$servers" free-port)
 metrics_port=$("$servers" free-port)
 export COOPNET_REDIS_ADDRESS="${COOPNET_TEST_REDIS:-127.0.0.1:1}"
-export COOPNET_PRINCIPAL_SECRET="e2e-secret-0123456789-0123456789-abcdef"
+# One key per issuer; the client signs with the first, the gateway's.
+export COOPNET_PRINCIPAL_KEYS="gateway-e2e:gateway:e2e-gateway-key-0123456789-0123456789,events-e2e:events:e2e-events-key-0123456789-0123456789-ab,registrations-e2e:registrations:e2e-registrations-key-0123456789-0123,funding-e2e:funding:e2e-funding-key-0123456789-0123456789"
 export COOPNET_DRAIN_TIMEOUT=5s
 
 echo "organisations: migrate and serve"

@@ -30,16 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Polls `$@` every 50 ms for up to $1 seconds.
-within() {
-  local seconds=$1
-  shift
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.05
-  done
-}
+source "$(dirname "$0")/lib.sh"
 
 events_db="e2e_gw_events_$$_$RANDOM"
 organisations_db="e2e_gw_orgs_$$_$RANDOM"
@@ -52,7 +43,8 @@ grpc_port=$("$servers" free-port)
 http_port=$("$servers" free-port)
 metrics_port=$("$servers" free-port)
 export COOPNET_REDIS_ADDRESS="${COOPNET_TEST_REDIS:-127.0.0.1:1}"
-export COOPNET_PRINCIPAL_SECRET="e2e-secret-0123456789-0123456789-abcdef"
+# One key per issuer; the client signs with the first, the gateway's.
+export COOPNET_PRINCIPAL_KEYS="gateway-e2e:gateway:e2e-gateway-key-0123456789-0123456789,events-e2e:events:e2e-events-key-0123456789-0123456789-ab,registrations-e2e:registrations:e2e-registrations-key-0123456789-0123,funding-e2e:funding:e2e-funding-key-0123456789-0123456789"
 export COOPNET_DRAIN_TIMEOUT=5s
 admin_key="e2e-admin-key-0123456789-0123456789-abcdef"
 portal="https://portal.regionorebrolan.se"
@@ -80,8 +72,8 @@ start_events
 echo "gateway: configuration, then serve; health SERVING, reflection lists the public services"
 "$gateway" --help >"$work/help"
 grep -q COOPNET_BACKENDS "$work/help" || fail "--help misses backends"
-env -u COOPNET_PRINCIPAL_SECRET COOPNET_BACKENDS="coopnet.organisations.v1=127.0.0.1:1" "$gateway" 2>/dev/null &&
-  fail "started without COOPNET_PRINCIPAL_SECRET"
+env -u COOPNET_PRINCIPAL_KEYS COOPNET_BACKENDS="coopnet.organisations.v1=127.0.0.1:1" "$gateway" 2>/dev/null &&
+  fail "started without COOPNET_PRINCIPAL_KEYS"
 set +e
 COOPNET_BACKENDS="coopnet.events.v1" "$gateway" 2>"$work/bad.log"
 code=$?
@@ -211,7 +203,7 @@ PY
 [ "$(request POST /v1/apiKeys:authenticate -d '{"key": "x"}')" = 404 ] || fail "internal method reachable"
 
 echo "gRPC: anonymous reads with the client; its own principal is ignored"
-COOPNET_PRINCIPAL_SECRET="not-the-gateways-secret-0123456789-abc" COOPNET_CALLER=anonymous \
+COOPNET_PRINCIPAL_KEYS="gateway-e2e:gateway:not-the-gateways-secret-0123456789-abc" COOPNET_CALLER=anonymous \
   "$cli" call "127.0.0.1:$grpc_port" coopnet.events.v1.EventService/GetEvent "{\"name\": \"$event\"}" \
   >"$work/grpc.json" || fail "anonymous gRPC read failed: $(cat "$work/grpc.json")"
 grep -q "\"name\": \"$event\"" "$work/grpc.json" || fail "wrong event over gRPC"

@@ -36,10 +36,11 @@ set +e
 "$service" serve >"$work/missing.out" 2>&1
 code=$?
 set -e
-[ "$code" -eq 2 ] || fail "expected exit 2 without COOPNET_PRINCIPAL_SECRET, got $code"
-grep -q "COOPNET_PRINCIPAL_SECRET" "$work/missing.out" || fail "the message does not name COOPNET_PRINCIPAL_SECRET"
+[ "$code" -eq 2 ] || fail "expected exit 2 without COOPNET_PRINCIPAL_KEYS, got $code"
+grep -q "COOPNET_PRINCIPAL_KEYS" "$work/missing.out" || fail "the message does not name COOPNET_PRINCIPAL_KEYS"
 
-export COOPNET_PRINCIPAL_SECRET="e2e-secret-0123456789-0123456789-abcdef"
+# One key per issuer; the client signs with the first, the gateway's.
+export COOPNET_PRINCIPAL_KEYS="gateway-e2e:gateway:e2e-gateway-key-0123456789-0123456789,events-e2e:events:e2e-events-key-0123456789-0123456789-ab,registrations-e2e:registrations:e2e-registrations-key-0123456789-0123,funding-e2e:funding:e2e-funding-key-0123456789-0123456789"
 
 echo "migrate applies the schema, twice without harm"
 "$service" migrate 2>"$work/migrate.log" || fail "migrate failed: $(cat "$work/migrate.log")"

@@ -35,7 +35,9 @@ import zoneinfo
 (GATEWAY, ORGANISATIONS, EVENTS, REGISTRATIONS, FUNDING, CLI, DEMO,
  SERVERS) = sys.argv[1:9]
 PG_DSN = os.environ["COOPNET_TEST_PG_DSN"]
-SECRET = "portal-e2e-secret-0123456789-0123456789"
+# One principal key per issuer: the gateway's and those of the services that call others.
+KEYS = ",".join(f"{issuer}-portal:{issuer}:portal-e2e-{issuer}-key-0123456789-0123456789"
+                for issuer in ("gateway", "events", "registrations", "funding"))
 ADMIN_KEY = "cnk_admin_portal_e2e_0123456789abcdef0123456789"
 PORTAL = "https://www.regionorebrolan.se"
 
@@ -80,7 +82,8 @@ def start_stack():
     subprocess.run([SERVERS, "redis-start", os.path.join(work, "redis"), redis_port], check=True,
                    stdout=subprocess.DEVNULL)
     common = {"COOPNET_REDIS_ADDRESS": f"127.0.0.1:{redis_port}",
-              "COOPNET_PRINCIPAL_SECRET": SECRET, "COOPNET_DRAIN_TIMEOUT": "2s",
+              "COOPNET_PRINCIPAL_KEYS": KEYS,
+              "COOPNET_MANAGE_TOKEN_SECRET": "portal-e2e-manage-token-secret-0123456789", "COOPNET_DRAIN_TIMEOUT": "2s",
               "COOPNET_METRICS_ADDRESS": "127.0.0.1:0", "COOPNET_MIGRATE_AT_START": "true"}
     ports = {}
     for service in ("organisations", "events", "registrations", "funding"):

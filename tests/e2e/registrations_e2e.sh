@@ -42,7 +42,9 @@ metrics_port=$("$servers" free-port)
 redis_port=$("$servers" free-port)
 "$servers" redis-start "$work/redis" "$redis_port" >/dev/null
 export COOPNET_REDIS_ADDRESS="127.0.0.1:$redis_port"
-export COOPNET_PRINCIPAL_SECRET="e2e-secret-0123456789-0123456789-abcdef"
+# One key per issuer; the client signs with the first, the gateway's.
+export COOPNET_PRINCIPAL_KEYS="gateway-e2e:gateway:e2e-gateway-key-0123456789-0123456789,events-e2e:events:e2e-events-key-0123456789-0123456789-ab,registrations-e2e:registrations:e2e-registrations-key-0123456789-0123,funding-e2e:funding:e2e-funding-key-0123456789-0123456789"
+export COOPNET_MANAGE_TOKEN_SECRET="e2e-manage-token-secret-0123456789-0123"
 export COOPNET_DRAIN_TIMEOUT=5s
 
 echo "organisations and events: migrate and serve"

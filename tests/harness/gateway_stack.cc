@@ -102,7 +102,7 @@ GatewayStack::GatewayStack(std::vector<gateway::BackendAddress> backends,
   options.http_address = "127.0.0.1:0";
   options.metrics_address = "";
   options.backends = std::move(backends);
-  options.principal_secret = kTestSecret;
+  options.principal_keys = TestKeys();
   options.admin_key = kTestAdminKey;
   if (options.redis_address == gateway::GatewayOptions().redis_address) {
     options.redis_address = SharedRedisAddress();

@@ -62,14 +62,15 @@ RegistrationsStack::RegistrationsStack(const std::string& organisations_dsn,
   server_options.queue_capacity = options.queue_capacity;
   server_options.readiness_interval = absl::Milliseconds(50);
   server_options.drain_timeout = absl::Seconds(2);
-  server_ = std::make_unique<server::Server>(server_options, principal::Signer(kTestSecret));
-  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
+  server_ = std::make_unique<server::Server>(server_options, TestKeys());
+  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_, *redis_,
                                                 /*keyspace_prefix=*/UniqueName("t"));
   registrations::Options registrations_options;
   registrations_options.events.address = absl::StrCat("127.0.0.1:", events_->port());
   registrations_options.organisations.address =
       absl::StrCat("127.0.0.1:", events_->organisations()->port());
   registrations_options.stream = stream_;
+  registrations_options.manage_token_secret = kTestManageTokenSecret;
   registrations_options.events_stream = events_->stream();
   registrations_options.relay.poll_interval = absl::Milliseconds(50);
   registrations_options.feed_block = absl::Milliseconds(100);
@@ -79,8 +80,7 @@ RegistrationsStack::RegistrationsStack(const std::string& organisations_dsn,
   process_ = *process;
   server_->SetReadinessCheck(service::MigratedDatabase(*pool_, registrations::Migrations()));
   if (absl::Status s = server_->Start(); !s.ok()) Fail(std::string(s.message()));
-  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                 grpc::InsecureChannelCredentials());
+  channel_ = SigningChannel(absl::StrCat("127.0.0.1:", server_->port()));
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (!Serving(channel_)) {
     if (absl::Now() > deadline) Fail("not SERVING within 20 s");
@@ -98,8 +98,8 @@ std::unique_ptr<registrations::v1::RegistrationService::Stub> RegistrationsStack
     const {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return registrations::v1::RegistrationService::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials(), args));
+  return registrations::v1::RegistrationService::NewStub(
+      SigningChannel(absl::StrCat("127.0.0.1:", server_->port()), args));
 }
 
 std::string RegistrationsStack::CreateOrganisation(

@@ -1,5 +1,7 @@
 #include "tests/harness/service_process.h"
 
+#include <grpcpp/support/client_interceptor.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -10,6 +12,48 @@
 
 namespace coopnet::testing {
 namespace {
+
+// Where Sign leaves the caller for SealingInterceptor to seal.
+constexpr char kCallerKey[] = "coopnet-test-caller-bin";
+
+class SealingInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit SealingInterceptor(std::string audience) : audience_(std::move(audience)) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      std::multimap<std::string, std::string>* metadata = methods->GetSendInitialMetadata();
+      auto it = metadata->find(kCallerKey);
+      if (it != metadata->end()) {
+        principal::Principal caller;
+        caller.ParseFromString(it->second);
+        metadata->erase(it);
+        // A service's own principal is signed by that service, as only it may; any other
+        // by the gateway.
+        const std::string issuer =
+            caller.kind() == principal::Principal::SERVICE ? caller.service() : "gateway";
+        principal::Signer::Sealed sealed =
+            principal::Signer(*TestKeys().SigningKey(issuer), issuer).Seal(caller, audience_);
+        metadata->emplace(principal::kPrincipalKey, std::move(sealed.bytes));
+        metadata->emplace(principal::kSignatureKey, std::move(sealed.signature));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string audience_;
+};
+
+class SealingInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    return new SealingInterceptor(principal::AudienceOf(info->method()));
+  }
+};
 
 bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
   grpc::ClientContext context;
@@ -31,9 +75,23 @@ bool AwaitServing(const std::shared_ptr<grpc::Channel>& channel, absl::Duration 
   return true;
 }
 
+const principal::KeySet& TestKeys() {
+  static const principal::KeySet* keys =
+      new principal::KeySet(*principal::KeySet::Parse(kTestKeys));
+  return *keys;
+}
+
 void Sign(grpc::ClientContext& context, const principal::Principal& caller) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  principal::Signer(kTestSecret).Attach(caller, context);
+  context.AddMetadata(kCallerKey, caller.SerializeAsString());
+}
+
+std::shared_ptr<grpc::Channel> SigningChannel(const std::string& address,
+                                              grpc::ChannelArguments args) {
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<SealingInterceptorFactory>());
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      address, grpc::InsecureChannelCredentials(), args, std::move(factories));
 }
 
 ServiceProcess::ServiceProcess(const Spec& spec) {
@@ -61,14 +119,13 @@ ServiceProcess::ServiceProcess(const Spec& spec) {
   options.workers = 4;
   options.readiness_interval = absl::Milliseconds(50);
   options.drain_timeout = absl::Seconds(2);
-  server_ = std::make_unique<server::Server>(options, principal::Signer(kTestSecret));
-  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_,
+  server_ = std::make_unique<server::Server>(options, TestKeys());
+  context_ = std::make_unique<service::Context>(*server_, *pool_, *redis_, *redis_,
                                                 /*keyspace_prefix=*/UniqueName("t"));
   if (absl::Status s = spec.start(*context_); !s.ok()) fail(s.message());
   server_->SetReadinessCheck(service::MigratedDatabase(*pool_, *spec.migrations));
   if (absl::Status s = server_->Start(); !s.ok()) fail(s.message());
-  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                 grpc::InsecureChannelCredentials());
+  channel_ = SigningChannel(absl::StrCat("127.0.0.1:", server_->port()));
   if (!AwaitServing(channel_)) fail("not SERVING within 20 s");
 }
 

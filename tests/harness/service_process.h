@@ -1,6 +1,6 @@
 // One service process run in-process for tests, as its main would run it: a pool of
 // four connections to its database (migrated first), a Redis client, the gRPC server
-// with the test secret on a free port, readiness that waits for the migrations, and the
+// with the test principal keys on a free port, readiness that waits for the migrations, and the
 // service::Context its Start fills. The constructor returns once health is
 // SERVING; the destructor drains the server.
 //
@@ -33,11 +33,27 @@
 
 namespace coopnet::testing {
 
-// The secret every test process signs and verifies principals with.
-inline const std::string kTestSecret = "test-secret-that-is-at-least-32-bytes-long";
+// The principal keys of every test process (COOPNET_PRINCIPAL_KEYS): one per issuer.
+inline const std::string kTestKeys =
+    "gateway-test:gateway:test-gateway-key-that-is-at-least-32-bytes,"
+    "organisations-test:organisations:test-organisations-key-at-least-32-bytes,"
+    "events-test:events:test-events-key-that-is-at-least-32-bytes,"
+    "registrations-test:registrations:test-registrations-key-at-least-32-bytes,"
+    "funding-test:funding:test-funding-key-that-is-at-least-32-bytes";
+const principal::KeySet& TestKeys();
 
-// Adds `caller`, signed with kTestSecret, and a 10 s deadline to `context`.
+// The manage-token secret of every test registrations process.
+inline const std::string kTestManageTokenSecret = "test-manage-token-secret-at-least-32-bytes";
+
+// Has `caller` sealed, by the gateway (or, for a service's own principal, by that
+// service), for the service whose method the call on `context` turns out to be, when it
+// starts on a channel of SigningChannel; and sets a 10 s deadline.
 void Sign(grpc::ClientContext& context, const principal::Principal& caller);
+
+// A channel to `address` on which calls signed with Sign carry their principal sealed for
+// the service called (the second part of the method's package, as the gateway does it).
+std::shared_ptr<grpc::Channel> SigningChannel(const std::string& address,
+                                              grpc::ChannelArguments args = {});
 
 // Waits until the server behind `channel` answers health SERVING; false after `timeout`.
 bool AwaitServing(const std::shared_ptr<grpc::Channel>& channel,

@@ -111,7 +111,7 @@ class EventsOutboxTest : public ::testing::Test {
   }
 
   std::vector<outbox::StreamEntry> StreamEntries() {
-    outbox::StreamReader reader(stack_.redis_address(), stack_.stream());
+    outbox::StreamReader reader({.address = stack_.redis_address()}, stack_.stream());
     absl::StatusOr<std::vector<outbox::StreamEntry>> entries =
         reader.Read("0", absl::Milliseconds(1), 1000);
     return entries.ok() ? *entries : std::vector<outbox::StreamEntry>{};

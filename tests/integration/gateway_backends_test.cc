@@ -36,8 +36,7 @@ class StandInEvents final : public ev::EventService::CallbackService {
                                      const ev::GetEventRequest* request,
                                      ev::Event* response) override {
     auto* reactor = context->DefaultReactor();
-    absl::StatusOr<principal::Principal> caller =
-        principal::Signer(testing::kTestSecret).Verify(context->client_metadata());
+    absl::StatusOr<principal::Principal> caller = verifier.Verify(context->client_metadata());
     if (!caller.ok()) {
       reactor->Finish(status::ToGrpc(caller.status(), "events.coopnet"));
       return reactor;
@@ -104,6 +103,8 @@ class StandInEvents final : public ev::EventService::CallbackService {
 
   absl::Notification watching;
   absl::Notification cancelled;
+  // Checks principals as the real events service does.
+  principal::Verifier verifier{testing::TestKeys(), "events"};
 };
 
 // The stand-in on a port of its own, which it keeps when restarted.

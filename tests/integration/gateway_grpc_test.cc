@@ -92,12 +92,13 @@ TEST_F(GatewayGrpcTest, AnonymousCallersCannotWriteAndNothingChanges) {
   EXPECT_EQ(all.organisations_size(), 0);
 }
 
-// A principal the caller signs itself, even with the real secret, is not believed: only
-// the gateway's own reaches the services.
+// A principal the caller signs itself, even with the gateway's real key, is not believed:
+// only the gateway's own reaches the services.
 TEST_F(GatewayGrpcTest, APrincipalSentByTheCallerIsIgnored) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  principal::Signer(testing::kTestSecret).Attach(principal::Admin(), context);
+  principal::Signer(*testing::TestKeys().SigningKey("gateway"), "gateway")
+      .Attach(principal::Admin(), "organisations", context);
   org::CreateOrganisationRequest request;
   *request.mutable_organisation() = testing::seeds::BiserGdansk();
   org::Organisation created;

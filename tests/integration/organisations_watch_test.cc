@@ -194,7 +194,7 @@ TEST_F(OrganisationsWatchTest, RefusedAndRetriedWritesAnnounceNothingMore) {
 TEST_F(OrganisationsWatchTest, WithoutACursorStartsWithChangesFromNowOn) {
   Organisation before = MustCreate(testing::seeds::KofoedsSkole());
   // "From now on" is from what the stream holds: wait until the relay has moved it there.
-  outbox::StreamReader stream(testing::SharedRedisAddress(), stack_.stream());
+  outbox::StreamReader stream({.address = testing::SharedRedisAddress()}, stack_.stream());
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (absl::Now() < deadline) {
     absl::StatusOr<std::vector<outbox::StreamEntry>> entries =

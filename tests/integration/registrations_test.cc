@@ -218,7 +218,7 @@ class RegistrationsTest : public ::testing::Test {
 
   // Every domain event of the registrations service's stream so far.
   std::vector<outbox::StreamEntry> Changes() {
-    outbox::StreamReader reader(stack_.redis_address(), stack_.stream());
+    outbox::StreamReader reader({.address = stack_.redis_address()}, stack_.stream());
     absl::StatusOr<std::vector<outbox::StreamEntry>> entries =
         reader.Read("0", absl::Milliseconds(1), 10000);
     return entries.ok() ? *entries : std::vector<outbox::StreamEntry>{};

@@ -31,7 +31,7 @@ grpc_port=$("$servers" free-port)
 http_port=$("$servers" free-port)
 admin_key="cnk_admin_interop_0123456789abcdef0123456789"
 export COOPNET_REDIS_ADDRESS="${COOPNET_TEST_REDIS:-127.0.0.1:1}"
-export COOPNET_PRINCIPAL_SECRET="interop-secret-0123456789-0123456789-abcdef"
+export COOPNET_PRINCIPAL_KEYS="gateway-interop:gateway:interop-secret-0123456789-0123456789-abcdef"
 export COOPNET_METRICS_ADDRESS=127.0.0.1:0
 COOPNET_PG_DSN="$COOPNET_TEST_PG_DSN dbname=$database" COOPNET_MIGRATE_AT_START=true \
   COOPNET_GRPC_ADDRESS="127.0.0.1:$organisations_port" "$organisations" serve \

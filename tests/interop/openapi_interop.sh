@@ -36,7 +36,7 @@ done
 COOPNET_BACKENDS="$backends" COOPNET_GRPC_ADDRESS="127.0.0.1:$grpc_port" \
   COOPNET_HTTP_ADDRESS="127.0.0.1:$http_port" COOPNET_METRICS_ADDRESS= \
   COOPNET_REDIS_ADDRESS="${COOPNET_TEST_REDIS:-127.0.0.1:1}" \
-  COOPNET_PRINCIPAL_SECRET="interop-secret-0123456789-0123456789-abcdef" \
+  COOPNET_PRINCIPAL_KEYS="gateway-interop:gateway:interop-secret-0123456789-0123456789-abcdef" \
   "$gateway" 2>"$work/gateway.log" &
 pid=$!
 # curl retries while the port is still closed, for at most 30 s.

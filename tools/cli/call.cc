@@ -42,13 +42,19 @@ principal::Principal Caller() {
 
 }  // namespace
 
-bool AttachCaller(grpc::ClientContext& context) {
+bool AttachCaller(grpc::ClientContext& context, absl::string_view method) {
   if (const char* key = std::getenv("COOPNET_API_KEY"); key != nullptr && *key != '\0') {
     context.AddMetadata("authorization", std::string("Bearer ") + key);
-  } else if (const char* secret = std::getenv("COOPNET_PRINCIPAL_SECRET")) {
-    principal::Signer(secret).Attach(Caller(), context);
+  } else if (const char* text = std::getenv("COOPNET_PRINCIPAL_KEYS")) {
+    absl::StatusOr<principal::KeySet> keys = principal::KeySet::Parse(text);
+    if (!keys.ok()) {
+      std::cerr << "COOPNET_PRINCIPAL_KEYS " << keys.status().message() << "\n";
+      return false;
+    }
+    const principal::Key& key = keys->keys().front();
+    principal::Signer(key, key.issuer).Attach(Caller(), principal::AudienceOf(method), context);
   } else {
-    std::cerr << "set COOPNET_API_KEY (through the gateway) or COOPNET_PRINCIPAL_SECRET (straight"
+    std::cerr << "set COOPNET_API_KEY (through the gateway) or COOPNET_PRINCIPAL_KEYS (straight"
                  " to a service) to call\n";
     return false;
   }
@@ -88,7 +94,7 @@ CallResult CallJson(grpc::Channel& channel, const std::string& method_name,
   }
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (!AttachCaller(context)) {
+  if (!AttachCaller(context, name)) {
     return {grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no credentials to call with"), "",
             false};
   }

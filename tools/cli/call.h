@@ -20,10 +20,11 @@ struct CallResult {
 };
 
 // Names the caller on `context`: COOPNET_API_KEY, when set, as `authorization: Bearer`
-// (the gateway checks it); otherwise a principal signed with COOPNET_PRINCIPAL_SECRET,
-// an administrator or COOPNET_CALLER=anonymous | organisations/{id}. Returns false,
-// saying why on stderr, when neither is set. COOPNET_TRACEPARENT, when set, is sent too.
-bool AttachCaller(grpc::ClientContext& context);
+// (the gateway checks it); otherwise a principal for the service of `method`, signed with
+// the first key of COOPNET_PRINCIPAL_KEYS as its issuer: an administrator or
+// COOPNET_CALLER=anonymous | organisations/{id}. Returns false, saying why on stderr, when
+// neither is set. COOPNET_TRACEPARENT, when set, is sent too.
+bool AttachCaller(grpc::ClientContext& context, absl::string_view method);
 
 // Calls `method` ("package.Service/Method") with `json_request`. An unknown method or a
 // request that is not valid JSON for it is INVALID_ARGUMENT without a call being made.

@@ -7,7 +7,8 @@
 //
 // `call` through the gateway sends COOPNET_API_KEY, when set, as `authorization: Bearer`
 // (the gateway checks it and signs the caller). Straight to a service, `call` signs its
-// principal with COOPNET_PRINCIPAL_SECRET: an administrator, or with
+// principal for that service with the first key of COOPNET_PRINCIPAL_KEYS, as that key's
+// issuer: an administrator, or with
 // COOPNET_CALLER=anonymous | organisations/{id} (an API key of that organisation with
 // the read and write scopes). COOPNET_TRACEPARENT, when set, is sent as the W3C
 // `traceparent` so the call can be found in the service's logs. Answers and errors

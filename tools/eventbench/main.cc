@@ -5,11 +5,11 @@
 //     realistic spread of published events (2020-2030, six countries, every kind, a few
 //     themes and languages; most public, some for a network's members, some unlisted);
 //     a database that already holds --events or more is left as it is.
-//   eventbench get --address=HOST:PORT --event=events/ID [--principal_secret=...]
+//   eventbench get --address=HOST:PORT --event=events/ID [--principal_keys=...]
 //     GetEvent of one public event, again and again: cached after the first call. With a
 //     secret the calls carry an anonymous principal (straight to the service); without,
 //     none (through the gateway, or to the echo server).
-//   eventbench list --address=HOST:PORT --principal_secret=...
+//   eventbench list --address=HOST:PORT --principal_keys=...
 //     ListEvents as an operator (never cached): first pages, upcoming events in a
 //     country, upcoming workshops on a theme, and keyset pages up to 20 deep.
 // The measuring commands print one line per concurrency (--concurrency=1,16,64):
@@ -109,8 +109,7 @@ absl::Status Seed(pg::Pool& pool, int count) {
 // What a portal and an integrator list: first pages, upcoming events in a country,
 // upcoming workshops on a theme, and the keyset pages behind the first one, in turn.
 absl::StatusOr<std::vector<ListEventsRequest>> ListMix(
-    const std::shared_ptr<grpc::Channel>& channel,
-    const std::vector<std::pair<std::string, std::string>>& caller) {
+    const std::shared_ptr<grpc::Channel>& channel, const loadgen::CallerMetadata& caller) {
   ListEventsRequest first_page;
   first_page.set_page_size(50);
   ListEventsRequest upcoming_in_denmark = first_page;
@@ -125,7 +124,11 @@ absl::StatusOr<std::vector<ListEventsRequest>> ListMix(
   ListEventsRequest next = first_page;
   for (int page = 2; page <= 20; ++page) {
     grpc::ClientContext context;
-    for (const auto& [key, value] : caller) context.AddMetadata(key, value);
+    if (caller) {
+      for (const auto& [key, value] : caller("/coopnet.events.v1.EventService/ListEvents")) {
+        context.AddMetadata(key, value);
+      }
+    }
     events::v1::ListEventsResponse response;
     const grpc::Status s = stub->ListEvents(&context, next, &response);
     if (!s.ok()) return absl::UnavailableError(absl::StrCat("ListEvents: ", s.error_message()));

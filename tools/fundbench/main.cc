@@ -5,7 +5,7 @@
 //     years of EU, national, regional and foundation calls across ten countries, about
 //     one in ten still open or forthcoming; a database that already holds --calls or
 //     more is left as it is.
-//   fundbench match --address=HOST:PORT --principal_secret=... --directory_dsn=...
+//   fundbench match --address=HOST:PORT --principal_keys=... --directory_dsn=...
 //                   --redis_address=... [--cached]
 //     MatchCalls for organisations of the directory (an NGO and a municipality in each
 //     of the ten countries, read from the organisations database), each with a partner

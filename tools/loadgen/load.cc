@@ -45,7 +45,11 @@ class Slot {
     const Workload& workload = run_.workload;
     if (workload.before_each) workload.before_each();
     context_ = std::make_unique<grpc::ClientContext>();
-    for (const auto& [key, value] : workload.metadata) context_->AddMetadata(key, value);
+    if (workload.metadata) {
+      for (auto& [key, value] : workload.metadata(workload.method)) {
+        context_->AddMetadata(key, std::move(value));
+      }
+    }
     context_->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
     request_ = workload.request(n);
     start_ = absl::Now();

@@ -60,8 +60,10 @@ struct Workload {
   // Whether the method streams its answer.
   bool server_streaming = false;
   RequestSource request = {};
-  // Metadata on every call: a signed principal, or nothing through the gateway.
-  std::vector<std::pair<std::string, std::string>> metadata = {};
+  // Metadata of each call, made anew for every call of `method` (a principal is good for
+  // one call only); none through the gateway.
+  std::function<std::vector<std::pair<std::string, std::string>>(const std::string& method)>
+      metadata = {};
   // Runs ahead of each call, outside its timing (e.g. to retire a cached answer).
   std::function<void()> before_each = {};
 };

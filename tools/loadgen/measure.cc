@@ -25,17 +25,22 @@ absl::StatusOr<std::vector<int>> Concurrencies(absl::string_view list) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> SignedCaller(const std::string& secret,
-                                                              principal::Principal caller) {
-  const principal::Signer::Sealed sealed = principal::Signer(secret).Seal(std::move(caller));
-  return {{principal::kPrincipalKey, sealed.bytes}, {principal::kSignatureKey, sealed.signature}};
+CallerMetadata SignedCaller(const principal::KeySet& keys, principal::Principal caller) {
+  const principal::Key& key = keys.keys().front();
+  return [signer = principal::Signer(key, key.issuer),
+          caller = std::move(caller)](const std::string& method) {
+    principal::Signer::Sealed sealed = signer.Seal(caller, principal::AudienceOf(method));
+    return std::vector<std::pair<std::string, std::string>>{
+        {principal::kPrincipalKey, std::move(sealed.bytes)},
+        {principal::kSignatureKey, std::move(sealed.signature)}};
+  };
 }
 
 Measurement::Measurement(config::Loader& loader)
     : address_(loader.String("address", "", "host:port of the service, gateway or echo server")),
-      principal_secret_(loader.Secret(
-          "principal_secret", "",
-          "secret that signs the caller's principal; empty sends none (the gateway, echo)")),
+      principal_keys_text_(loader.Secret("principal_keys", "",
+                                         "kid:issuer:secret keys; the first signs the caller's "
+                                         "principal; empty sends none (the gateway, echo)")),
       scenario_(loader.String("scenario", "", "name on the printed lines; empty: the command's")),
       concurrency_(loader.String("concurrency", "1,16,64",
                                  "calls in flight of each measured run, comma-separated")),
@@ -44,19 +49,23 @@ Measurement::Measurement(config::Loader& loader)
                               "calls before each measured run, to fill connections and caches")),
       channels_(loader.Int("channels", 4, "connections the calls are spread over, at most")) {}
 
-absl::Status Measurement::Check() const {
+absl::Status Measurement::Check() {
   if (address_.empty()) return absl::InvalidArgumentError("--address is required");
-  if (!principal_secret_.empty() && principal_secret_.size() < principal::kMinSecretBytes) {
-    return absl::InvalidArgumentError("--principal_secret must be 32 bytes or more");
+  principal_keys_.reset();
+  if (!principal_keys_text_.empty()) {
+    absl::StatusOr<principal::KeySet> keys = principal::KeySet::Parse(principal_keys_text_);
+    if (!keys.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--principal_keys ", keys.status().message()));
+    }
+    principal_keys_ = *std::move(keys);
   }
   if (channels_ < 1) return absl::InvalidArgumentError("--channels must be 1 or more");
   return Concurrencies(concurrency_).status();
 }
 
-std::vector<std::pair<std::string, std::string>> Measurement::Caller(
-    principal::Principal caller) const {
-  if (principal_secret_.empty()) return {};
-  return SignedCaller(principal_secret_, std::move(caller));
+CallerMetadata Measurement::Caller(principal::Principal caller) const {
+  if (!principal_keys_) return {};
+  return SignedCaller(*principal_keys_, std::move(caller));
 }
 
 int Measurement::Measure(const Workload& workload, absl::string_view scenario) const {

@@ -11,6 +11,8 @@
 #ifndef COOPNET_TOOLS_LOADGEN_MEASURE_H_
 #define COOPNET_TOOLS_LOADGEN_MEASURE_H_
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,23 +25,26 @@
 
 namespace coopnet::loadgen {
 
-// The metadata of `caller`'s principal signed with `secret`. Sealed once: a principal
-// stays valid for principal::kLifetime, far longer than any run.
-std::vector<std::pair<std::string, std::string>> SignedCaller(const std::string& secret,
-                                                              principal::Principal caller);
+// What Workload::metadata is.
+using CallerMetadata =
+    std::function<std::vector<std::pair<std::string, std::string>>(const std::string& method)>;
+
+// `caller`'s principal, sealed for each call anew for the service of its method with the
+// first of `keys`, as that key's issuer: the service accepts each principal once.
+CallerMetadata SignedCaller(const principal::KeySet& keys, principal::Principal caller);
 
 class Measurement {
  public:
   // Declares the options on `loader`; their values are read by its Load().
   explicit Measurement(config::Loader& loader);
 
-  // INVALID_ARGUMENT unless an address is given and the concurrency list is whole
-  // numbers from 1.
-  absl::Status Check() const;
+  // INVALID_ARGUMENT unless an address is given, the principal keys (if any) are well
+  // formed, and the concurrency list is whole numbers from 1.
+  absl::Status Check();
 
   // A signed principal's metadata, or none when no secret was given (a call through
   // the gateway, or to the echo server, which asks for none).
-  std::vector<std::pair<std::string, std::string>> Caller(principal::Principal caller) const;
+  CallerMetadata Caller(principal::Principal caller) const;
 
   // For each concurrency of the list: `warmup` of calls, then `duration` measured and
   // printed on stdout as `scenario` unless --scenario names it otherwise. 0, or 1 when a
@@ -47,11 +52,13 @@ class Measurement {
   int Measure(const Workload& workload, absl::string_view scenario) const;
 
   const std::string& address() const { return address_; }
-  const std::string& principal_secret() const { return principal_secret_; }
+  // The principal keys given, or none.
+  const std::optional<principal::KeySet>& principal_keys() const { return principal_keys_; }
 
  private:
   const std::string& address_;
-  const std::string& principal_secret_;
+  const std::string& principal_keys_text_;
+  std::optional<principal::KeySet> principal_keys_;
   const std::string& scenario_;
   const std::string& concurrency_;
   const absl::Duration& duration_;

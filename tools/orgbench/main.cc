@@ -4,7 +4,7 @@
 //     migrates the organisations database and fills it with generated organisations
 //     (30 countries, names, themes and descriptions in 13 languages) straight through
 //     SQL; a database that already holds --rows or more is left as it is.
-//   orgbench search --address=HOST:PORT --principal_secret=... [--concurrency=1,16,64]
+//   orgbench search --address=HOST:PORT --principal_keys=... [--concurrency=1,16,64]
 //     calls SearchOrganisations of the running service with text and two filters (a
 //     place, a theme word, a typo'd theme word, a half-remembered name; with a country,
 //     NUTS region, kind, theme or "looking for partners") and prints one line per

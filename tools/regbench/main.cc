@@ -2,19 +2,19 @@
 // it exports them, and whether anything was overbooked.
 //
 //   regbench seed --organisations_address=... --events_address=... --address=...
-//                 --principal_secret=... [--events=50] [--participants=10000]
+//                 --principal_keys=... [--events=50] [--participants=10000]
 //     registers Kofoeds Skole as organiser and publishes, through the services, --events
 //     events and a hot one (seats enough that no run fills them, waitlist on), and an
 //     event filled with --participants participants in groups of ten, to export.
 //     Prints what the other commands take:
 //       organiser=organisations/... events=events/a,events/b,... hot_event=events/...
 //       export_event=events/...
-//   regbench register --address=... --principal_secret=... --events=events/a,...
+//   regbench register --address=... --principal_keys=... --events=events/a,...
 //     CreateRegistration of one new person at a time for a random one of --events (one
 //     event: every call for the same seat row).
-//   regbench export --address=... --principal_secret=... --event=events/...
+//   regbench export --address=... --principal_keys=... --event=events/...
 //     ExportRegistrations of the event's CSV, read to its end, as an administrator.
-//   regbench check --events_address=... --address=... --principal_secret=...
+//   regbench check --events_address=... --address=... --principal_keys=...
 //                  --organiser=organisations/... --pg_dsn=...
 //     fills an event of 100 seats with 1,000 callers at once, then checks every event in
 //     the registrations database: confirmed participants within capacity and equal to
@@ -65,15 +65,16 @@ constexpr int kGroup = 10;
 // Sync calls as an administrator, for seeding and checking.
 class Admin {
  public:
-  explicit Admin(const std::string& secret) : signer_(secret) {}
+  explicit Admin(const principal::KeySet& keys)
+      : signer_(keys.keys().front(), keys.keys().front().issuer) {}
 
   template <typename Stub, typename Request, typename Response>
   absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                    Stub& stub, const Request& request, Response& response,
-                    absl::string_view what) const {
+                    Stub& stub, const Request& request, Response& response, absl::string_view what,
+                    absl::string_view audience) const {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    signer_.Attach(principal::Admin(), context);
+    signer_.Attach(principal::Admin(), audience, context);
     const grpc::Status s = (stub.*method)(&context, request, &response);
     if (!s.ok()) return absl::UnavailableError(absl::StrCat(what, ": ", s.error_message()));
     return absl::OkStatus();
@@ -105,12 +106,12 @@ absl::StatusOr<std::string> PublishMeeting(const Admin& admin,
       TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(start + absl::Hours(2)));
   events::v1::Event created;
   COOPNET_RETURN_IF_ERROR(admin.Call(&events::v1::EventService::Stub::CreateEvent, events, create,
-                                     created, "CreateEvent"));
+                                     created, "CreateEvent", "events"));
   events::v1::PublishEventRequest publish;
   publish.set_name(created.name());
   events::v1::Event published;
   COOPNET_RETURN_IF_ERROR(admin.Call(&events::v1::EventService::Stub::PublishEvent, events, publish,
-                                     published, "PublishEvent"));
+                                     published, "PublishEvent", "events"));
   registrations::v1::UpdateRegistrationPolicyRequest update;
   *update.mutable_policy() = policy;
   update.mutable_policy()->set_name(absl::StrCat(created.name(), "/registrationPolicy"));
@@ -120,7 +121,7 @@ absl::StatusOr<std::string> PublishMeeting(const Admin& admin,
   RegistrationPolicy updated;
   COOPNET_RETURN_IF_ERROR(
       admin.Call(&registrations::v1::RegistrationService::Stub::UpdateRegistrationPolicy, desk,
-                 update, updated, "UpdateRegistrationPolicy"));
+                 update, updated, "UpdateRegistrationPolicy", "registrations"));
   return created.name();
 }
 
@@ -151,11 +152,11 @@ struct Stack {
   std::string organisations_address;
   std::string events_address;
   std::string registrations_address;
-  std::string secret;
+  principal::KeySet keys;
 };
 
 absl::Status Seed(const Stack& stack, int spread, int participants) {
-  const Admin admin(stack.secret);
+  const Admin admin(stack.keys);
   auto organisations = StubOf<organisations::v1::OrganisationService>(stack.organisations_address);
   auto events = StubOf<events::v1::EventService>(stack.events_address);
   auto desk = StubOf<registrations::v1::RegistrationService>(stack.registrations_address);
@@ -164,7 +165,7 @@ absl::Status Seed(const Stack& stack, int spread, int participants) {
   organisations::v1::Organisation organiser;
   COOPNET_RETURN_IF_ERROR(
       admin.Call(&organisations::v1::OrganisationService::Stub::CreateOrganisation, *organisations,
-                 create, organiser, "CreateOrganisation"));
+                 create, organiser, "CreateOrganisation", "organisations"));
   RegistrationPolicy open;
   open.set_capacity(kUnfillable);
   open.set_waitlist_enabled(true);
@@ -183,7 +184,7 @@ absl::Status Seed(const Stack& stack, int spread, int participants) {
   const loadgen::Workload fill{
       .method = kCreateRegistration,
       .request = Registrations({exported}, kGroup),
-      .metadata = loadgen::SignedCaller(stack.secret, principal::Anonymous("192.0.2.44"))};
+      .metadata = loadgen::SignedCaller(stack.keys, principal::Anonymous("192.0.2.44"))};
   const loadgen::Figures filled =
       loadgen::Run(loadgen::Channels(stack.registrations_address, 4), fill,
                    {.concurrency = 16,
@@ -226,7 +227,7 @@ absl::StatusOr<std::vector<std::string>> Overbooked(pg::Pool& pool) {
 // A full house: 1,000 callers at once for 100 seats; then every event checked.
 absl::StatusOr<bool> Check(const Stack& stack, const std::string& organiser,
                            const std::string& dsn) {
-  const Admin admin(stack.secret);
+  const Admin admin(stack.keys);
   auto events = StubOf<events::v1::EventService>(stack.events_address);
   auto desk = StubOf<registrations::v1::RegistrationService>(stack.registrations_address);
   RegistrationPolicy small;
@@ -237,7 +238,7 @@ absl::StatusOr<bool> Check(const Stack& stack, const std::string& organiser,
   const loadgen::Workload rush{
       .method = kCreateRegistration,
       .request = Registrations({full}, 1),
-      .metadata = loadgen::SignedCaller(stack.secret, principal::Anonymous("192.0.2.45"))};
+      .metadata = loadgen::SignedCaller(stack.keys, principal::Anonymous("192.0.2.45"))};
   const loadgen::Figures rushed =
       loadgen::Run(loadgen::Channels(stack.registrations_address, 4), rush,
                    {.concurrency = 1000, .duration = absl::InfiniteDuration(), .calls = 1000});
@@ -246,7 +247,7 @@ absl::StatusOr<bool> Check(const Stack& stack, const std::string& organiser,
   RegistrationPolicy policy;
   COOPNET_RETURN_IF_ERROR(
       admin.Call(&registrations::v1::RegistrationService::Stub::GetRegistrationPolicy, *desk, get,
-                 policy, "GetRegistrationPolicy"));
+                 policy, "GetRegistrationPolicy", "registrations"));
   std::printf(
       "check=full_house callers=1000 seats=100 answered=%lld refused=%lld confirmed=%d "
       "waitlisted=%d\n",
@@ -278,14 +279,14 @@ int Main(int argc, char** argv) {
   loadgen::Measurement measurement(options);
   if (!program.Start(argc, argv)) return program.exit_code();
   absl::Status s = measurement.Check();
-  if (s.ok() && measurement.principal_secret().empty()) {
-    s = absl::InvalidArgumentError("--principal_secret is required");
+  if (s.ok() && !measurement.principal_keys()) {
+    s = absl::InvalidArgumentError("--principal_keys is required");
   }
   if (!s.ok()) return program.Exit(s, 2);
   const Stack stack{.organisations_address = organisations_address,
                     .events_address = events_address,
                     .registrations_address = measurement.address(),
-                    .secret = measurement.principal_secret()};
+                    .keys = *measurement.principal_keys()};
   const std::string& command = program.command();
   if (command == "seed") {
     return program.Exit(Seed(stack, static_cast<int>(spread), static_cast<int>(participants)));
