@@ -157,7 +157,7 @@ absl::StatusOr<std::unique_ptr<pg::Pool>> OpenPool(const std::string& name,
 }
 
 server::ServerOptions ServerOptionsOf(const Definition& d, const startup::ProcessSettings& process,
-                                      const StoreSettings& store) {
+                                      const StoreSettings& store, const tls::Transport& transport) {
   server::ServerOptions options;
   options.service_name = d.name;
   options.error_domain = d.error_domain;
@@ -166,6 +166,7 @@ server::ServerOptions ServerOptionsOf(const Definition& d, const startup::Proces
   options.workers = static_cast<int>(store.pg_pool_size);
   options.drain_timeout = process.drain_timeout;
   options.max_connection_age = process.max_connection_age;
+  if (transport.tls()) options.credentials = transport.ServerCredentials();
   return options;
 }
 
@@ -189,7 +190,8 @@ std::unique_ptr<client::ServiceChannel> Context::Channel(absl::string_view calle
       client::ChannelOptions{.address = peer.address,
                              .caller = std::string(caller),
                              .callee = std::string(callee),
-                             .deadline = peer.deadline},
+                             .deadline = peer.deadline,
+                             .transport = transport_},
       server_.signer());
 }
 
@@ -224,6 +226,10 @@ int Run(int argc, char** argv, const Definition& d) {
   if (!command) return 2;
   // Migrating signs nothing: a migration Job needs no secret.
   if (*command == "serve" && !process.SecretUsable(config)) return 2;
+  // Migrating serves nothing: a migration Job needs no certificate either.
+  std::optional<tls::Transport> transport =
+      *command == "serve" ? process.Transport(config) : tls::Transport();
+  if (!transport) return 2;
   if (!startup::StartLogs(config, process)) return 2;
 
   absl::StatusOr<std::unique_ptr<pg::Pool>> pool = OpenPool(d.name, store);
@@ -248,10 +254,10 @@ int Run(int argc, char** argv, const Definition& d) {
     log::Error("metrics", {{"error", std::string(gauges.status().message())}});
     return 1;
   }
-  server::Server server(ServerOptionsOf(d, process, store),
+  server::Server server(ServerOptionsOf(d, process, store, *transport),
                         principal::Signer(process.principal_secret));
   // Declared after the server: what the service built goes before the server it serves on.
-  Context context(server, **pool, *redis);
+  Context context(server, **pool, *redis, "", *transport);
   if (absl::Status s = start ? start(context) : absl::OkStatus(); !s.ok()) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
     return 1;

@@ -35,6 +35,7 @@
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
 #include "common/server/server.h"
+#include "common/tls/tls.h"
 
 namespace coopnet::service {
 
@@ -44,9 +45,14 @@ class Context {
  public:
   // `keyspace_prefix`, when not empty, is put before every cache keyspace's name, so
   // that several stacks (tests) can share one Redis without seeing each other.
+  // `transport` is what channels to peers connect with.
   Context(server::Server& server, pg::Pool& pool, redis::Client& redis,
-          std::string keyspace_prefix = "")
-      : server_(server), pool_(pool), redis_(redis), keyspace_prefix_(std::move(keyspace_prefix)) {}
+          std::string keyspace_prefix = "", tls::Transport transport = tls::Transport())
+      : server_(server),
+        pool_(pool),
+        redis_(redis),
+        keyspace_prefix_(std::move(keyspace_prefix)),
+        transport_(std::move(transport)) {}
 
   server::Server& server() { return server_; }
   pg::Pool& pool() { return pool_; }
@@ -69,7 +75,7 @@ class Context {
   }
 
   // A channel from this service, `caller`, to the peer process `callee` at `peer`, signed
-  // with the server's principal signer.
+  // with the server's principal signer; over TLS, the peer's certificate must name `callee`.
   std::unique_ptr<client::ServiceChannel> Channel(absl::string_view caller,
                                                   absl::string_view callee,
                                                   const client::Peer& peer);
@@ -81,6 +87,7 @@ class Context {
   pg::Pool& pool_;
   redis::Client& redis_;
   const std::string keyspace_prefix_;
+  const tls::Transport transport_;
   std::vector<cache::Cache*> caches_;
   std::vector<std::shared_ptr<void>> owned_;
 };

@@ -12,8 +12,9 @@
 namespace coopnet::gateway {
 namespace {
 
-std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address,
-                                         metrics::GrpcClientMetrics& metrics) {
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address, const std::string& name,
+                                         metrics::GrpcClientMetrics& metrics,
+                                         const tls::Transport& transport) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
   // A backend that restarts is called again within a second, not after gRPC's default
@@ -27,7 +28,8 @@ std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address,
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Answers are as large as the services make them; the gateway limits requests only.
   args.SetMaxReceiveMessageSize(-1);
-  return client::MeasuredChannel(address, args, metrics);
+  transport.NamePeer(name, args);
+  return client::MeasuredChannel(address, args, metrics, transport.ChannelCredentials(name));
 }
 
 bool Serving(Backend& backend, absl::Duration timeout) {
@@ -66,17 +68,18 @@ std::string ServiceNameOf(absl::string_view package) {
   return parts.size() >= 2 ? std::string(parts[1]) : std::string(package);
 }
 
-Backend::Backend(BackendAddress address, metrics::GrpcClientMetrics& metrics)
+Backend::Backend(BackendAddress address, metrics::GrpcClientMetrics& metrics,
+                 const tls::Transport& transport)
     : address_(std::move(address)),
       name_(ServiceNameOf(address_.package)),
-      channel_(ChannelTo(address_.address, metrics)),
+      channel_(ChannelTo(address_.address, name_, metrics, transport)),
       stub_(channel_) {}
 
 Backends::Backends(const std::vector<BackendAddress>& addresses, absl::Duration check_interval,
-                   metrics::GrpcClientMetrics& metrics)
+                   metrics::GrpcClientMetrics& metrics, const tls::Transport& transport)
     : check_interval_(check_interval) {
   for (const BackendAddress& address : addresses) {
-    backends_.push_back(std::make_unique<Backend>(address, metrics));
+    backends_.push_back(std::make_unique<Backend>(address, metrics, transport));
   }
 }
 

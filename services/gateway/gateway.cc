@@ -64,7 +64,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
 Gateway::Gateway(GatewayOptions options, ApiCatalog catalog, Reflection reflection)
     : options_(std::move(options)),
-      backends_(options_.backends, options_.health_interval),
+      backends_(options_.backends, options_.health_interval, metrics::GrpcClientMetrics::Shared(),
+                options_.transport),
       catalog_(std::move(catalog)),
       reflection_(std::move(reflection)) {}
 
@@ -84,7 +85,8 @@ absl::Status Gateway::Serve() {
       client::ChannelOptions{.address = organisations->address,
                              .caller = "gateway",
                              .callee = "organisations",
-                             .deadline = absl::Seconds(2)},
+                             .deadline = absl::Seconds(2),
+                             .transport = options_.transport},
       signer);
   forwarder_ = std::make_unique<Forwarder>(
       backends_, signer, options_.call_timeout,
@@ -107,7 +109,11 @@ absl::Status Gateway::Serve() {
   for (const auto* service : catalog_.services()) services.push_back(service->full_name());
   health_ = std::make_unique<server::HealthService>(services);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.grpc_address, grpc::InsecureServerCredentials(), &grpc_port_);
+  // The only door from outside: callers show API keys, not certificates.
+  builder.AddListeningPort(options_.grpc_address,
+                           options_.transport.ServerCredentials(
+                               /*require_client_certificates=*/false),
+                           &grpc_port_);
   server::ServerOptions server_options;
   server_options.max_connection_age = options_.max_connection_age;
   server::PrepareBuilder(server_options, *grpc_metrics_, builder);

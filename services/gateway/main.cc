@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
       config.Int("streams_per_address", 8,
                  "streams (Watch) open at once per address without a key (0: no limit)");
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
-  if (!process.SecretUsable(config) || !startup::StartLogs(config, process)) return 2;
+  if (!process.SecretUsable(config)) return 2;
+  std::optional<tls::Transport> transport = process.Transport(config);
+  if (!transport || !startup::StartLogs(config, process)) return 2;
 
   gateway::GatewayOptions options;
   absl::StatusOr<std::vector<gateway::BackendAddress>> parsed = gateway::ParseBackends(backends);
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
   options.http_address = http_address;
   options.metrics_address = process.metrics_address;
   options.backends = *std::move(parsed);
+  options.transport = *std::move(transport);
   options.principal_secret = process.principal_secret;
   options.admin_key = admin_key;
   options.redis_address = process.redis_address;
