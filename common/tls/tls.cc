@@ -210,16 +210,16 @@ absl::StatusOr<Transport> Transport::Create(const Files& files) {
   return Transport(files);
 }
 
-Transport::Transport(Files files)
-    : files_(std::move(files)),
-      provider_(std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-          files_.key_file, files_.cert_file, files_.ca_file,
-          static_cast<unsigned int>(absl::ToInt64Seconds(files_.refresh_interval)))) {}
+std::shared_ptr<grpc::experimental::FileWatcherCertificateProvider> Transport::WatchFiles() const {
+  return std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      files_.key_file, files_.cert_file, files_.ca_file,
+      static_cast<unsigned int>(absl::ToInt64Seconds(files_.refresh_interval)));
+}
 
 std::shared_ptr<grpc::ServerCredentials> Transport::ServerCredentials(
     bool require_client_certificates) const {
   if (!tls()) return grpc::InsecureServerCredentials();
-  grpc::experimental::TlsServerCredentialsOptions options(provider_);
+  grpc::experimental::TlsServerCredentialsOptions options(WatchFiles());
   options.watch_identity_key_cert_pairs();
   if (!files_.ca_file.empty() && require_client_certificates) {
     options.watch_root_certs();
@@ -239,7 +239,7 @@ std::shared_ptr<grpc::ChannelCredentials> Transport::ChannelCredentials(
     absl::string_view peer_identity) const {
   if (!tls()) return grpc::InsecureChannelCredentials();
   grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(provider_);
+  options.set_certificate_provider(WatchFiles());
   if (!files_.ca_file.empty()) options.watch_root_certs();
   if (!files_.cert_file.empty()) options.watch_identity_key_cert_pairs();
   // The peer is named by its certificate, not by the address it is reached at (an IP

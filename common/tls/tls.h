@@ -80,8 +80,9 @@ struct Settings {
   Files value() const;
 };
 
-// The credentials of one process: TLS from its files, or plaintext. Copies share the
-// file watcher.
+// The credentials of one process: TLS from its files, or plaintext. Each credentials it
+// makes watches the files itself: with gRPC 1.51, a server whose watcher the process's
+// channels shared went on serving the certificate it started with.
 class Transport {
  public:
   // Plaintext.
@@ -109,16 +110,18 @@ class Transport {
   // not name (and gRPC would log each handshake for). Nothing over plaintext.
   void NamePeer(absl::string_view peer_identity, grpc::ChannelArguments& arguments) const;
 
-  bool tls() const { return provider_ != nullptr; }
+  bool tls() const { return tls_; }
   const Files& files() const { return files_; }
 
  private:
   friend struct ClientTransport;
-  // TLS from `files`, read again every refresh interval.
-  explicit Transport(Files files);
+  // TLS from `files`.
+  explicit Transport(Files files) : files_(std::move(files)), tls_(true) {}
+  // A watcher of the files, reading them every refresh interval.
+  std::shared_ptr<grpc::experimental::FileWatcherCertificateProvider> WatchFiles() const;
 
   Files files_;
-  std::shared_ptr<grpc::experimental::FileWatcherCertificateProvider> provider_;
+  bool tls_ = false;
 };
 
 // The transport of a program that is a client only (the command-line client, the demo

@@ -133,7 +133,8 @@ absl::Status Gateway::Serve() {
                         .threads = options_.http_threads,
                         .max_body_bytes = static_cast<size_t>(options_.max_request_bytes),
                         .limits = options_.http_limits,
-                        .render_refusal = RenderRefusal},
+                        .render_refusal = RenderRefusal,
+                        .tls = options_.transport.files()},
       [this](std::shared_ptr<HttpExchange> exchange) { http_api_->Handle(std::move(exchange)); });
   COOPNET_RETURN_IF_ERROR(http_server_->Start());
   backends_.StartHealthChecks([this](bool all_serving) { health_->SetServing(all_serving); });
