@@ -67,22 +67,23 @@ fi
 export COOPNET_PRINCIPAL_SECRET
 export COOPNET_REDIS_ADDRESS="127.0.0.1:$redis_port"
 
-# Runs `$@` as process NAME: with NAME's certificate under COOPNET_TLS=on.
+# Becomes `$@` as process NAME: with NAME's certificate under COOPNET_TLS=on. Run it in
+# the background (`&`) or a subshell, so that `$!` is the process itself and stop_all's
+# SIGTERM reaches it.
 as_process() {
   local name=$1
   shift
   if [ "$tls" = on ]; then
-    env COOPNET_TLS_CERT_FILE="$tls_dir/$name.pem" COOPNET_TLS_KEY_FILE="$tls_dir/$name.key" \
+    exec env COOPNET_TLS_CERT_FILE="$tls_dir/$name.pem" COOPNET_TLS_KEY_FILE="$tls_dir/$name.key" \
       COOPNET_TLS_CA_FILE="$tls_dir/ca.pem" "$@"
-  else
-    "$@"
   fi
+  exec "$@"
 }
 # Runs the tool `$@` against process NAME: as `operator`, accepting only NAME's certificate.
 toward() {
   local name=$1
   shift
-  COOPNET_TLS_SERVER_NAME=$name as_process operator "$@"
+  (COOPNET_TLS_SERVER_NAME=$name as_process operator "$@")
 }
 if [ "$tls" = on ]; then
   "$root/deploy/local/certs.sh" "$tls_dir" organisations events registrations funding \
