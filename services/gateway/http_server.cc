@@ -652,9 +652,11 @@ void HttpServer::Drain(absl::Time deadline) {
   net::post(state.acceptor->get_executor(), [&state] {
     beast::error_code ignored;
     state.accept_timer->cancel();
-    if (state.tls_timer) state.tls_timer->cancel();
     state.acceptor->close(ignored);
   });
+  if (state.tls_timer) {
+    net::post(state.tls_timer->get_executor(), [&state] { state.tls_timer->cancel(); });
+  }
   state.ForEach([](const std::shared_ptr<Connection>& connection) {
     net::post(connection->executor(), [connection] { connection->CloseIfIdle(); });
   });
