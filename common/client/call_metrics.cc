@@ -87,13 +87,14 @@ grpc::experimental::Interceptor* CallMetricsInterceptorFactory::CreateClientInte
   return new CallMetricsInterceptor(info, metrics_);
 }
 
-std::shared_ptr<grpc::Channel> MeasuredChannel(const std::string& target,
-                                               const grpc::ChannelArguments& arguments,
-                                               metrics::GrpcClientMetrics& metrics) {
+std::shared_ptr<grpc::Channel> MeasuredChannel(
+    const std::string& target, const grpc::ChannelArguments& arguments,
+    metrics::GrpcClientMetrics& metrics, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<CallMetricsInterceptorFactory>(metrics));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      target, grpc::InsecureChannelCredentials(), arguments, std::move(factories));
+      target, credentials ? std::move(credentials) : grpc::InsecureChannelCredentials(), arguments,
+      std::move(factories));
 }
 
 }  // namespace coopnet::client

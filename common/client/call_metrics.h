@@ -37,11 +37,12 @@ class CallMetricsInterceptorFactory : public grpc::experimental::ClientIntercept
   metrics::GrpcClientMetrics& metrics_;
 };
 
-// grpc::CreateCustomChannel without credentials (our traffic stays inside the cluster),
-// with every call counted in `metrics`.
+// grpc::CreateCustomChannel with every call counted in `metrics`; plaintext unless
+// `credentials` are given (TLS, see common/tls).
 std::shared_ptr<grpc::Channel> MeasuredChannel(
     const std::string& target, const grpc::ChannelArguments& arguments,
-    metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared());
+    metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared(),
+    std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace coopnet::client
 

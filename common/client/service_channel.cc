@@ -14,7 +14,9 @@ ServiceChannel::ServiceChannel(ChannelOptions options, principal::Signer signer,
   // Notice a dead peer (a pod gone without a goodbye) before a call has to.
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  channel_ = MeasuredChannel(options_.address, arguments, metrics);
+  options_.transport.NamePeer(options_.callee, arguments);
+  channel_ = MeasuredChannel(options_.address, arguments, metrics,
+                             options_.transport.ChannelCredentials(options_.callee));
 }
 
 void ServiceChannel::Prepare(grpc::ClientContext& context, absl::Time call_deadline) const {

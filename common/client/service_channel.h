@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "common/metrics/metrics.h"
 #include "common/principal/principal.h"
+#include "common/tls/tls.h"
 
 namespace coopnet::client {
 
@@ -48,6 +49,8 @@ struct ChannelOptions {
   std::string callee = "";
   // The longest a call may take.
   absl::Duration deadline = absl::Seconds(2);
+  // What the channel connects with: over TLS, the peer's certificate must name `callee`.
+  tls::Transport transport = tls::Transport();
 };
 
 // One channel to one peer service. Thread-safe; connects lazily, so a peer that is down

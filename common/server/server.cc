@@ -180,7 +180,9 @@ absl::Status Server::Start() {
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(
+      options_.listen_address,
+      options_.credentials ? options_.credentials : grpc::InsecureServerCredentials(), &port_);
   PrepareBuilder(options_, *grpc_metrics_, builder);
   builder.RegisterService(health_.get());
   for (const auto& [service, name] : services_) builder.RegisterService(service);
@@ -201,6 +203,7 @@ absl::Status Server::Start() {
   }
   log::Info("listening", {{"address", options_.listen_address},
                           {"port", port_},
+                          {"tls", options_.credentials != nullptr},
                           {"metrics_port", exposer_ ? exposer_->Port() : 0}});
   readiness_thread_ = std::thread([this] { ReadinessLoop(); });
   return absl::OkStatus();

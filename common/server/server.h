@@ -53,6 +53,8 @@ struct ServerOptions {
   std::string listen_address = "0.0.0.0:50051";
   // Prometheus exposer address; empty for none.
   std::string metrics_address;
+  // What the gRPC port listens with (TLS, see common/tls); null for plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
   // Threads for blocking work: the size of the database pool.
   int workers = 8;
   // Calls that may wait for a worker before the server answers RESOURCE_EXHAUSTED.

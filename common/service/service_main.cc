@@ -157,7 +157,7 @@ absl::StatusOr<std::unique_ptr<pg::Pool>> OpenPool(const std::string& name,
 }
 
 server::ServerOptions ServerOptionsOf(const Definition& d, const startup::ProcessSettings& process,
-                                      const StoreSettings& store) {
+                                      const StoreSettings& store, const tls::Transport& transport) {
   server::ServerOptions options;
   options.service_name = d.name;
   options.error_domain = d.error_domain;
@@ -166,6 +166,7 @@ server::ServerOptions ServerOptionsOf(const Definition& d, const startup::Proces
   options.workers = static_cast<int>(store.pg_pool_size);
   options.drain_timeout = process.drain_timeout;
   options.max_connection_age = process.max_connection_age;
+  if (transport.tls()) options.credentials = transport.ServerCredentials();
   return options;
 }
 
@@ -191,7 +192,8 @@ absl::StatusOr<std::unique_ptr<client::ServiceChannel>> Context::Channel(absl::s
       client::ChannelOptions{.address = peer.address,
                              .caller = std::string(caller),
                              .callee = std::string(callee),
-                             .deadline = peer.deadline},
+                             .deadline = peer.deadline,
+                             .transport = transport_},
       *std::move(signer));
 }
 
@@ -228,9 +230,12 @@ int Run(int argc, char** argv, const Definition& d) {
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
   const std::optional<std::string> command = CommandOf(config);
   if (!command) return 2;
-  // Migrating signs nothing: a migration Job needs no key.
+  // Migrating signs and serves nothing: a migration Job needs no key and no certificate.
   std::optional<principal::KeySet> keys;
   if (*command == "serve" && !(keys = process.PrincipalKeys(config))) return 2;
+  std::optional<tls::Transport> transport =
+      *command == "serve" ? process.Transport(config) : tls::Transport();
+  if (!transport) return 2;
   if (!startup::StartLogs(config, process)) return 2;
 
   absl::StatusOr<std::unique_ptr<pg::Pool>> pool = OpenPool(d.name, store);
@@ -264,9 +269,9 @@ int Run(int argc, char** argv, const Definition& d) {
     log::Error("metrics", {{"error", std::string(gauges.status().message())}});
     return 1;
   }
-  server::Server server(ServerOptionsOf(d, process, store), *std::move(keys));
+  server::Server server(ServerOptionsOf(d, process, store, *transport), *std::move(keys));
   // Declared after the server: what the service built goes before the server it serves on.
-  Context context(server, **pool, *redis, streams_redis);
+  Context context(server, **pool, *redis, streams_redis, "", *transport);
   if (absl::Status s = start ? start(context) : absl::OkStatus(); !s.ok()) {
     log::Error("cannot start", {{"error", std::string(s.message())}});
     // A setting the service's own code checks (a secret too short, no key of its own to

@@ -35,6 +35,7 @@
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
 #include "common/server/server.h"
+#include "common/tls/tls.h"
 
 namespace coopnet::service {
 
@@ -45,14 +46,16 @@ class Context {
   // `redis` holds the caches, `streams_redis` the change streams (the same client when
   // one Redis holds both). `keyspace_prefix`, when not empty, is put before every cache
   // keyspace's name, so that several stacks (tests) can share one Redis without seeing
-  // each other.
+  // each other. `transport` is what channels to peers connect with.
   Context(server::Server& server, pg::Pool& pool, redis::Client& redis,
-          redis::Client& streams_redis, std::string keyspace_prefix = "")
+          redis::Client& streams_redis, std::string keyspace_prefix = "",
+          tls::Transport transport = tls::Transport())
       : server_(server),
         pool_(pool),
         redis_(redis),
         streams_redis_(streams_redis),
-        keyspace_prefix_(std::move(keyspace_prefix)) {}
+        keyspace_prefix_(std::move(keyspace_prefix)),
+        transport_(std::move(transport)) {}
 
   server::Server& server() { return server_; }
   pg::Pool& pool() { return pool_; }
@@ -79,7 +82,7 @@ class Context {
 
   // A channel from this service, `caller`, to the peer process `callee` at `peer`, signed
   // with the server's principal signer; FAILED_PRECONDITION when the principal keys hold
-  // no key of this service's own.
+  // no key of this service's own. Over TLS, the peer's certificate must name `callee`.
   absl::StatusOr<std::unique_ptr<client::ServiceChannel>> Channel(absl::string_view caller,
                                                                   absl::string_view callee,
                                                                   const client::Peer& peer);
@@ -92,6 +95,7 @@ class Context {
   redis::Client& redis_;
   redis::Client& streams_redis_;
   const std::string keyspace_prefix_;
+  const tls::Transport transport_;
   std::vector<cache::Cache*> caches_;
   std::vector<std::shared_ptr<void>> owned_;
 };

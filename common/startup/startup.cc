@@ -31,6 +31,7 @@ ProcessSettings ProcessSettings::Declare(config::Loader& config, int grpc_port, 
                                        "how long calls in flight may finish after SIGTERM"),
       .max_connection_age = config.Duration("max_connection_age", absl::Minutes(5),
                                             "connections are recycled after this long"),
+      .tls = tls::Settings::Declare(config),
   };
 }
 
@@ -70,6 +71,15 @@ bool RedisAccepts(const config::Loader& config, redis::Client& redis,
         {{"setting", std::string(address_setting)}, {"error", std::string(access.message())}});
   }
   return true;
+}
+
+std::optional<tls::Transport> ProcessSettings::Transport(const config::Loader& config) const {
+  absl::StatusOr<tls::Transport> transport = tls::Transport::Create(tls.value());
+  if (!transport.ok()) {
+    std::cerr << config.program() << ": " << transport.status().message() << "\n";
+    return std::nullopt;
+  }
+  return *std::move(transport);
 }
 
 std::optional<int> Load(config::Loader& config, int argc, char** argv) {

@@ -19,6 +19,7 @@
 #include "common/config/config.h"
 #include "common/principal/keys.h"
 #include "common/redis/client.h"
+#include "common/tls/tls.h"
 
 namespace coopnet::startup {
 
@@ -34,6 +35,7 @@ struct ProcessSettings {
   const std::string& log_level;
   const absl::Duration& drain_timeout;
   const absl::Duration& max_connection_age;
+  const tls::Settings tls;
 
   // Declares them on `config` with the process's own default ports.
   static ProcessSettings Declare(config::Loader& config, int grpc_port, int metrics_port);
@@ -43,6 +45,10 @@ struct ProcessSettings {
 
   // The principal keys, or nullopt after saying on stderr what is wrong with them.
   std::optional<principal::KeySet> PrincipalKeys(const config::Loader& config) const;
+
+  // TLS from the files the settings name, or plaintext when they name none; nullopt,
+  // naming the setting and what is wrong with its file on stderr, when they are unusable.
+  std::optional<tls::Transport> Transport(const config::Loader& config) const;
 };
 
 // Loads `config` from the command line and the environment. nullopt to go on; otherwise

@@ -7,6 +7,11 @@
 #
 # Ports: COOPNET_LOCAL_PG_PORT (15432), COOPNET_LOCAL_REDIS_PORT (16379); the services
 # take their own COOPNET_* settings (see README.md).
+#
+# COOPNET_TLS=on makes a throwaway CA and a certificate per process in .local/tls/
+# (deploy/local/certs.sh; SAN = the process's name, the gateway's also localhost and
+# 127.0.0.1, and one for the command-line client, `operator`) and runs everything over
+# mutual TLS; off (the default) is plaintext.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/deploy/local/packages.sh"
@@ -17,6 +22,12 @@ servers="$root/deploy/local/servers.sh"
 local_dir="$root/.local"
 pg_port=${COOPNET_LOCAL_PG_PORT:-15432}
 redis_port=${COOPNET_LOCAL_REDIS_PORT:-16379}
+tls=${COOPNET_TLS:-off}
+tls_dir="$local_dir/tls"
+case "$tls" in
+  on | off) ;;
+  *) echo "COOPNET_TLS must be on or off, not \"$tls\"" >&2; exit 2 ;;
+esac
 mkdir -p "$local_dir"
 
 # PostgreSQL runs as the postgres user, which may not reach a checkout under a private
@@ -71,6 +82,32 @@ if [ -z "${COOPNET_MANAGE_TOKEN_SECRET:-}${COOPNET_MANAGE_TOKEN_SECRET_FILE:-}" 
 fi
 export COOPNET_REDIS_ADDRESS="127.0.0.1:$redis_port"
 
+# Becomes `$@` as process NAME: with NAME's certificate under COOPNET_TLS=on. Run it in
+# the background (`&`) or a subshell, so that `$!` is the process itself and stop_all's
+# SIGTERM reaches it.
+as_process() {
+  local name=$1
+  shift
+  if [ "$tls" = on ]; then
+    exec env COOPNET_TLS_CERT_FILE="$tls_dir/$name.pem" COOPNET_TLS_KEY_FILE="$tls_dir/$name.key" \
+      COOPNET_TLS_CA_FILE="$tls_dir/ca.pem" "$@"
+  fi
+  exec "$@"
+}
+# Runs the tool `$@` against process NAME: as `operator`, accepting only NAME's certificate.
+toward() {
+  local name=$1
+  shift
+  (COOPNET_TLS_SERVER_NAME=$name as_process operator "$@")
+}
+if [ "$tls" = on ]; then
+  "$root/deploy/local/certs.sh" "$tls_dir" organisations events registrations funding \
+    gateway:DNS:localhost,IP:127.0.0.1 operator
+  scheme=https
+else
+  scheme=http
+fi
+
 cli="$root/build/tools/cli/coopnet"
 start_service() {
   local name=$1 grpc_port=$2 metrics_port=$3
@@ -83,9 +120,9 @@ start_service() {
   COOPNET_PG_DSN="$dsn" "$root/build/services/$name/$name" migrate
   COOPNET_PG_DSN="$dsn" COOPNET_GRPC_ADDRESS="127.0.0.1:$grpc_port" \
     COOPNET_METRICS_ADDRESS="127.0.0.1:$metrics_port" \
-    "$root/build/services/$name/$name" serve 2>>"$local_dir/$name.log" &
+    as_process "$name" "$root/build/services/$name/$name" serve 2>>"$local_dir/$name.log" &
   pids+=($!)
-  "$cli" wait "127.0.0.1:$grpc_port" 60 >/dev/null ||
+  toward "$name" "$cli" wait "127.0.0.1:$grpc_port" 60 >/dev/null ||
     { echo "$name did not become healthy: see $local_dir/$name.log" >&2; exit 1; }
   backends+=("coopnet.$name.v1=127.0.0.1:$grpc_port")
 }
@@ -107,26 +144,34 @@ export COOPNET_ADMIN_KEY
 # The gateway last, in front of every service started above.
 COOPNET_BACKENDS=$(IFS=,; echo "${backends[*]}") COOPNET_GRPC_ADDRESS=127.0.0.1:50050 \
   COOPNET_HTTP_ADDRESS=127.0.0.1:8080 COOPNET_METRICS_ADDRESS=127.0.0.1:9100 \
-  "$root/build/services/gateway/gateway" 2>>"$local_dir/gateway.log" &
+  as_process gateway "$root/build/services/gateway/gateway" 2>>"$local_dir/gateway.log" &
 pids+=($!)
-"$cli" wait 127.0.0.1:50050 60 >/dev/null ||
+toward gateway "$cli" wait 127.0.0.1:50050 60 >/dev/null ||
   { echo "gateway did not become healthy: see $local_dir/gateway.log" >&2; exit 1; }
 
 # The demo: the organisations, networks, events, programmes, calls and awards of the users'
 # world, loaded through the gateway into a new .local/ (COOPNET_DEMO=false skips it; a load
 # that failed half-way is finished by the next start: its steps carry request ids).
 if [ "${COOPNET_DEMO:-true}" != false ] && [ ! -f "$local_dir/demo.loaded" ]; then
-  COOPNET_API_KEY=$COOPNET_ADMIN_KEY "$root/build/tools/demo/coopnet-demo" 127.0.0.1:50050 \
-    >"$local_dir/demo.log" 2>&1 ||
+  COOPNET_API_KEY=$COOPNET_ADMIN_KEY toward gateway "$root/build/tools/demo/coopnet-demo" \
+    127.0.0.1:50050 >"$local_dir/demo.log" 2>&1 ||
     { echo "the demo did not load: see $local_dir/demo.log" >&2; exit 1; }
   touch "$local_dir/demo.loaded"
   echo "demo loaded: what it made is listed in $local_dir/demo.log"
 fi
 
+if [ "$tls" = on ]; then
+  curl_tls="--cacert $tls_dir/ca.pem "
+  cli_tls="COOPNET_TLS_CA_FILE=$tls_dir/ca.pem COOPNET_TLS_CERT_FILE=$tls_dir/operator.pem \\
+    COOPNET_TLS_KEY_FILE=$tls_dir/operator.key "
+  transport="mutual TLS, certificates in $tls_dir (CA: ca.pem)"
+else
+  curl_tls= cli_tls= transport="plaintext (COOPNET_TLS=on for TLS)"
+fi
 cat <<INFO
 
-coopnet is running.
-  gateway        gRPC 127.0.0.1:50050   HTTP http://127.0.0.1:8080 (GET /openapi.json)
+coopnet is running, $transport.
+  gateway        gRPC 127.0.0.1:50050   HTTP $scheme://127.0.0.1:8080 (GET /openapi.json)
                  metrics http://127.0.0.1:9100/metrics
   organisations  gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics
   events         gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
@@ -137,13 +182,13 @@ coopnet is running.
   admin key      $COOPNET_ADMIN_KEY   (Authorization: Bearer ...)
 
 Try:
-  $cli list 127.0.0.1:50050
-  curl http://127.0.0.1:8080/v1/organisations
-  curl http://127.0.0.1:8080/v1/events
-  COOPNET_API_KEY=$COOPNET_ADMIN_KEY $cli call 127.0.0.1:50050 \
+  $cli_tls$cli list 127.0.0.1:50050
+  curl $curl_tls$scheme://127.0.0.1:8080/v1/organisations
+  curl $curl_tls$scheme://127.0.0.1:8080/v1/events
+  COOPNET_API_KEY=$COOPNET_ADMIN_KEY $cli_tls$cli call 127.0.0.1:50050 \
     coopnet.funding.v1.FundingService/ListCalls '{}'
-  $cli list 127.0.0.1:50051
-  COOPNET_PRINCIPAL_KEYS=\$(cat $keys_file) \\
+  $cli_tls$cli list 127.0.0.1:50051
+  COOPNET_PRINCIPAL_KEYS=\$(cat $keys_file) $cli_tls\\
     $cli call 127.0.0.1:50051 coopnet.organisations.v1.OrganisationService/ListOrganisations '{}'
 
 Ctrl-C stops everything.

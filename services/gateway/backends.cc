@@ -13,8 +13,9 @@
 namespace coopnet::gateway {
 namespace {
 
-std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address,
-                                         metrics::GrpcClientMetrics& metrics) {
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address, const std::string& name,
+                                         metrics::GrpcClientMetrics& metrics,
+                                         const tls::Transport& transport) {
   grpc::ChannelArguments args;
   args.SetLoadBalancingPolicyName("round_robin");
   // A backend that restarts is called again within a second, not after gRPC's default
@@ -28,7 +29,8 @@ std::shared_ptr<grpc::Channel> ChannelTo(const std::string& address,
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Answers are as large as the services make them; the gateway limits requests only.
   args.SetMaxReceiveMessageSize(-1);
-  return client::MeasuredChannel(address, args, metrics);
+  transport.NamePeer(name, args);
+  return client::MeasuredChannel(address, args, metrics, transport.ChannelCredentials(name));
 }
 
 bool Serving(Backend& backend, absl::Duration timeout) {
@@ -64,17 +66,18 @@ absl::StatusOr<std::vector<BackendAddress>> ParseBackends(absl::string_view text
 
 std::string ServiceNameOf(absl::string_view package) { return principal::AudienceOf(package); }
 
-Backend::Backend(BackendAddress address, metrics::GrpcClientMetrics& metrics)
+Backend::Backend(BackendAddress address, metrics::GrpcClientMetrics& metrics,
+                 const tls::Transport& transport)
     : address_(std::move(address)),
       name_(ServiceNameOf(address_.package)),
-      channel_(ChannelTo(address_.address, metrics)),
+      channel_(ChannelTo(address_.address, name_, metrics, transport)),
       stub_(channel_) {}
 
 Backends::Backends(const std::vector<BackendAddress>& addresses, absl::Duration check_interval,
-                   metrics::GrpcClientMetrics& metrics)
+                   metrics::GrpcClientMetrics& metrics, const tls::Transport& transport)
     : check_interval_(check_interval) {
   for (const BackendAddress& address : addresses) {
-    backends_.push_back(std::make_unique<Backend>(address, metrics));
+    backends_.push_back(std::make_unique<Backend>(address, metrics, transport));
   }
 }
 

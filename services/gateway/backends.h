@@ -31,6 +31,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/metrics/metrics.h"
+#include "common/tls/tls.h"
 
 namespace coopnet::gateway {
 
@@ -50,9 +51,11 @@ std::string ServiceNameOf(absl::string_view package);
 
 class Backend {
  public:
-  // `metrics` counts the calls to it and must outlive it.
+  // `metrics` counts the calls to it and must outlive it. Over TLS (`transport`), the
+  // backend's certificate must name its service (`events`).
   explicit Backend(BackendAddress address,
-                   metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared());
+                   metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared(),
+                   const tls::Transport& transport = tls::Transport());
 
   const BackendAddress& address() const { return address_; }
   // `events`: for errors and logs.
@@ -74,7 +77,8 @@ class Backend {
 class Backends {
  public:
   Backends(const std::vector<BackendAddress>& addresses, absl::Duration check_interval,
-           metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared());
+           metrics::GrpcClientMetrics& metrics = metrics::GrpcClientMetrics::Shared(),
+           const tls::Transport& transport = tls::Transport());
   // Stops the health checks.
   ~Backends();
   Backends(const Backends&) = delete;

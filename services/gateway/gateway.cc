@@ -67,7 +67,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
 Gateway::Gateway(GatewayOptions options, ApiCatalog catalog, Reflection reflection)
     : options_(std::move(options)),
-      backends_(options_.backends, options_.health_interval),
+      backends_(options_.backends, options_.health_interval, metrics::GrpcClientMetrics::Shared(),
+                options_.transport),
       catalog_(std::move(catalog)),
       reflection_(std::move(reflection)) {}
 
@@ -89,7 +90,8 @@ absl::Status Gateway::Serve() {
       client::ChannelOptions{.address = organisations->address,
                              .caller = "gateway",
                              .callee = "organisations",
-                             .deadline = absl::Seconds(2)},
+                             .deadline = absl::Seconds(2),
+                             .transport = options_.transport},
       signer);
   forwarder_ = std::make_unique<Forwarder>(
       backends_, signer, options_.call_timeout,
@@ -112,7 +114,11 @@ absl::Status Gateway::Serve() {
   for (const auto* service : catalog_.services()) services.push_back(service->full_name());
   health_ = std::make_unique<server::HealthService>(services);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.grpc_address, grpc::InsecureServerCredentials(), &grpc_port_);
+  // The only door from outside: callers show API keys, not certificates.
+  builder.AddListeningPort(options_.grpc_address,
+                           options_.transport.ServerCredentials(
+                               /*require_client_certificates=*/false),
+                           &grpc_port_);
   server::ServerOptions server_options;
   server_options.max_connection_age = options_.max_connection_age;
   server::PrepareBuilder(server_options, *grpc_metrics_, builder);
@@ -132,7 +138,8 @@ absl::Status Gateway::Serve() {
                         .threads = options_.http_threads,
                         .max_body_bytes = static_cast<size_t>(options_.max_request_bytes),
                         .limits = options_.http_limits,
-                        .render_refusal = RenderRefusal},
+                        .render_refusal = RenderRefusal,
+                        .tls = options_.transport.files()},
       [this](std::shared_ptr<HttpExchange> exchange) { http_api_->Handle(std::move(exchange)); });
   COOPNET_RETURN_IF_ERROR(http_server_->Start());
   backends_.StartHealthChecks([this](bool all_serving) { health_->SetServing(all_serving); });

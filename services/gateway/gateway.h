@@ -28,6 +28,7 @@
 #include "common/redis/client.h"
 #include "common/server/health.h"
 #include "common/server/worker_pool.h"
+#include "common/tls/tls.h"
 #include "services/gateway/access.h"
 #include "services/gateway/api_catalog.h"
 #include "services/gateway/backends.h"
@@ -48,6 +49,9 @@ struct GatewayOptions {
   // Which process answers which API package; must include coopnet.organisations.v1,
   // which checks API keys.
   std::vector<BackendAddress> backends;
+  // TLS on both ports and to the backends (each backend's certificate must name its
+  // service), or plaintext. Outside callers need no certificate of their own.
+  tls::Transport transport;
   // Sign the principals the gateway sends: the first key of issuer `gateway`.
   principal::KeySet principal_keys;
   // The operators' bootstrap key; empty for none.

@@ -6,6 +6,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -29,6 +30,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 // How long writing one answer (or one chunk) to a client may take.
@@ -55,6 +57,21 @@ std::chrono::steady_clock::duration Chrono(absl::Duration d) {
 HttpResponse PlainRefusal(const HttpRefusal& refusal) {
   return HttpResponse{
       refusal.status, {{"Content-Type", "text/plain; charset=utf-8"}}, refusal.message + "\n"};
+}
+
+// A TLS server context holding the certificate and key of `pem`; no client certificates are
+// asked for (outside callers show API keys).
+absl::StatusOr<std::shared_ptr<ssl::context>> ServerContext(const tls::Pem& pem) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                           ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                           ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                       ec);
+  if (!ec) context->use_certificate_chain(net::buffer(pem.certificate_chain), ec);
+  if (!ec) context->use_private_key(net::buffer(pem.private_key), ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("HTTP TLS: ", ec.message()));
+  return context;
 }
 
 absl::StatusOr<tcp::endpoint> ParseEndpoint(absl::string_view address) {
@@ -92,6 +109,13 @@ class HttpServerState {
   void Accept();
   // Accepts again after a pause that grows while descriptors stay short.
   void PauseAccepting();
+  // Reads the TLS files again every refresh interval; a change serves new connections.
+  void WatchTlsFiles();
+  // The TLS context new connections take; null for plaintext.
+  std::shared_ptr<ssl::context> tls_context() {
+    absl::MutexLock lock(&mu);
+    return tls_context_;
+  }
   void Opened(const std::shared_ptr<Connection>& connection);
   void Closed(Connection* connection);
   // Calls `action` on every open connection.
@@ -108,30 +132,50 @@ class HttpServerState {
 
   absl::Mutex mu;
   absl::flat_hash_map<Connection*, std::weak_ptr<Connection>> connections ABSL_GUARDED_BY(mu);
+  // What the TLS context was made from, to notice a rotation.
+  tls::Pem tls_pem ABSL_GUARDED_BY(mu);
+  std::shared_ptr<ssl::context> tls_context_ ABSL_GUARDED_BY(mu);
 
   // Last, so that it goes first: the handlers it still holds release their connections
   // while the members above (which a connection's destructor uses) are alive.
   net::io_context io;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> accept_timer;
+  std::optional<net::steady_timer> tls_timer;
 };
 
 // One client connection: reads a request, hands it on, writes the answer, and reads the
-// next once that is done. Everything runs on the connection's strand.
+// next once that is done. Everything runs on the connection's strand. Over TLS the
+// handshake comes first, within the header timeout; the connection keeps the context
+// it began with when the certificate is rotated.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, HttpServerState& state)
-      : stream_(std::move(socket)), state_(state) {
+  Connection(tcp::socket socket, HttpServerState& state, std::shared_ptr<ssl::context> tls)
+      : stream_(std::move(socket)), state_(state), tls_context_(std::move(tls)) {
     beast::error_code ignored;
     stream_.socket().set_option(tcp::no_delay(true), ignored);
     peer_ = stream_.socket().remote_endpoint(ignored).address().to_string();
+    if (tls_context_) tls_.emplace(stream_, *tls_context_);
   }
   ~Connection() { state_.Closed(this); }
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->tls_) {
+        self->Read();
+        return;
+      }
+      self->stream_.expires_after(Chrono(self->state_.options.limits.header_timeout));
+      self->tls_->async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+        if (ec) {
+          self->Close();
+        } else {
+          self->Read();
+        }
+      });
+    });
   }
 
   // Closes a connection that waits for its next request; a busy one closes once answered.
@@ -161,10 +205,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     message->prepare_payload();
     Log(response.status);
     stream_.expires_after(kWriteTimeout);
-    http::async_write(stream_, *message,
-                      [self = shared_from_this(), message](beast::error_code ec, size_t) {
-                        self->Answered(ec, !message->keep_alive());
-                      });
+    WithStream([&](auto& stream) {
+      http::async_write(stream, *message,
+                        [self = shared_from_this(), message](beast::error_code ec, size_t) {
+                          self->Answered(ec, !message->keep_alive());
+                        });
+    });
   }
 
   void SendHead(HttpResponse head, std::function<void(bool)> written) {
@@ -178,10 +224,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Log(head.status);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*message);
     stream_.expires_after(kWriteTimeout);
-    http::async_write_header(
-        stream_, *serializer,
-        [self = shared_from_this(), message, serializer, written = std::move(written)](
-            beast::error_code ec, size_t) { self->ChunkWritten(ec, written); });
+    WithStream([&](auto& stream) {
+      http::async_write_header(
+          stream, *serializer,
+          [self = shared_from_this(), message, serializer, written = std::move(written)](
+              beast::error_code ec, size_t) { self->ChunkWritten(ec, written); });
+    });
   }
 
   void SendChunk(std::string data, std::function<void(bool)> written) {
@@ -192,17 +240,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     auto owned = std::make_shared<std::string>(std::move(data));
     stream_.expires_after(kWriteTimeout);
-    net::async_write(stream_, http::make_chunk(net::buffer(*owned)),
-                     [self = shared_from_this(), owned, written = std::move(written)](
-                         beast::error_code ec, size_t) { self->ChunkWritten(ec, written); });
+    WithStream([&](auto& stream) {
+      net::async_write(stream, http::make_chunk(net::buffer(*owned)),
+                       [self = shared_from_this(), owned, written = std::move(written)](
+                           beast::error_code ec, size_t) { self->ChunkWritten(ec, written); });
+    });
   }
 
   void SendLastChunk() {
     stream_.expires_after(kWriteTimeout);
-    net::async_write(stream_, http::make_chunk_last(),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->Answered(ec, !self->stream_keep_alive_);
-                     });
+    WithStream([&](auto& stream) {
+      net::async_write(stream, http::make_chunk_last(),
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         self->Answered(ec, !self->stream_keep_alive_);
+                       });
+    });
   }
 
  private:
@@ -224,22 +276,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // header timeout, so idle connections cannot hold the server's places for long.
     stream_.expires_after(Chrono(answered_ ? state_.options.limits.idle_timeout
                                            : state_.options.limits.header_timeout));
-    stream_.async_read_some(buffer_.prepare(kHeaderLimit),
-                            [self = shared_from_this()](beast::error_code ec, size_t read) {
-                              if (ec) {
-                                self->Close();
-                                return;
-                              }
-                              self->buffer_.commit(read);
-                              self->ReadHeader();
-                            });
+    WithStream([&](auto& stream) {
+      stream.async_read_some(buffer_.prepare(kHeaderLimit),
+                             [self = shared_from_this()](beast::error_code ec, size_t read) {
+                               if (ec) {
+                                 self->Close();
+                                 return;
+                               }
+                               self->buffer_.commit(read);
+                               self->ReadHeader();
+                             });
+    });
   }
 
   void ReadHeader() {
     stream_.expires_after(Chrono(state_.options.limits.header_timeout));
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    WithStream([&](auto& stream) {
+      http::async_read_header(
+          stream, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    });
   }
 
   // Refuses what the transport refuses itself; true when it did.
@@ -306,14 +362,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     stream_.expires_after(Chrono(state_.options.limits.body_timeout));
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this(), body, read = std::move(read)](beast::error_code ec, size_t) {
-          if (self->RefusedRead(ec)) return;
-          self->stream_.expires_never();
-          *body = std::move(self->parser_->get().body());
-          read();
-        });
+    WithStream([&](auto& stream) {
+      http::async_read(
+          stream, buffer_, *parser_,
+          [self = shared_from_this(), body, read = std::move(read)](beast::error_code ec, size_t) {
+            if (self->RefusedRead(ec)) return;
+            self->stream_.expires_never();
+            *body = std::move(self->parser_->get().body());
+            read();
+          });
+    });
   }
 
  private:
@@ -351,14 +409,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Drop() {
     auto sink = std::make_shared<std::array<char, 65536>>();
-    stream_.async_read_some(net::buffer(*sink),
-                            [self = shared_from_this(), sink](beast::error_code ec, size_t) {
-                              if (ec) {
-                                self->Close();
-                              } else {
-                                self->Drop();
-                              }
-                            });
+    WithStream([&](auto& stream) {
+      stream.async_read_some(net::buffer(*sink),
+                             [self = shared_from_this(), sink](beast::error_code ec, size_t) {
+                               if (ec) {
+                                 self->Close();
+                               } else {
+                                 self->Drop();
+                               }
+                             });
+    });
   }
 
   // Whether the request's body is out of the way: read, or none came. Otherwise the
@@ -373,8 +433,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
                           {"trace_id", log::TraceIdFromTraceparent(trace_parent_)}});
   }
 
+  // Calls `io` with the stream requests and answers travel on: TLS over the TCP stream,
+  // or the TCP stream itself. Timeouts are always set on the TCP stream beneath.
+  template <typename Io>
+  void WithStream(Io&& io) {
+    if (tls_) {
+      io(*tls_);
+    } else {
+      io(stream_);
+    }
+  }
+
   beast::tcp_stream stream_;
   HttpServerState& state_;
+  // Kept alive while the connection is, whatever rotation brings.
+  const std::shared_ptr<ssl::context> tls_context_;
+  std::optional<ssl::stream<beast::tcp_stream&>> tls_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string peer_;
@@ -457,7 +531,7 @@ void HttpServerState::Accept() {
       beast::error_code ignored;
       socket.close(ignored);
     } else if (!ec) {
-      auto connection = std::make_shared<Connection>(std::move(socket), *this);
+      auto connection = std::make_shared<Connection>(std::move(socket), *this, tls_context());
       Opened(connection);
       connection->Start();
     }
@@ -474,6 +548,28 @@ void HttpServerState::PauseAccepting() {
   accept_timer->expires_after(accept_pause);
   accept_timer->async_wait([this](beast::error_code ec) {
     if (!ec) Accept();
+  });
+}
+
+void HttpServerState::WatchTlsFiles() {
+  tls_timer->expires_after(Chrono(options.tls.refresh_interval));
+  tls_timer->async_wait([this](beast::error_code ec) {
+    if (ec || stopping) return;
+    absl::StatusOr<tls::Pem> pem = tls::ReadPem(options.tls);
+    if (!pem.ok()) {
+      // Halfway through a rotation, or broken: the context in use serves on.
+      log::Warn("HTTP TLS files unusable; serving the certificate read before",
+                {{"error", std::string(pem.status().message())}});
+    } else if (absl::MutexLock lock(&mu); pem->certificate_chain != tls_pem.certificate_chain ||
+                                          pem->private_key != tls_pem.private_key) {
+      absl::StatusOr<std::shared_ptr<ssl::context>> context = ServerContext(*pem);
+      if (context.ok()) {
+        tls_pem = *std::move(pem);
+        tls_context_ = *std::move(context);
+        log::Info("HTTP TLS certificate read again", {});
+      }
+    }
+    WatchTlsFiles();
   });
 }
 
@@ -509,6 +605,16 @@ HttpServer::~HttpServer() { Stop(); }
 absl::Status HttpServer::Start() {
   absl::StatusOr<tcp::endpoint> endpoint = ParseEndpoint(state_->options.listen_address);
   if (!endpoint.ok()) return endpoint.status();
+  const bool use_tls = !state_->options.tls.cert_file.empty();
+  if (use_tls) {
+    absl::StatusOr<tls::Pem> pem = tls::ReadPem(state_->options.tls);
+    if (!pem.ok()) return pem.status();
+    absl::StatusOr<std::shared_ptr<ssl::context>> context = ServerContext(*pem);
+    if (!context.ok()) return context.status();
+    absl::MutexLock lock(&state_->mu);
+    state_->tls_pem = *std::move(pem);
+    state_->tls_context_ = *std::move(context);
+  }
   beast::error_code ec;
   state_->acceptor.emplace(net::make_strand(state_->io));
   tcp::acceptor& acceptor = *state_->acceptor;
@@ -523,11 +629,16 @@ absl::Status HttpServer::Start() {
   state_->port = acceptor.local_endpoint().port();
   state_->accept_timer.emplace(acceptor.get_executor());
   state_->Accept();
+  if (use_tls) {
+    state_->tls_timer.emplace(net::make_strand(state_->io));
+    state_->WatchTlsFiles();
+  }
   for (int i = 0; i < std::max(1, state_->options.threads); ++i) {
     state_->threads.emplace_back([state = state_.get()] { state->io.run(); });
   }
-  log::Info("HTTP listening",
-            {{"address", state_->options.listen_address}, {"port", state_->port}});
+  log::Info(
+      "HTTP listening",
+      {{"address", state_->options.listen_address}, {"port", state_->port}, {"tls", use_tls}});
   return absl::OkStatus();
 }
 
@@ -543,6 +654,9 @@ void HttpServer::Drain(absl::Time deadline) {
     state.accept_timer->cancel();
     state.acceptor->close(ignored);
   });
+  if (state.tls_timer) {
+    net::post(state.tls_timer->get_executor(), [&state] { state.tls_timer->cancel(); });
+  }
   state.ForEach([](const std::shared_ptr<Connection>& connection) {
     net::post(connection->executor(), [connection] { connection->CloseIfIdle(); });
   });

@@ -14,7 +14,7 @@
 // come within `header_timeout` (from the connection's opening, or the request's first
 // byte), the body within `body_timeout`, and a kept-alive connection waits
 // `idle_timeout` for its next request. When the process runs out of file descriptors, accepting
-// pauses (50 to 500 ms) instead of spinning.
+// pauses (50 to 500 ms) instead of spinning. With a certificate, it speaks HTTPS.
 //
 //   HttpServer server({.listen_address = "0.0.0.0:8080"}, [](std::shared_ptr<HttpExchange> x) {
 //     x->Respond({.status = 200, .headers = {{"Content-Type", "text/plain"}}, .body = "hi"});
@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/tls/tls.h"
 
 namespace coopnet::gateway {
 
@@ -119,6 +120,10 @@ struct HttpServerOptions {
   HttpLimits limits = {};
   // How refusals read; plain text when not given.
   RefusalRenderer render_refusal = nullptr;
+  // HTTPS with this certificate and key when it names a certificate (its CA and allowed
+  // clients are not used: callers show API keys); read again every refresh interval, a
+  // change serving new connections while open ones carry on.
+  tls::Files tls = {};
 };
 
 class HttpServer {

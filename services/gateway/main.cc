@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
                  "streams (Watch) open at once per address without a key (0: no limit)");
   if (std::optional<int> exit = startup::Load(config, argc, argv)) return *exit;
   std::optional<principal::KeySet> keys = process.PrincipalKeys(config);
-  if (!keys || !startup::StartLogs(config, process)) return 2;
+  std::optional<tls::Transport> transport = process.Transport(config);
+  if (!keys || !transport || !startup::StartLogs(config, process)) return 2;
 
   gateway::GatewayOptions options;
   absl::StatusOr<std::vector<gateway::BackendAddress>> parsed = gateway::ParseBackends(backends);
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
   options.metrics_address = process.metrics_address;
   options.backends = *std::move(parsed);
   options.principal_keys = *std::move(keys);
+  options.transport = *std::move(transport);
   options.admin_key = admin_key;
   options.redis_address = process.redis_address;
   options.redis_username = process.redis_username;

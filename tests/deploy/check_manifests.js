@@ -114,7 +114,12 @@ function withUnfoldedBase64(object) {
 function checkSchema(object) {
   let model;
   try {
-    model = requireModule(`kubernetes-models/${object.apiVersion}/${object.kind}`)[object.kind];
+    // cert-manager's resources (the certificates TLS between the processes uses) have
+    // their schemas in a package of their own.
+    const models = String(object.apiVersion).endsWith('cert-manager.io/v1') ?
+        '@kubernetes-models/cert-manager' :
+        'kubernetes-models';
+    model = requireModule(`${models}/${object.apiVersion}/${object.kind}`)[object.kind];
   } catch (error) {
     problem(object, `no Kubernetes schema for apiVersion ${object.apiVersion} kind ${object.kind}`);
     return;
@@ -266,6 +271,24 @@ function exposes(workload, target) {
   return containersOf(workload).some((c) => (c.ports ?? []).some(matches));
 }
 
+// The port and health service a probe asks: the kubelet's gRPC probe, or, where the port
+// speaks TLS (which the kubelet's gRPC probe cannot), `coopnet health 127.0.0.1:PORT
+// [SERVICE]` run in the container with its certificate (after `env NAME=value ...`).
+// Undefined for anything else.
+function healthAsked(probe) {
+  if (probe.grpc) return {port: probe.grpc.port, service: probe.grpc.service ?? ''};
+  const command = [...(probe.exec?.command ?? [])];
+  if (command[0] === 'env') {
+    command.shift();
+    while (/^[A-Z_][A-Z0-9_]*=/.test(command[0] ?? '')) command.shift();
+  }
+  const address = /^127\.0\.0\.1:(\d+)$/.exec(command[2] ?? '');
+  if (command[0] !== 'coopnet' || command[1] !== 'health' || !address || command.length > 4) {
+    return undefined;
+  }
+  return {port: Number(address[1]), service: command[3] ?? ''};
+}
+
 function checkProbes(workload, container) {
   for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
     const declared = container[probe];
@@ -273,16 +296,16 @@ function checkProbes(workload, container) {
     if (!declared) {
       problem(workload, `${where} has no ${probe}`);
     } else if (isCoopnet(container)) {
-      const asked = declared.grpc?.port;
+      const asked = healthAsked(declared);
       if (asked === undefined) {
-        problem(workload, `${where}: ${probe} must be a gRPC health probe`);
-      } else if (asked !== portNamed(container, 'grpc')?.containerPort) {
-        problem(workload, `${where}: ${probe} asks port ${asked}, not the grpc port`);
-      } else if (probe === 'livenessProbe' && declared.grpc.service !== 'liveness') {
+        problem(workload, `${where}: ${probe} must be a gRPC health probe or \`coopnet health\``);
+      } else if (asked.port !== portNamed(container, 'grpc')?.containerPort) {
+        problem(workload, `${where}: ${probe} asks port ${asked.port}, not the grpc port`);
+      } else if (probe === 'livenessProbe' && asked.service !== 'liveness') {
         // Readiness follows the database and the peers; liveness must not, or an outage
         // of theirs restarts every pod.
         problem(workload, `${where}: livenessProbe must ask for the "liveness" health service`);
-      } else if (probe !== 'livenessProbe' && (declared.grpc.service ?? '') !== '') {
+      } else if (probe !== 'livenessProbe' && asked.service !== '') {
         problem(workload, `${where}: ${probe} must ask for the whole process ("")`);
       }
     }
@@ -517,6 +540,18 @@ function checkProduction() {
   }
   for (const set of objects.filter((o) => o.kind === 'StatefulSet')) {
     problem(set, 'production keeps no state in the cluster (PostgreSQL and Redis are external)');
+  }
+  // Calls between the processes cross the cluster's network: mutual TLS, every one.
+  const tls = ['COOPNET_TLS_CERT_FILE', 'COOPNET_TLS_KEY_FILE', 'COOPNET_TLS_CA_FILE'];
+  for (const deployment of coopnetDeployments) {
+    for (const container of containersOf(deployment).filter(isCoopnet)) {
+      const named = new Set((container.env ?? []).map((entry) => entry.name));
+      const missing = tls.filter((name) => !named.has(name));
+      if (missing.length > 0) {
+        problem(deployment, `container ${container.name} has no ${missing.join(', ')}: ` +
+                                'production speaks mutual TLS between the processes');
+      }
+    }
   }
 }
 

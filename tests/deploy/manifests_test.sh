@@ -76,7 +76,8 @@ for expected in \
   'Service/organisations: selector app.kubernetes.io/component=backend,app.kubernetes.io/name=organisation matches no pods' \
   'no default-deny NetworkPolicy' \
   'HorizontalPodAutoscaler/funding: minReplicas 1 is fewer than the 2 production needs' \
-  'Deployment/funding: terminationGracePeriodSeconds 20 must exceed preStop 5 s + drain 20 s'; do
+  'Deployment/funding: terminationGracePeriodSeconds 20 must exceed preStop 5 s + drain 20 s' \
+  'Deployment/funding: container server has no COOPNET_TLS_CA_FILE: production speaks mutual TLS'; do
   grep -qF -- "$expected" "$work/insecure.out" || fail "the check did not say: $expected"
 done
 echo "PASS"

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/principal/principal.h"
 #include "common/status/status.h"
+#include "common/tls/tls.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
@@ -41,6 +42,16 @@ principal::Principal Caller() {
 }
 
 }  // namespace
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& address,
+                                       const grpc::ChannelArguments& arguments) {
+  absl::StatusOr<tls::ClientTransport> transport = tls::ClientTransport::FromEnvironment();
+  if (!transport.ok()) {
+    std::cerr << transport.status().message() << "\n";
+    std::exit(2);
+  }
+  return transport->Connect(address, arguments);
+}
 
 bool AttachCaller(grpc::ClientContext& context, absl::string_view method) {
   if (const char* key = std::getenv("COOPNET_API_KEY"); key != nullptr && *key != '\0') {

@@ -19,6 +19,13 @@ struct CallResult {
   bool sent = true;  // false when refused here: unknown method, bad JSON, no caller
 };
 
+// A channel to `address`: TLS when COOPNET_TLS_CA_FILE is set (with COOPNET_TLS_CERT_FILE
+// and _KEY_FILE for mutual TLS, and COOPNET_TLS_SERVER_NAME for the name the server's
+// certificate must carry; see tls::ClientTransport), plaintext otherwise. Exits 2, naming
+// the setting, when the files are unusable: every program that calls it is a tool.
+std::shared_ptr<grpc::Channel> Connect(const std::string& address,
+                                       const grpc::ChannelArguments& arguments = {});
+
 // Names the caller on `context`: COOPNET_API_KEY, when set, as `authorization: Bearer`
 // (the gateway checks it); otherwise a principal for the service of `method`, signed with
 // the first key of COOPNET_PRINCIPAL_KEYS as its issuer: an administrator or

@@ -12,7 +12,8 @@
 // COOPNET_CALLER=anonymous | organisations/{id} (an API key of that organisation with
 // the read and write scopes). COOPNET_TRACEPARENT, when set, is sent as the W3C
 // `traceparent` so the call can be found in the service's logs. Answers and errors
-// (google.rpc.Status with its details) are printed as JSON.
+// (google.rpc.Status with its details) are printed as JSON. COOPNET_TLS_CA_FILE turns TLS
+// on (see coopnet::cli::Connect).
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -48,9 +49,7 @@ constexpr char kUsage[] =
     "       coopnet list ADDRESS\n"
     "       coopnet call ADDRESS package.Service/Method JSON\n";
 
-std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-}
+using coopnet::cli::Connect;
 
 int PrintError(const grpc::Status& status) {
   std::cerr << coopnet::cli::DescribeError(status);

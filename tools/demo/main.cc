@@ -32,7 +32,7 @@ int Load(const std::string& address, const std::string& text) {
     std::cerr << script.status().message() << "\n";
     return 2;
   }
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel = coopnet::cli::Connect(address);
   const absl::Time load_time = absl::Now();
   Answers answers;
   for (size_t i = 0; i < script->steps.size(); ++i) {

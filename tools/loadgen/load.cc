@@ -185,8 +185,7 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& address,
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     // Exports run to megabytes; answers are never refused for their size.
     args.SetMaxReceiveMessageSize(-1);
-    channels.push_back(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    channels.push_back(cli::Connect(address, args));
   }
   return channels;
 }
