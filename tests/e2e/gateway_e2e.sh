@@ -30,16 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Polls `$@` every 50 ms for up to $1 seconds.
-within() {
-  local seconds=$1
-  shift
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.05
-  done
-}
+source "$(dirname "$0")/within.sh"
 
 events_db="e2e_gw_events_$$_$RANDOM"
 organisations_db="e2e_gw_orgs_$$_$RANDOM"
