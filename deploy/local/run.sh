@@ -185,7 +185,7 @@ Try:
   $cli_tls$cli list 127.0.0.1:50050
   curl $curl_tls$scheme://127.0.0.1:8080/v1/organisations
   curl $curl_tls$scheme://127.0.0.1:8080/v1/events
-  COOPNET_API_KEY=$COOPNET_ADMIN_KEY $cli_tls$cli call 127.0.0.1:50050 \
+  COOPNET_API_KEY=$COOPNET_ADMIN_KEY $cli_tls$cli call 127.0.0.1:50050 \\
     coopnet.funding.v1.FundingService/ListCalls '{}'
   $cli_tls$cli list 127.0.0.1:50051
   COOPNET_PRINCIPAL_KEYS=\$(cat $keys_file) $cli_tls\\

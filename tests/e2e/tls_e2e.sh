@@ -37,16 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Polls `$@` every 50 ms for up to $1 seconds.
-within() {
-  local seconds=$1
-  shift
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.05
-  done
-}
+source "$here/lib.sh"
 
 echo "certificates: a CA, one per process, the operator's and an intruder's"
 "$root/deploy/local/certs.sh" "$tls" organisations events registrations funding \
