@@ -67,7 +67,7 @@ export COOPNET_EVENTS_ADDRESS="127.0.0.1:$events_port"
 export COOPNET_ORGANISATIONS_ADDRESS="127.0.0.1:$organisations_port"
 "$registrations" migrate 2>"$work/migrate.log" || fail "migrate failed: $(cat "$work/migrate.log")"
 "$registrations" migrate 2>>"$work/migrate.log" || fail "second migrate failed"
-"$registrations" --help | grep -q COOPNET_EVENTS_ADDRESS || fail "--help misses events_address"
+grep -q COOPNET_EVENTS_ADDRESS <<<"$("$registrations" --help)" || fail "--help misses events_address"
 
 echo "registrations: serve; health SERVING, reflection lists the service"
 "$registrations" serve 2>"$work/registrations.log" &
