@@ -13,8 +13,10 @@ command-line client):
 - the Polish forum's statistics against its target of 160 participants, with seats kept
   for local governments and for NGOs;
 - the Erasmus+ study visit linked to its grant, and the Polish grant exported as 360Giving;
-- every mutating method called with organisation A's key against organisation B's
-  resources: refused, and nothing of B's changes.
+- every mutating method called with organisation A's key, and with none, against
+  organisation B's resources and in B's name: refused, and nothing of B's changes; the same
+  calls with B's delegations to A succeed (but for what no delegation passes on), and are
+  refused again once B revokes them.
 
 Arguments: gateway organisations events registrations funding coopnet coopnet-demo
 servers.sh. Needs COOPNET_TEST_PG_DSN (tests/run.sh sets it).
@@ -162,8 +164,13 @@ def ok(method, path, body=None, key=ADMIN_KEY):
 
 def grpc(method, request, key):
     """Calls through the gateway over gRPC: (True, answer) or (False, google.rpc.Status)."""
+    env = {name: value for name, value in os.environ.items() if name != "COOPNET_API_KEY"}
+    if key:
+        env["COOPNET_API_KEY"] = key
+    else:
+        env["COOPNET_CALLER"] = "anonymous"
     result = subprocess.run([CLI, "call", GRPC, method, json.dumps(request)], text=True,
-                            capture_output=True, env=dict(os.environ, COOPNET_API_KEY=key))
+                            capture_output=True, env=env)
     if result.returncode == 0:
         return True, json.loads(result.stdout)
     try:
@@ -413,52 +420,114 @@ def study_visit(made):
 
 # --- BOLA: organisation A's key against organisation B's resources --------------------------
 
-def bola(made):
-    print("Every mutating method with Voss herad's key against other organisations' resources")
-    voss_key = make_key(made["voss"], "Voss herad")
-    kofoeds, mfa, urzad = made["kofoeds"], made["mfa"], made["urzad"]
-    meeting = made["copenhagen_meeting"]
-    registration = made["groen_cph"]
-    kofoeds_key_name = ok("POST", f"/v1/{kofoeds}/apiKeys", {"displayName": "Kofoeds booking",
-                                                            "scopes": ["SCOPE_READ"]})["apiKey"]["name"]
-    partner_request = ok("POST", f"/v1/{kofoeds}/partnerRequests", {
-        "title": {"translations": {"en": "Partners for a youth exchange"}, "defaultLanguage": "en"},
-        "themes": ["social-inclusion"], "countries": ["FI", "SE"], "kinds": ["NGO"]})["name"]
-    members = ok("GET", f"/v1/{made['hordaland_network']}/members")["memberships"]
-    bergen_membership = next(m["name"] for m in members if m["organisation"] == made["bergen"])
-    # Hordaland invites Grøn Hverdag; the invitation awaits Grøn Hverdag, not Voss.
-    invitation = ok("POST", f"/v1/{made['hordaland_network']}/members", {
-        "organisation": made["groen"], "role": "MEMBER"},
-        key=make_key(made["hordaland"], "Hordaland network"))["name"]
-    kofoeds_delegation = ok("POST", f"/v1/{kofoeds}/delegations", {
-        "delegate": made["groen"], "scopes": ["REGISTRATIONS_WRITE"], "purpose": "Forum registrations",
-        "expireTime": EXPIRE})["name"]
-    draft_event = ok("POST", "/v1/events", {
-        "title": {"translations": {"da": "Netværksmøde"}, "defaultLanguage": "da"},
-        "kind": "NETWORK_MEETING", "organiser": kofoeds, "timeZone": "Europe/Copenhagen",
-        "startTime": "2031-03-06T15:00:00Z", "endTime": "2031-03-06T17:00:00Z",
-        "attendanceMode": "ONLINE", "onlineUrl": "https://ngo-netvaerk.dk/moede"})["name"]
-    draft_call = ok("POST", "/v1/calls", {
-        "programme": made["swpz"], "identifier": "WSPW-2031",
-        "title": {"translations": {"pl": "Konkurs 2031"}, "defaultLanguage": "pl"},
-        "kind": "GRANT", "openTime": "2031-01-01T00:00:00Z", "deadline": "2031-02-01T00:00:00Z",
-        "timeZone": "Europe/Warsaw", "totalBudget": {"currencyCode": "PLN", "units": "100000"}}
-    )["name"]
-    application = ok("POST", "/v1/applications", {
-        "call": made["mobility"], "title": "Grøn hverdag i Norden",
-        "participants": [{"organisation": kofoeds, "role": "LEAD"},
-                         {"organisation": made["groen"], "role": "PARTNER"}]})["name"]
+O, N, K, P, D = ("coopnet.organisations.v1.OrganisationService/",
+                 "coopnet.organisations.v1.NetworkService/",
+                 "coopnet.organisations.v1.ApiKeyService/",
+                 "coopnet.organisations.v1.PartnerRequestService/",
+                 "coopnet.organisations.v1.DelegationService/")
+E, R, F = ("coopnet.events.v1.EventService/", "coopnet.registrations.v1.RegistrationService/",
+           "coopnet.funding.v1.FundingService/")
+# What no delegation passes on: an organisation's keys, its delegations, its identifiers'
+# verification and its deletion stay with its own (admin) keys and the operators.
+NOT_DELEGABLE = {O + "DeleteOrganisation", O + "VerifyIdentifier", O + "UnverifyIdentifier",
+                 K + "CreateApiKey", K + "RevokeApiKey", K + "ListApiKeys",
+                 D + "CreateDelegation", D + "RevokeDelegation", D + "ListDelegations",
+                 D + "GetDelegation"}
+# The organisations whose resources the matrix reaches for; each delegates all to Voss.
+GRANTORS = ("kofoeds", "groen", "hordaland", "mfa")
 
+
+def bola_fixture(made, tag):
+    """Fresh resources of Kofoeds, Grøn Hverdag, Hordaland and the ministry for one pass
+    of the matrix, each in the state its method acts on."""
+    kofoeds, groen, hordaland, mfa = (made[o] for o in GRANTORS)
+    kofoeds_key = make_key(kofoeds, f"Kofoeds {tag}")
+    groen_key = make_key(groen, f"Grøn Hverdag {tag}")
+    hordaland_key = make_key(hordaland, f"Hordaland {tag}")
+    text = lambda language, words: {"translations": {language: f"{words} ({tag})"},
+                                    "defaultLanguage": language}
+    fx = {}
+    fx["api_key"] = ok("POST", f"/v1/{kofoeds}/apiKeys", {
+        "displayName": f"Kofoeds booking {tag}", "scopes": ["SCOPE_READ"]})["apiKey"]["name"]
+    held = ok("GET", f"/v1/{kofoeds}/delegations").get("delegations", [])
+    fx["delegation"] = next((d["name"] for d in held
+                             if d["delegate"] == groen and d["state"] == "ACTIVE"), None) or ok(
+        "POST", f"/v1/{kofoeds}/delegations", {
+            "delegate": groen, "scopes": ["REGISTRATIONS_WRITE"], "purpose": "Forum registrations",
+            "expireTime": EXPIRE})["name"]
+    fx["partner_request"] = ok("POST", f"/v1/{kofoeds}/partnerRequests", {
+        "title": text("en", "Partners for a youth exchange"), "themes": ["social-inclusion"],
+        "countries": ["FI", "SE"], "kinds": ["NGO"]})["name"]
+    fx["kofoeds_network"] = ok("POST", "/v1/networks", {
+        "title": text("da", "Nordisk ungdomsnetværk"), "coordinator": kofoeds,
+        "countries": ["DK"], "admission": "OPEN"})["name"]
+    network = ok("POST", "/v1/networks", {
+        "title": text("nn", "Kommunenettverk for klima"), "coordinator": hordaland,
+        "countries": ["NO", "DK"], "admission": "BY_INVITATION"})["name"]
+    fx["hordaland_network"] = network
+    for member in (made["bergen"], kofoeds):  # an operator acts for both sides at once
+        membership = ok("POST", f"/v1/{network}/members", {"organisation": member,
+                                                           "role": "MEMBER"})
+        fx.setdefault("bergen_membership", membership["name"])
+    fx["invitation"] = ok("POST", f"/v1/{network}/members", {
+        "organisation": groen, "role": "MEMBER"}, key=hordaland_key)["name"]
+
+    def event(key, organiser, title, **fields):
+        return ok("POST", "/v1/events", dict({
+            "title": text("da", title), "kind": "NETWORK_MEETING", "organiser": organiser,
+            "timeZone": "Europe/Copenhagen", "startTime": "2031-03-06T15:00:00Z",
+            "endTime": "2031-03-06T17:00:00Z", "attendanceMode": "ONLINE",
+            "onlineUrl": "https://ngo-netvaerk.dk/moede"}, **fields), key=key)["name"]
+
+    # Kofoeds' meeting, proposed to Hordaland's network with Grøn Hverdag as co-organiser.
+    meeting = event(kofoeds_key, kofoeds, "Klimamøde", network=network, coOrganisers=[groen])
+    fx["meeting"] = meeting
+    ok("PATCH", f"/v1/{meeting}/registrationPolicy?updateMask=capacity,approvalRequired",
+       {"name": f"{meeting}/registrationPolicy", "capacity": 40, "approvalRequired": True})
+    ok("POST", f"/v1/{meeting}:publish", {})
+    fx["co_event"] = event(groen_key, groen, "Grøn hverdag", coOrganisers=[kofoeds])
+    fx["draft_event"] = event(ADMIN_KEY, kofoeds, "Netværksmøde")
+    fx["deleted_event"] = event(ADMIN_KEY, kofoeds, "Aflyst møde")
+    fx["series"] = ok("POST", "/v1/series", {"title": text("nn", "Klimamøte"),
+                                             "organiser": hordaland, "network": network})["name"]
+    for name in ("registration", "rejected"):
+        fx[name] = ok("POST", f"/v1/{meeting}/registrations", {
+            "organisation": groen, "participants": [{
+                "givenName": "Mette", "familyName": "Lund",
+                "email": f"mette.{name}.{tag}@groenhverdag.dk"}]})["name"]
+
+    fx["programme"] = ok("POST", "/v1/programmes", {
+        "funder": mfa, "title": text("pl", "Współpraca regionów"), "level": "NATIONAL"})["name"]
+    call = lambda identifier: ok("POST", "/v1/calls", {
+        "programme": fx["programme"], "identifier": f"{identifier}-{tag}",
+        "title": text("pl", "Konkurs"), "kind": "GRANT", "openTime": "2026-01-01T00:00:00Z",
+        "deadline": "2031-02-01T00:00:00Z", "timeZone": "Europe/Warsaw",
+        "totalBudget": {"currencyCode": "PLN", "units": "100000"}})["name"]
+    fx["call"] = call("WSPR")
+    ok("POST", f"/v1/{fx['call']}:publish", {})
+    fx["draft_call"] = call("WSPR-DRAFT")
+    for name in ("application", "withdrawn"):  # Grøn Hverdag is asked, not yet a partner
+        fx[name] = ok("POST", "/v1/applications", {
+            "call": fx["call"], "title": f"Grøn hverdag i Norden ({tag})", "language": "pl",
+            "requestedAmount": {"currencyCode": "PLN", "units": "40000"},
+            "totalCost": {"currencyCode": "PLN", "units": "50000"},
+            "participants": [{"organisation": kofoeds, "role": "LEAD"},
+                             {"organisation": groen, "role": "PARTNER"}]}, key=kofoeds_key)["name"]
+    fx["award"] = ok("POST", "/v1/awards", {
+        "recipient": made["europa"], "programme": fx["programme"], "title": f"Europa ({tag})",
+        "amount": {"currencyCode": "PLN", "units": "50000"},
+        "awardDate": {"year": 2026, "month": 1, "day": 1}})["name"]
+    return fx
+
+
+def bola_matrix(made, fx):
+    """Every method a caller could use on the fixture's resources or in their owners' names,
+    in an order in which each succeeds for one allowed to make it."""
+    kofoeds, groen, mfa = made["kofoeds"], made["groen"], made["mfa"]
+    meeting, registration, application = fx["meeting"], fx["registration"], fx["application"]
     title = {"translations": {"en": "Taken over"}, "defaultLanguage": "en"}
-    O, N, K, P, D = ("coopnet.organisations.v1.OrganisationService/",
-                     "coopnet.organisations.v1.NetworkService/",
-                     "coopnet.organisations.v1.ApiKeyService/",
-                     "coopnet.organisations.v1.PartnerRequestService/",
-                     "coopnet.organisations.v1.DelegationService/")
-    E, R, F = ("coopnet.events.v1.EventService/", "coopnet.registrations.v1.RegistrationService/",
-               "coopnet.funding.v1.FundingService/")
-    matrix = [
-        (O + "UpdateOrganisation", {"organisation": {"name": kofoeds, "displayName": "Voss"},
+    return [
+        (O + "UpdateOrganisation", {"organisation": {"name": kofoeds, "displayName": "Kofoeds Skole"},
                                     "updateMask": "displayName"}),
         (O + "DeleteOrganisation", {"name": kofoeds}),
         (O + "VerifyIdentifier", {"name": kofoeds,
@@ -467,25 +536,26 @@ def bola(made):
                                     "identifier": {"scheme": "DK-CVR", "value": "12345678"}}),
         (K + "CreateApiKey", {"parent": kofoeds, "apiKey": {"displayName": "mine",
                                                             "scopes": ["SCOPE_WRITE"]}}),
-        (K + "RevokeApiKey", {"name": kofoeds_key_name}),
+        (K + "RevokeApiKey", {"name": fx["api_key"]}),
         (D + "CreateDelegation", {"parent": kofoeds, "delegation": {
-            "delegate": made["voss"], "scopes": ["EVENTS_WRITE"], "purpose": "Voss says so",
+            "delegate": made["urzad"], "scopes": ["EVENTS_WRITE"], "purpose": "Voss says so",
             "expireTime": EXPIRE}}),
-        (D + "RevokeDelegation", {"name": kofoeds_delegation}),
+        (D + "RevokeDelegation", {"name": fx["delegation"]}),
         (N + "CreateNetwork", {"network": {"title": title, "coordinator": kofoeds,
                                            "countries": ["DK"], "admission": "OPEN"}}),
-        (N + "UpdateNetwork", {"network": {"name": made["ngo_network"], "title": title},
+        (N + "UpdateNetwork", {"network": {"name": fx["kofoeds_network"], "title": title},
                                "updateMask": "title"}),
-        (N + "DeleteNetwork", {"name": made["ngo_network"]}),
-        (N + "AddMember", {"parent": made["hordaland_network"],
-                           "membership": {"organisation": kofoeds, "role": "MEMBER"}}),
-        (N + "AcceptMembership", {"name": invitation}),
-        (N + "RemoveMember", {"name": bergen_membership}),
+        (N + "AddMember", {"parent": fx["hordaland_network"],
+                           "membership": {"organisation": made["europa"], "role": "MEMBER"}}),
+        (N + "AcceptMembership", {"name": fx["invitation"]}),
+        (N + "RemoveMember", {"name": fx["bergen_membership"]}),
+        (N + "DeleteNetwork", {"name": fx["kofoeds_network"]}),
         (P + "CreatePartnerRequest", {"parent": kofoeds, "partnerRequest": {
             "title": title, "themes": ["culture"], "countries": ["NO"]}}),
-        (P + "UpdatePartnerRequest", {"partnerRequest": {"name": partner_request, "title": title},
+        (P + "UpdatePartnerRequest", {"partnerRequest": {"name": fx["partner_request"],
+                                                         "title": title},
                                       "updateMask": "title"}),
-        (P + "DeletePartnerRequest", {"name": partner_request}),
+        (P + "DeletePartnerRequest", {"name": fx["partner_request"]}),
         (E + "CreateEvent", {"event": {"title": title, "kind": "WORKSHOP", "organiser": kofoeds,
                                        "timeZone": "Europe/Oslo",
                                        "startTime": "2031-05-05T08:00:00Z",
@@ -493,75 +563,132 @@ def bola(made):
                                        "attendanceMode": "ONLINE",
                                        "onlineUrl": "https://voss.herad.no/mote"}}),
         (E + "UpdateEvent", {"event": {"name": meeting, "title": title}, "updateMask": "title"}),
-        (E + "AcceptCoOrganiser", {"name": meeting, "organisation": kofoeds}),
-        (E + "WithdrawCoOrganiser", {"name": meeting, "organisation": made["groen"]}),
+        (E + "AcceptCoOrganiser", {"name": fx["co_event"], "organisation": kofoeds}),
         (E + "AcceptPlacement", {"name": meeting}),
         (E + "DeclinePlacement", {"name": meeting}),
-        (E + "DeleteEvent", {"name": draft_event}),
-        (E + "PublishEvent", {"name": draft_event}),
-        (E + "CancelEvent", {"name": meeting, "reason": "Voss says so"}),
+        (E + "WithdrawCoOrganiser", {"name": meeting, "organisation": groen}),
+        (E + "PublishEvent", {"name": fx["draft_event"]}),
+        (E + "DeleteEvent", {"name": fx["deleted_event"]}),
         (E + "RescheduleEvent", {"name": meeting, "startTime": "2031-05-05T08:00:00Z",
                                  "endTime": "2031-05-05T10:00:00Z"}),
         (E + "CreateSeries", {"series": {"title": title, "organiser": kofoeds,
                                          "network": made["ngo_network"]}}),
-        (E + "UpdateSeries", {"series": {"name": made["hordaland_series"], "title": title},
+        (E + "UpdateSeries", {"series": {"name": fx["series"], "title": title},
                               "updateMask": "title"}),
-        (E + "DeleteSeries", {"name": made["hordaland_series"]}),
+        (E + "DeleteSeries", {"name": fx["series"]}),
         (R + "UpdateRegistrationPolicy", {"policy": {"name": f"{meeting}/registrationPolicy",
                                                      "capacity": 1000},
                                           "updateMask": "capacity"}),
         (R + "CreateRegistration", {"parent": meeting, "registration": {
             "organisation": kofoeds, "participants": [
-                {"givenName": "Ola", "familyName": "Voss", "email": "ola@voss.herad.no"}],
-            "answers": [{"question": "experience", "yes": True}]}}),
-        (R + "CancelRegistration", {"name": registration}),
+                {"givenName": "Ola", "familyName": "Voss", "email": "ola@voss.herad.no"}]}}),
         (R + "ApproveRegistration", {"name": registration}),
-        (R + "RejectRegistration", {"name": registration, "reason": "full"}),
+        (R + "RejectRegistration", {"name": fx["rejected"], "reason": "full"}),
         (R + "CheckInParticipants", {"name": registration}),
+        (R + "ListRegistrations", {"parent": meeting}),
+        (R + "GetRegistration", {"name": registration}),
+        (R + "GetEventStatistics", {"name": f"{meeting}/registrationStatistics"}),
+        (R + "ListOrganisationRegistrations", {"organisation": groen}),
+        (R + "CancelRegistration", {"name": registration}),
         (F + "CreateProgramme", {"programme": {"funder": mfa, "title": title,
                                                "level": "NATIONAL"}}),
-        (F + "UpdateProgramme", {"programme": {"name": made["swpz"], "title": title},
+        (F + "UpdateProgramme", {"programme": {"name": fx["programme"], "title": title},
                                  "updateMask": "title"}),
-        (F + "CreateCall", {"call": {"programme": made["swpz"], "identifier": "VOSS-1",
+        (F + "CreateCall", {"call": {"programme": fx["programme"], "identifier": "VOSS-1",
                                      "title": title, "kind": "GRANT",
                                      "openTime": "2031-01-01T00:00:00Z",
                                      "deadline": "2031-02-01T00:00:00Z",
                                      "timeZone": "Europe/Warsaw",
                                      "totalBudget": {"currencyCode": "PLN", "units": "1"}}}),
-        (F + "UpdateCall", {"call": {"name": made["mobility"], "title": title},
+        (F + "UpdateCall", {"call": {"name": fx["call"], "title": title},
                             "updateMask": "title"}),
-        (F + "PublishCall", {"name": draft_call}),
+        (F + "PublishCall", {"name": fx["draft_call"]}),
         (F + "CreateApplication", {"application": {
-            "call": made["mobility"], "title": "Voss as Kofoeds",
+            "call": fx["call"], "title": "Voss as Kofoeds",
             "participants": [{"organisation": kofoeds, "role": "LEAD"},
                              {"organisation": made["voss"], "role": "PARTNER"}]}}),
         (F + "UpdateApplication", {"application": {"name": application, "title": "Mine now"},
                                    "updateMask": "title"}),
+        (F + "GetApplication", {"name": application}),
+        (F + "AcceptPartnership", {"name": application, "organisation": groen}),
         (F + "SubmitApplication", {"name": application}),
-        (F + "AcceptPartnership", {"name": application, "organisation": made["groen"]}),
-        (F + "WithdrawPartnership", {"name": application, "organisation": made["groen"]}),
-        (F + "WithdrawApplication", {"name": application}),
         (F + "ReviewApplication", {"name": application}),
         (F + "DecideApplication", {"name": application, "decision": "REJECT"}),
-        (F + "CreateAward", {"award": {"recipient": made["voss"], "programme": made["swpz"],
+        (F + "WithdrawPartnership", {"name": fx["withdrawn"], "organisation": groen}),
+        (F + "WithdrawApplication", {"name": fx["withdrawn"]}),
+        (F + "CreateAward", {"award": {"recipient": made["voss"], "programme": fx["programme"],
                                        "title": "Voss", "amount": {"currencyCode": "PLN",
                                                                    "units": "1000000"},
                                        "awardDate": {"year": 2026, "month": 1, "day": 1}}}),
-        (F + "UpdateAward", {"award": {"name": made["interekip"], "title": "Voss"},
+        (F + "UpdateAward", {"award": {"name": fx["award"], "title": "Voss"},
                              "updateMask": "title"}),
-        # Reads of what only B may see.
-        (R + "ListRegistrations", {"parent": meeting}),
-        (R + "GetRegistration", {"name": registration}),
-        (R + "GetEventStatistics", {"name": f"{meeting}/registrationStatistics"}),
-        (R + "ListOrganisationRegistrations", {"organisation": kofoeds}),
         (K + "ListApiKeys", {"parent": kofoeds}),
         (D + "ListDelegations", {"parent": kofoeds}),
-        (D + "GetDelegation", {"name": kofoeds_delegation}),
-        (F + "GetApplication", {"name": application}),
+        (D + "GetDelegation", {"name": fx["delegation"]}),
+        (E + "CancelEvent", {"name": meeting, "reason": "Voss says so"}),
     ]
+
+
+def snapshot_paths(made, fx):
+    kofoeds, meeting = made["kofoeds"], fx["meeting"]
+    return [
+        f"/v1/{kofoeds}", f"/v1/{kofoeds}/apiKeys", f"/v1/{kofoeds}/delegations",
+        f"/v1/{kofoeds}/partnerRequests", f"/v1/{fx['partner_request']}", "/v1/networks",
+        f"/v1/{fx['kofoeds_network']}", f"/v1/{fx['hordaland_network']}/members",
+        f"/v1/{meeting}", f"/v1/{fx['co_event']}", f"/v1/{fx['draft_event']}",
+        f"/v1/{fx['deleted_event']}", f"/v1/events?organiser={kofoeds}&pageSize=100",
+        "/v1/series", f"/v1/{fx['series']}", f"/v1/{meeting}/registrationPolicy",
+        f"/v1/{meeting}/registrations", f"/v1/{fx['registration']}", f"/v1/{fx['rejected']}",
+        "/v1/programmes", f"/v1/{fx['programme']}", "/v1/calls?pageSize=100",
+        f"/v1/{fx['call']}", f"/v1/{fx['draft_call']}", "/v1/applications?pageSize=100",
+        f"/v1/{fx['application']}", f"/v1/{fx['withdrawn']}", "/v1/awards?pageSize=100",
+        f"/v1/{fx['award']}",
+    ]
+
+
+def all_refused(made, fx, key, who):
+    """Every call of the matrix with `key` (`who`) is refused and changes none of the fixture."""
+    paths = snapshot_paths(made, fx)
+    snapshot = lambda: {path: ok("GET", path) for path in paths}
+    before = snapshot()
+    matrix = bola_matrix(made, fx)
+    # NOT_FOUND, PERMISSION_DENIED; and without a key, UNAUTHENTICATED.
+    refusals, http_refusals = ((5, 7), (403, 404)) if key else ((5, 7, 16), (401, 403, 404))
+    allowed = []
+    for method, request in matrix:
+        granted, answer = grpc(method, request, key)
+        code = answer.get("code") if not granted else 0
+        if granted or code not in refusals:
+            allowed.append(f"{method}: {'OK' if granted else answer}")
+    check(not allowed, f"{who} reached B's resources:\n  " + "\n  ".join(allowed))
+    meeting, application = fx["meeting"], fx["application"]
+    # The same over HTTP for a sample of routes.
+    for verb, path, body in (("PATCH", f"/v1/{meeting}?updateMask=title", {"title": {
+                                 "translations": {"en": "Taken over"}, "defaultLanguage": "en"}}),
+                             ("POST", f"/v1/{meeting}:cancel", {"reason": "x"}),
+                             ("DELETE", f"/v1/{fx['kofoeds_network']}", None),
+                             ("GET", f"/v1/{meeting}/registrations:export", None),
+                             ("POST", f"/v1/{application}:submit", {})):
+        status, _, answer = http(verb, path, body, key)
+        check(status in http_refusals, f"HTTP {verb} {path} with {who}: {status} {answer}")
+    after = snapshot()
+    changed = [path for path in paths if before[path] != after[path]]
+    check(not changed, f"B's resources changed: {changed}")
+    return len(matrix), len(paths)
+
+
+def bola(made):
+    print("Every method with Voss herad's key against other organisations' resources")
+    voss_key = make_key(made["voss"], "Voss herad",
+                        ("SCOPE_READ", "SCOPE_WRITE", "SCOPE_REGISTRATIONS"))
+    fx = bola_fixture(made, "refused")
+    matrix = bola_matrix(made, fx)
     # Open to anybody by design: a new organisation of one's own, a registration for a
     # public event (anonymous portals do it).
     public_by_design = {O + "CreateOrganisation", R + "CreateRegistration"}
+    # Personal data requests are scoped to the caller's own events: for Voss, none.
+    scoped = [(R + "ExportPersonalData", {"email": "mette.lund@example.org"}, "registrations"),
+              (R + "ErasePersonalData", {"email": "mette.lund@example.org"}, "registrations")]
 
     # Every mutating method of the public API is in the matrix (a new one must be added).
     catalog = ok("GET", "/openapi.json", key=None)
@@ -572,55 +699,66 @@ def bola(made):
                 service, method = operation["operationId"].split("_", 1)
                 mutating.add(method)
     covered = {m.rsplit("/", 1)[1] for m, _ in matrix} | {
-        m.rsplit("/", 1)[1] for m in public_by_design}
-
-    snapshot_paths = [
-        f"/v1/{kofoeds}", f"/v1/{kofoeds}/apiKeys", f"/v1/{kofoeds}/delegations",
-        f"/v1/{kofoeds}/partnerRequests",
-        f"/v1/{partner_request}", "/v1/networks", f"/v1/{made['ngo_network']}",
-        f"/v1/{made['hordaland_network']}/members", f"/v1/{meeting}", f"/v1/{draft_event}",
-        f"/v1/events?organiser={kofoeds}", "/v1/series", f"/v1/{made['hordaland_series']}",
-        f"/v1/{meeting}/registrationPolicy", f"/v1/{meeting}/registrations",
-        f"/v1/{registration}", "/v1/programmes", f"/v1/{made['swpz']}",
-        f"/v1/calls?pageSize=100", f"/v1/{made['mobility']}", f"/v1/{draft_call}",
-        "/v1/applications", f"/v1/{application}", "/v1/awards", f"/v1/{made['interekip']}",
-    ]
-
-    def snapshot():
-        return {path: ok("GET", path) for path in snapshot_paths}
-
-    # Personal data requests are scoped to the caller's own events: for Voss, none.
-    scoped = [(R + "ExportPersonalData", {"email": "mette.lund@example.org"}, "registrations"),
-              (R + "ErasePersonalData", {"email": "mette.lund@example.org"}, "registrations")]
-    covered |= {m.rsplit("/", 1)[1] for m, _, _ in scoped}
+        m.rsplit("/", 1)[1] for m in public_by_design} | {
+        m.rsplit("/", 1)[1] for m, _, _ in scoped}
     check(not mutating - covered, f"mutating methods missing from the matrix: {mutating - covered}")
 
     granted, mette = grpc(R + "ExportPersonalData", {"email": "mette.lund@example.org"}, ADMIN_KEY)
     check(granted and len(mette.get("registrations", [])) == 1,
           f"the administrator does not find the demo's participant: {mette}")
-    before = snapshot()
     for method, request, found in scoped:
         granted, answer = grpc(method, request, voss_key)
         check(granted and not answer.get(found), f"{method} for another's participant: {answer}")
-    allowed = []
-    for method, request in matrix:
+    for key, who in ((voss_key, "Voss herad's key"), (None, "no key")):
+        methods, views = all_refused(made, fx, key, who)
+        print(f"  with {who}: {methods} methods refused; {views} views of B unchanged")
+    return voss_key
+
+
+def bola_delegated(made, voss_key):
+    print("The same matrix succeeds for Voss with the owners' delegations, and not after "
+          "their revocation")
+    fx = bola_fixture(made, "delegated")
+    delegations = [ok("POST", f"/v1/{made[grantor]}/delegations", {
+        "delegate": made["voss"], "purpose": "Voss runs the office for the matrix",
+        "scopes": ["EVENTS_WRITE", "REGISTRATIONS_WRITE", "FUNDING_WRITE", "ORGANISATIONS_WRITE"],
+        "expireTime": EXPIRE})["name"] for grantor in GRANTORS]
+    probe = lambda: http("GET", f"/v1/{fx['application']}", key=voss_key)
+    status, _, answer = within_key_cache_time(probe, 200)
+    check(status == 200, f"the delegations do not reach the gateway: {status} {answer}")
+    wrong = []
+    for method, request in bola_matrix(made, fx):
         granted, answer = grpc(method, request, voss_key)
-        code = answer.get("code") if not granted else 0
-        if granted or code not in (5, 7):  # NOT_FOUND, PERMISSION_DENIED
-            allowed.append(f"{method}: {'OK' if granted else answer}")
-    check(not allowed, "organisation A reached B's resources:\n  " + "\n  ".join(allowed))
-    # The same over HTTP for a sample of routes.
-    for verb, path, body in (("PATCH", f"/v1/{meeting}?updateMask=title", {"title": title}),
-                             ("POST", f"/v1/{meeting}:cancel", {"reason": "x"}),
-                             ("DELETE", f"/v1/{made['ngo_network']}", None),
-                             ("GET", f"/v1/{meeting}/registrations:export", None),
-                             ("POST", f"/v1/{application}:submit", {})):
-        status, _, answer = http(verb, path, body, voss_key)
-        check(status in (403, 404), f"HTTP {verb} {path} with A's key: {status} {answer}")
-    after = snapshot()
-    changed = [path for path in snapshot_paths if before[path] != after[path]]
-    check(not changed, f"B's resources changed: {changed}")
-    print(f"  {len(matrix)} methods refused; {len(snapshot_paths)} views of B unchanged")
+        if method in NOT_DELEGABLE:
+            if granted or answer.get("code") not in (5, 7):
+                wrong.append(f"{method} passed on by a delegation: {answer}")
+        elif not granted:
+            wrong.append(f"{method}: {answer}")
+    check(not wrong, "with the owners' delegations:\n  " + "\n  ".join(wrong))
+    # What the calls did, as the owners see it.
+    outcome = {
+        "application": ok("GET", f"/v1/{fx['application']}")["state"],
+        "withdrawn": ok("GET", f"/v1/{fx['withdrawn']}")["state"],
+        "meeting": ok("GET", f"/v1/{fx['meeting']}")["state"],
+        "registration": ok("GET", f"/v1/{fx['registration']}")["state"],
+        "rejected": ok("GET", f"/v1/{fx['rejected']}")["state"],
+        "series": http("GET", f"/v1/{fx['series']}", key=ADMIN_KEY)[0],
+        "kofoeds_network": http("GET", f"/v1/{fx['kofoeds_network']}", key=ADMIN_KEY)[0],
+    }
+    check(outcome == {"application": "REJECTED", "withdrawn": "WITHDRAWN", "meeting": "CANCELLED",
+                      "registration": "CANCELLED", "rejected": "REJECTED", "series": 404,
+                      "kofoeds_network": 404}, f"the delegated calls did not all take: {outcome}")
+    print(f"  {len(bola_matrix(made, fx)) - len(NOT_DELEGABLE)} methods succeeded; "
+          f"{len(NOT_DELEGABLE)} stay with the owners")
+
+    for delegation in delegations:
+        ok("POST", f"/v1/{delegation}:revoke", {})
+    fx = bola_fixture(made, "revoked")
+    status, _, _ = within_key_cache_time(
+        lambda: http("GET", f"/v1/{fx['application']}", key=voss_key), 404)
+    check(status == 404, f"Voss still reads Kofoeds' application after the revocation: {status}")
+    methods, views = all_refused(made, fx, voss_key, "Voss herad's key, the delegations revoked")
+    print(f"  after the revocation: {methods} methods refused; {views} views of B unchanged")
 
 
 # --- Trust: acting for an organisation ------------------------------------------------------
@@ -838,11 +976,12 @@ def main():
         hordaland(made)
         polish_forum(made)
         study_visit(made)
-        bola(made)
+        voss_key = bola(made)
         delegated(made)
         trust(made)
         consent(made)
         unconsented_partner(made)
+        bola_delegated(made, voss_key)
         print("portal e2e: passed")
         return 0
     except (AssertionError, subprocess.CalledProcessError) as error:

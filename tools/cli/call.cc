@@ -64,9 +64,13 @@ bool AttachCaller(grpc::ClientContext& context, absl::string_view method) {
     }
     const principal::Key& key = keys->keys().front();
     principal::Signer(key, key.issuer).Attach(Caller(), principal::AudienceOf(method), context);
+  } else if (const char* caller = std::getenv("COOPNET_CALLER");
+             caller != nullptr && std::string(caller) == "anonymous") {
+    // Through the gateway with no key: it signs an anonymous principal itself.
   } else {
     std::cerr << "set COOPNET_API_KEY (through the gateway) or COOPNET_PRINCIPAL_KEYS (straight"
-                 " to a service) to call\n";
+                 " to a service) to call, or COOPNET_CALLER=anonymous to call the gateway with"
+                 " no key\n";
     return false;
   }
   if (const char* traceparent = std::getenv("COOPNET_TRACEPARENT")) {

@@ -6,7 +6,8 @@
 //   coopnet call 127.0.0.1:50051 pkg.Service/Method '{"json": "request"}'
 //
 // `call` through the gateway sends COOPNET_API_KEY, when set, as `authorization: Bearer`
-// (the gateway checks it and signs the caller). Straight to a service, `call` signs its
+// (the gateway checks it and signs the caller), or nothing with COOPNET_CALLER=anonymous
+// (an anonymous caller). Straight to a service, `call` signs its
 // principal for that service with the first key of COOPNET_PRINCIPAL_KEYS, as that key's
 // issuer: an administrator, or with
 // COOPNET_CALLER=anonymous | organisations/{id} (an API key of that organisation with
