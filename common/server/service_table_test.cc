@@ -61,6 +61,7 @@ class DirectoryHandlers {
         .Unary("DeleteOrganisation", this, &DirectoryHandlers::Delete)
         .Unary("SearchOrganisations", this, &DirectoryHandlers::Search)
         .Unary("LookupOrganisation", this, &DirectoryHandlers::Refuse<LookupOrganisationRequest>)
+        .Unary("ListCountryGroups", this, &DirectoryHandlers::CountryGroups)
         .Unary("VerifyIdentifier", this,
                &DirectoryHandlers::Refuse<organisations::v1::VerifyIdentifierRequest>)
         .Unary("UnverifyIdentifier", this,
@@ -74,6 +75,10 @@ class DirectoryHandlers {
     answer.set_name(request.name());
     answer.set_display_name(principal::Subject(call.principal));
     return absl::OkStatus();
+  }
+  absl::Status CountryGroups(const Call&, const organisations::v1::ListCountryGroupsRequest&,
+                             organisations::v1::ListCountryGroupsResponse&) {
+    return absl::FailedPreconditionError("refused");
   }
   template <typename Request>
   absl::Status Refuse(const Call&, const Request&, Organisation&) {

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/geo/country_groups.h"
 #include "common/principal/principal.h"
 #include "common/request/request.h"
 #include "common/resource/resource.h"
@@ -91,7 +92,7 @@ absl::Status ValidateListFilters(const v1::ListEventsRequest& r, absl::string_vi
     v.Add(f("to_time"), "must be after from_time");
   }
   for (int i = 0; i < r.countries_size(); ++i) {
-    v.Check(validate::CountryCode(absl::StrCat(f("countries"), "[", i, "]"), r.countries(i)));
+    v.Check(geo::CheckPlace(absl::StrCat(f("countries"), "[", i, "]"), r.countries(i)));
   }
   if (!r.nuts_prefix().empty()) v.Check(validate::NutsPrefix(f("nuts_prefix"), r.nuts_prefix()));
   for (int i = 0; i < r.kinds_size(); ++i) {
@@ -335,7 +336,7 @@ absl::StatusOr<std::vector<Event>> EventService::Find(const server::Call& call,
   if (r.has_from_time()) q.from = ToTime(r.from_time());
   if (r.upcoming()) q.from = std::max(q.from, absl::Now());
   if (r.has_to_time()) q.to = ToTime(r.to_time());
-  q.countries.assign(r.countries().begin(), r.countries().end());
+  q.countries = geo::Places(r.countries()).SqlPatterns();
   q.nuts_prefix = r.nuts_prefix();
   q.themes.assign(r.themes().begin(), r.themes().end());
   for (int kind : r.kinds()) q.kinds.push_back(Event::Kind_Name(kind));

@@ -33,6 +33,7 @@ struct EventQuery {
   // Events still going on after `from` (end_time > from) and starting before `to`.
   absl::Time from = absl::InfinitePast();
   absl::Time to = absl::InfiniteFuture();
+  // Countries and NUTS regions followed by `%` (geo::Places::SqlPatterns).
   std::vector<std::string> countries;
   std::string nuts_prefix;
   std::vector<std::string> themes;

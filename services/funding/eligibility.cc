@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/geo/country_groups.h"
 #include "common/status/status.h"
 #include "common/wording/wording.h"
 #include "services/funding/funding_rules.h"
@@ -76,8 +77,20 @@ bool HasKind(const KindList& kinds, int kind) {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
-bool InCountries(const StringList& countries, const std::string& country) {
-  return std::find(countries.begin(), countries.end(), country) != countries.end();
+// The entry of `countries` (a country or a group, geo::Places) holding `o`, or nullopt.
+std::optional<std::string> PlaceOf(const StringList& countries, const Organisation& o) {
+  return geo::Places(countries).EntryHolding(o.country(), o.nuts_region());
+}
+
+bool InCountries(const StringList& countries, const Organisation& o) {
+  return PlaceOf(countries, o).has_value();
+}
+
+// ", one of the call's countries" or, through a group, " (INTERREG_BSR), one of ...".
+std::string InWhichPlace(const StringList& countries, const Organisation& o) {
+  const std::optional<std::string> entry = PlaceOf(countries, o);
+  const std::string group = entry && *entry != o.country() ? absl::StrCat(" (", *entry, ")") : "";
+  return absl::StrCat(group, ", one of the call's countries");
 }
 
 bool InRegions(const StringList& regions, absl::string_view region) {
@@ -103,10 +116,10 @@ bool SharesLanguage(const StringList& wanted, const Spoken& spoken) {
 
 void JudgeLead(const v1::Eligibility& e, const Organisation& lead, Verdicts& out) {
   if (!e.countries().empty()) {
-    const bool met = InCountries(e.countries(), lead.country());
+    const bool met = InCountries(e.countries(), lead);
     out.Add("lead_country", met, [&] {
       return met ? absl::StrCat("the lead, ", Called(lead), ", is in ", lead.country(),
-                                ", one of the call's countries")
+                                InWhichPlace(e.countries(), lead))
                  : absl::StrCat("the lead must be based in ", OneOf(Strings(e.countries())), "; ",
                                 Called(lead), " is in ", lead.country());
     });
@@ -149,7 +162,7 @@ void JudgePartners(const v1::Eligibility& e, const Consortium& c, Verdicts& out)
   };
   judge_each(
       "partner_countries", !e.countries().empty(),
-      [&](const Organisation& p) { return InCountries(e.countries(), p.country()); },
+      [&](const Organisation& p) { return InCountries(e.countries(), p); },
       [](const Organisation& p) { return absl::StrCat(Called(p), " (", p.country(), ")"); },
       [&] { return absl::StrCat("partners must be based in ", OneOf(Strings(e.countries()))); });
   judge_each(
@@ -292,7 +305,7 @@ std::vector<Reason> JudgeConsortium(const v1::Eligibility& e, const Consortium& 
 }
 
 bool CanLead(const v1::Eligibility& e, const Organisation& lead) {
-  return (e.countries().empty() || InCountries(e.countries(), lead.country())) &&
+  return (e.countries().empty() || InCountries(e.countries(), lead)) &&
          (e.nuts_regions().empty() || InRegions(e.nuts_regions(), lead.nuts_region())) &&
          (e.lead_kinds().empty() || HasKind(e.lead_kinds(), lead.kind()));
 }

@@ -88,6 +88,29 @@ TEST(Eligibility, NamesPartnersOutsideTheCallsCountries) {
       << partners->explanation();
 }
 
+TEST(Eligibility, ACallOpenToTheBalticSeaRegionAndTheEeaNamesTheGroupThatLetsEachIn) {
+  v1::Eligibility baltic_and_eea;
+  baltic_and_eea.add_countries("INTERREG_BSR");
+  baltic_and_eea.add_countries("EEA");
+  Consortium c{.lead = testing::seeds::BiserGdansk(),
+               .partners = {testing::seeds::HordalandFylkeskommune()}};
+  std::vector<Reason> reasons = JudgeConsortium(baltic_and_eea, c);
+  EXPECT_TRUE(AllMet(reasons));
+  EXPECT_EQ(Find(reasons, "lead_country")->explanation(),
+            "the lead, BISER, is in PL (INTERREG_BSR), one of the call's countries");
+  EXPECT_TRUE(CanLead(baltic_and_eea, testing::seeds::HordalandFylkeskommune()));
+
+  Organisation zurich = testing::seeds::BiserGdansk();
+  zurich.set_display_name("Stadt Zürich");
+  zurich.set_country("CH");
+  zurich.set_nuts_region("CH040");
+  EXPECT_FALSE(CanLead(baltic_and_eea, zurich));
+  c.partners.push_back(zurich);
+  reasons = JudgeConsortium(baltic_and_eea, c);
+  EXPECT_EQ(Find(reasons, "partner_countries")->explanation(),
+            "partners must be based in INTERREG_BSR or EEA; Stadt Zürich (CH) is not");
+}
+
 TEST(Eligibility, RegionalSchemesTakeOnlyTheirRegion) {
   v1::Eligibility orebro_only;
   orebro_only.add_nuts_regions("SE12");

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/geo/country_groups.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/time/time.h"
@@ -93,8 +94,7 @@ class FieldChecks {
     std::set<std::string> seen;
     for (int i = 0; i < countries.size(); ++i) {
       const std::string entry = Field(absl::StrCat(name, "[", i, "]"));
-      if (v_.Check(validate::CountryCode(entry, countries[i])) &&
-          !seen.insert(countries[i]).second) {
+      if (v_.Check(geo::CheckPlace(entry, countries[i])) && !seen.insert(countries[i]).second) {
         v_.Add(entry, absl::StrCat("repeats ", countries[i]));
       }
     }

@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/geo/country_groups.h"
 #include "common/principal/principal.h"
 #include "common/request/request.h"
 #include "common/resource/resource.h"
@@ -37,7 +38,7 @@ absl::Status RequireWrite(const server::Call& call) {
 absl::Status ValidateListFilters(const v1::ListOrganisationsRequest& request) {
   validate::Violations v;
   for (int i = 0; i < request.countries_size(); ++i) {
-    v.Check(validate::CountryCode(absl::StrCat("countries[", i, "]"), request.countries(i)));
+    v.Check(geo::CheckPlace(absl::StrCat("countries[", i, "]"), request.countries(i)));
   }
   if (!request.nuts_prefix().empty()) {
     v.Check(validate::NutsPrefix("nuts_prefix", request.nuts_prefix()));
@@ -76,6 +77,7 @@ OrganisationService::OrganisationService(server::Server& server, OrganisationSto
       .Unary("DeleteOrganisation", this, &OrganisationService::DeleteOrganisation)
       .Unary("SearchOrganisations", this, &OrganisationService::SearchOrganisations)
       .Unary("LookupOrganisation", this, &OrganisationService::LookupOrganisation)
+      .Unary("ListCountryGroups", this, &OrganisationService::ListCountryGroups)
       .Unary("VerifyIdentifier", this, &OrganisationService::VerifyIdentifier)
       .Unary("UnverifyIdentifier", this, &OrganisationService::UnverifyIdentifier)
       .ServerStream("WatchOrganisations", this, &OrganisationService::WatchOrganisations);
@@ -128,7 +130,9 @@ absl::Status OrganisationService::ListOrganisations(const server::Call& call,
                            resource::DecodePageToken(request.page_token(), fingerprint));
 
   ListQuery query;
-  query.countries.assign(request.countries().begin(), request.countries().end());
+  const geo::Places places(request.countries());
+  query.countries = places.WholeCountries();
+  query.regions = places.PartRegions();
   query.nuts_prefix = request.nuts_prefix();
   for (int kind : request.kinds()) query.kinds.push_back(static_cast<Organisation::Kind>(kind));
   query.after_id = after;
@@ -231,6 +235,21 @@ absl::Status OrganisationService::LookupOrganisation(const server::Call& call,
                                                      Organisation& response) {
   COOPNET_RETURN_IF_ERROR(ValidateIdentifier("identifier", request.identifier()));
   COOPNET_ASSIGN_OR_RETURN(response, store_.Lookup(request.identifier()));
+  return absl::OkStatus();
+}
+
+absl::Status OrganisationService::ListCountryGroups(const server::Call&,
+                                                    const v1::ListCountryGroupsRequest&,
+                                                    v1::ListCountryGroupsResponse& response) {
+  response.set_version(std::string(geo::kCountryGroupsVersion));
+  for (const geo::CountryGroup& group : geo::CountryGroups()) {
+    v1::CountryGroup& out = *response.add_country_groups();
+    out.set_code(std::string(group.code));
+    out.set_display_name(std::string(group.name));
+    out.set_basis(std::string(group.basis));
+    for (absl::string_view country : group.countries) out.add_countries(std::string(country));
+    for (absl::string_view region : group.regions) out.add_regions(std::string(region));
+  }
   return absl::OkStatus();
 }
 

@@ -48,6 +48,9 @@ class OrganisationService {
   absl::Status LookupOrganisation(const server::Call& call,
                                   const v1::LookupOrganisationRequest& request,
                                   Organisation& response);
+  absl::Status ListCountryGroups(const server::Call& call,
+                                 const v1::ListCountryGroupsRequest& request,
+                                 v1::ListCountryGroupsResponse& response);
   absl::Status VerifyIdentifier(const server::Call& call,
                                 const v1::VerifyIdentifierRequest& request, Organisation& response);
   absl::Status UnverifyIdentifier(const server::Call& call,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/geo/country_groups.h"
 #include "common/status/status.h"
 #include "common/wording/wording.h"
 
@@ -63,10 +64,13 @@ Judged JudgeThemes(const PartnerRequest& request, const Organisation& candidate)
 
 Judged JudgeCountries(const PartnerRequest& request, const Organisation& candidate) {
   std::vector<std::string> wanted(request.countries().begin(), request.countries().end());
-  const bool met = std::find(wanted.begin(), wanted.end(), candidate.country()) != wanted.end();
-  if (met) {
-    return Reason("countries", kMatchWeights.countries, 1, true,
-                  absl::StrCat("is in ", candidate.country(), ", which the request wants"));
+  const std::optional<std::string> entry =
+      geo::Places(wanted).EntryHolding(candidate.country(), candidate.nuts_region());
+  if (entry) {
+    return Reason(
+        "countries", kMatchWeights.countries, 1, true,
+        absl::StrCat("is in ", candidate.country(), ", which the request wants",
+                     *entry == candidate.country() ? "" : absl::StrCat(" (", *entry, ")")));
   }
   return Reason("countries", kMatchWeights.countries, 0, false,
                 absl::StrCat("is in ", candidate.country(), ", the request wants ",

@@ -83,6 +83,25 @@ TEST(ScoreMatch, ACandidateMeetingEveryCriterionScoresOne) {
   EXPECT_EQ(scored.match.organisation().name(), "organisations/perfect");
 }
 
+TEST(ScoreMatch, ARequestForTheBalticSeaRegionNamesTheGroupACandidateIsIn) {
+  PartnerRequest request = BalticRequest();
+  request.clear_countries();
+  request.add_countries("INTERREG_BSR");
+  request.add_countries("EEA");
+  Organisation candidate = Perfect();
+  candidate.set_country("DE");
+  candidate.set_nuts_region("DE80");  // Mecklenburg-Vorpommern
+  ScoredMatch scored = ScoreMatch(request, Requester(), candidate);
+  EXPECT_EQ(ReasonFor(scored, "countries")->explanation(),
+            "is in DE, which the request wants (INTERREG_BSR)");
+  candidate.set_country("CH");
+  candidate.set_nuts_region("CH040");
+  scored = ScoreMatch(request, Requester(), candidate);
+  EXPECT_FALSE(ReasonFor(scored, "countries")->met());
+  EXPECT_EQ(ReasonFor(scored, "countries")->explanation(),
+            "is in CH, the request wants INTERREG_BSR or EEA");
+}
+
 TEST(ScoreMatch, ExplainsEachCriterionInEnglish) {
   Organisation candidate = Perfect();
   candidate.set_country("DE");

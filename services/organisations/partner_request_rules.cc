@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/geo/country_groups.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/validate/messages.h"
@@ -21,7 +22,7 @@ using google::protobuf::util::TimeUtil;
 constexpr char kOrganisations[] = "organisations";
 constexpr char kPartnerRequests[] = "partnerRequests";
 
-// Distinct ISO 3166-1 countries under `field`.
+// Distinct ISO 3166-1 countries and country groups under `field`.
 void CheckCountries(validate::Violations& v,
                     const google::protobuf::RepeatedPtrField<std::string>& countries,
                     const std::string& field) {
@@ -29,7 +30,7 @@ void CheckCountries(validate::Violations& v,
   std::set<std::string> seen;
   for (int i = 0; i < countries.size(); ++i) {
     const std::string entry = absl::StrCat(field, "[", i, "]");
-    if (v.Check(validate::CountryCode(entry, countries[i])) && !seen.insert(countries[i]).second) {
+    if (v.Check(geo::CheckPlace(entry, countries[i])) && !seen.insert(countries[i]).second) {
       v.Add(entry, absl::StrCat("repeats ", countries[i]));
     }
   }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/geo/country_groups.h"
 #include "common/pg/errors.h"
 #include "common/pg/request_log.h"
 #include "common/resource/resource.h"
@@ -71,8 +72,9 @@ std::string SearchSql(bool text) {
                                "::text[])"));
   where.push_back(absl::StrCat("(cardinality($", requester_countries,
                                "::text[]) = 0 OR EXISTS (SELECT 1 FROM organisations o"
-                               " WHERE o.id = r.organisation_id AND o.country = ANY($",
-                               requester_countries, "::text[])))"));
+                               " WHERE o.id = r.organisation_id AND (o.country = ANY($",
+                               requester_countries, "::text[]) OR o.nuts_region LIKE ANY($",
+                               requester_countries, "::text[]))))"));
   const std::string conditions = absl::StrJoin(where, " AND ");
   std::string page, order, relevance;
   if (text) {
@@ -270,10 +272,14 @@ absl::StatusOr<std::vector<PartnerRequestHit>> PartnerRequestStore::Search(
   if (query.after && query.after->relevance.empty() == text) {
     return status::InvalidField("page_token", "belongs to a query with other filters");
   }
-  params.emplace_back(query.filters.countries);
+  // Stored lists may name groups: a request wanting the EEA wants partners from Norway.
+  params.emplace_back(query.filters.countries.empty()
+                          ? std::vector<std::string>()
+                          : geo::Places(query.filters.countries).MeetingEntries());
   params.emplace_back(query.filters.themes);
   params.emplace_back(query.filters.kinds);
-  params.emplace_back(query.filters.requester_countries);
+  // Countries, and the regions of those a group covers in part (see geo::SqlPatterns).
+  params.emplace_back(geo::Places(query.filters.requester_countries).SqlPatterns());
   if (text && query.after) {
     params.emplace_back(query.after->relevance);
   } else if (text) {

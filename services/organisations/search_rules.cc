@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/geo/country_groups.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/validate/messages.h"
@@ -92,7 +93,7 @@ absl::StatusOr<SearchFilters> ValidateSearch(const v1::SearchOrganisationsReques
   v.Check(validate::Utf8Text("query", request.query(), 0, kMaxQueryChars));
   validate::CheckCount(v, request.countries(), "countries", kMaxCountries);
   for (int i = 0; i < request.countries_size(); ++i) {
-    if (v.Check(validate::CountryCode(absl::StrCat("countries[", i, "]"), request.countries(i)))) {
+    if (v.Check(geo::CheckPlace(absl::StrCat("countries[", i, "]"), request.countries(i)))) {
       filters.countries.push_back(request.countries(i));
     }
   }
@@ -150,8 +151,13 @@ absl::StatusOr<SearchFilters> ValidateSearch(const v1::SearchOrganisationsReques
 
 std::vector<std::vector<std::string>> FilterTerms(const SearchFilters& filters) {
   std::vector<std::vector<std::string>> groups(kFilterGroups);
-  for (const std::string& country : filters.countries) {
+  // A group's countries, and the regions of the countries it covers in part.
+  const geo::Places places(filters.countries);
+  for (const std::string& country : places.WholeCountries()) {
     groups[kCountryGroup].push_back("c:" + country);
+  }
+  for (const std::string& region : places.PartRegions()) {
+    groups[kCountryGroup].push_back("n:" + region);
   }
   if (!filters.nuts_prefix.empty()) groups[1].push_back("n:" + filters.nuts_prefix);
   for (Organisation::Kind kind : filters.kinds) {
@@ -173,7 +179,8 @@ std::vector<std::vector<std::string>> FilterTerms(const SearchFilters& filters) 
 }
 
 std::vector<std::string> CountriesOf(const SearchFilters& filters) {
-  if (!filters.countries.empty() || filters.nuts_prefix.size() < 2) return filters.countries;
+  if (!filters.countries.empty()) return geo::Places(filters.countries).Countries();
+  if (filters.nuts_prefix.size() < 2) return {};
   const std::string prefix = filters.nuts_prefix.substr(0, 2);
   // NUTS writes two countries otherwise than ISO 3166-1.
   if (prefix == "EL") return {"GR"};
@@ -203,8 +210,9 @@ MatchTerms TermsToMatch(const std::vector<WordTiers>& words, const SearchFilters
     }
     group = std::move(qualified);
   }
-  // The words now say the country.
-  terms.filters[kCountryGroup].clear();
+  // The words now say the country, and the country filter is needed only for the
+  // countries a group covers in part.
+  if (geo::Places(filters.countries).PartRegions().empty()) terms.filters[kCountryGroup].clear();
   return terms;
 }
 

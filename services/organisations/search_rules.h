@@ -127,7 +127,8 @@ inline constexpr int kCountryGroup = 0;
 // experience, looking for partners): a row must hold a term of every non-empty group.
 std::vector<std::vector<std::string>> FilterTerms(const SearchFilters& filters);
 
-// The countries a search is confined to: its countries, or else the country of its NUTS
+// The countries a search is confined to: its countries (and its groups', wholly or in
+// part), or else the country of its NUTS
 // prefix (`EL` is Greece, `UK` the United Kingdom); empty when it may find any country.
 std::vector<std::string> CountriesOf(const SearchFilters& filters);
 

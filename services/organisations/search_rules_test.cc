@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 
@@ -151,7 +152,7 @@ TEST(FilterTerms, OneGroupPerFilterInTheTermsStoredRowsHold) {
   filters.looking_for_partners = true;
   const auto groups = FilterTerms(filters);
   ASSERT_EQ(groups.size(), static_cast<size_t>(kFilterGroups));
-  EXPECT_EQ(groups[0], (std::vector<std::string>{"c:PL", "c:LT"}));
+  EXPECT_EQ(groups[0], (std::vector<std::string>{"c:LT", "c:PL"}));
   EXPECT_EQ(groups[1], std::vector<std::string>{"n:PL6"});
   EXPECT_EQ(groups[2], std::vector<std::string>{"k:NGO"});
   EXPECT_EQ(groups[3], std::vector<std::string>{"t:youth"});
@@ -173,7 +174,42 @@ TEST(CountriesOf, TheSearchsCountriesOrElseItsNutsPrefixsCountry) {
   filters.nuts_prefix = "PL6";
   EXPECT_EQ(CountriesOf(filters), std::vector<std::string>{"PL"});
   filters.countries = {"SE", "NO"};
-  EXPECT_EQ(CountriesOf(filters), (std::vector<std::string>{"SE", "NO"}));
+  EXPECT_EQ(CountriesOf(filters), (std::vector<std::string>{"NO", "SE"}));
+  filters.countries = {"INTERREG_BSR", "IS"};
+  EXPECT_EQ(CountriesOf(filters),
+            (std::vector<std::string>{"DE", "DK", "EE", "FI", "IS", "LT", "LV", "NO", "PL", "SE"}));
+}
+
+TEST(FilterTerms, AGroupIsItsCountriesAndTheRegionsOfThoseItCoversInPart) {
+  SearchFilters filters;
+  filters.countries = {"INTERREG_BSR", "EEA"};
+  EXPECT_EQ(FilterTerms(filters)[kCountryGroup].size(), 30u);  // the EEA holds all of them
+  filters.countries = {"INTERREG_BSR"};
+  EXPECT_EQ(FilterTerms(filters)[kCountryGroup],
+            (std::vector<std::string>{"c:DK", "c:EE", "c:FI", "c:LT", "c:LV", "c:PL", "c:SE",
+                                      "n:DE3", "n:DE4", "n:DE5", "n:DE6", "n:DE8", "n:DE93",
+                                      "n:DEF", "n:NO02", "n:NO06", "n:NO08", "n:NO09", "n:NO0A"}));
+  // With text the words say the country, and the regions still confine the partial ones.
+  std::vector<WordTiers> words(1);
+  words[0].exact = {"youth"};
+  const MatchTerms terms = TermsToMatch(words, filters);
+  EXPECT_EQ(terms.words[0].size(), 9u);
+  EXPECT_EQ(terms.words[0][0], "DE:youth");
+  EXPECT_EQ(terms.filters[kCountryGroup], FilterTerms(filters)[kCountryGroup]);
+}
+
+TEST(ValidateSearch, TakesCountryGroupsAndNamesTheGroupsWhenACodeIsNeither) {
+  v1::SearchOrganisationsRequest request;
+  request.add_countries("INTERREG_BSR");
+  request.add_countries("EEA");
+  ASSERT_TRUE(ValidateSearch(request).ok());
+  request.add_countries("BALTIC");
+  const absl::Status refused = ValidateSearch(request).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(refused.message(),
+                                "countries[2] must be an ISO 3166-1 alpha-2 "
+                                "country code or a country group (EU27, EEA"))
+      << refused.message();
 }
 
 TEST(TermsToMatch, WithinCountriesEveryWordIsLookedUpUnderEachCountry) {
@@ -186,8 +222,8 @@ TEST(TermsToMatch, WithinCountriesEveryWordIsLookedUpUnderEachCountry) {
   filters.kinds = {Organisation::NGO};
   const MatchTerms terms = TermsToMatch(words, filters);
   EXPECT_EQ(terms.words[0],
-            (std::vector<std::string>{"PL:youth", "PL:yout", "LT:youth", "LT:yout"}));
-  EXPECT_EQ(terms.words[1], (std::vector<std::string>{"PL:gdansk", "LT:gdansk"}));
+            (std::vector<std::string>{"LT:youth", "LT:yout", "PL:youth", "PL:yout"}));
+  EXPECT_EQ(terms.words[1], (std::vector<std::string>{"LT:gdansk", "PL:gdansk"}));
   // The words say the country; the other filters stay.
   EXPECT_TRUE(terms.filters[kCountryGroup].empty());
   EXPECT_EQ(terms.filters[2], std::vector<std::string>{"k:NGO"});

@@ -13,6 +13,8 @@ command-line client):
 - the Polish forum's statistics against its target of 160 participants, with seats kept
   for local governments and for NGOs;
 - the Erasmus+ study visit linked to its grant, and the Polish grant exported as 360Giving;
+- BISER's search for NGOs "from other Baltic Sea region and EEA countries": country groups
+  in partner search, partner requests and a call's eligibility, with reasons naming them;
 - every mutating method called with organisation A's key, and with none, against
   organisation B's resources and in B's name: refused, and nothing of B's changes; the same
   calls with B's delegations to A succeed (but for what no delegation passes on), and are
@@ -198,7 +200,8 @@ def load_demo():
     check(dict(line.split("\t") for line in again.stdout.splitlines()) == made,
           "loading the demo again made new things instead of returning the first ones")
     organisations = ok("GET", "/v1/organisations?pageSize=100")["organisations"]
-    check(len(organisations) == len([k for k, v in made.items() if v.startswith("organisations/")]),
+    check(len(organisations) == len([v for v in made.values()
+                                     if v.startswith("organisations/") and v.count("/") == 1]),
           "a second load made more organisations")
     claims = [i for o in organisations for i in o.get("identifiers", [])]
     check(claims and all(i.get("state") == "VERIFIED" for i in claims),
@@ -416,6 +419,102 @@ def study_visit(made):
     matches = ok("GET", f"/v1/{made['kofoeds']}:matchCalls")
     calls = [m["call"]["name"] for m in matches.get("matches", [])]
     check(made["mobility"] in calls, f"the open Erasmus+ call is not matched for Kofoeds: {calls}")
+
+
+def biser(made):
+    print("Poland: BISER looks for NGOs in the Baltic Sea region and the EEA's donor states")
+    groups = ok("GET", "/v1/countryGroups", key=None)
+    by_code = {g["code"]: g for g in groups["countryGroups"]}
+    check(groups.get("version") and {"EU27", "EEA", "EEA_EFTA", "INTERREG_BSR",
+                                     "INTERREG_NORTH_SEA", "INTERREG_CENTRAL_EUROPE"} <= set(by_code),
+          f"the country groups: {sorted(by_code)}")
+    bsr = by_code["INTERREG_BSR"]
+    check("PL" in bsr["countries"] and "DE8" in bsr["regions"] and "DE" not in bsr["countries"],
+          f"the Baltic Sea region is not Poland and Mecklenburg-Vorpommern without all Germany: {bsr}")
+    check(by_code["EEA_EFTA"]["countries"] == ["IS", "LI", "NO"], f"{by_code['EEA_EFTA']}")
+
+    # NGOs in and around the area: the seed names the area, not its NGOs.
+    biser, kofoeds = made["biser"], made["kofoeds"]
+    ngos = {}
+    for label, name, country, region in (
+            ("rostock", "Verein Ostseekultur Rostock", "DE", "DE803"),
+            ("munich", "Verein Münchner Freiwillige", "DE", "DE212"),
+            ("tromso", "Frivilligsentralen i Tromsø", "NO", "NO074"),
+            ("zurich", "Verein Zürcher Freiwillige", "CH", "CH040")):
+        ngos[label] = ok("POST", "/v1/organisations", {
+            "displayName": name, "kind": "NGO", "country": country, "nutsRegion": region,
+            "themes": ["civil-society"], "lookingForPartners": True})["name"]
+    biser_key = make_key(biser, "BISER ENGAGE!")
+    area = "countries=INTERREG_BSR&countries=EEA_EFTA"
+    found = [hit["organisation"] for hit in ok(
+        "GET", f"/v1/organisations:search?{area}&kinds=NGO&pageSize=100",
+        key=biser_key).get("results", [])]
+    names = {o["name"] for o in found}
+    wanted = {ngos["rostock"], ngos["tromso"], kofoeds}
+    check(wanted <= names and not names & {ngos["munich"], ngos["zurich"]},
+          f"partner search over the Baltic Sea region and the EEA donors: {names}")
+    check(all(o["country"] in ("DK", "EE", "FI", "LT", "LV", "PL", "SE", "IS", "LI", "NO") or
+              o.get("nutsRegion", "")[:3] in bsr["regions"] or
+              o.get("nutsRegion", "")[:4] in bsr["regions"] for o in found),
+          f"partner search found organisations outside the area: {found}")
+    # With text, the words are looked up in each country, the regions still confining Germany.
+    found = ok("GET", f"/v1/organisations:search?query=verein&{area}", key=biser_key)
+    check([hit["organisation"]["name"] for hit in found.get("results", [])] == [ngos["rostock"]],
+          f"'verein' in the area: {found}")
+    status, _, refused = http("GET", "/v1/organisations:search?countries=BALTIC", key=biser_key)
+    check(status == 400 and "countries[0]" in refused["message"] and
+          "INTERREG_BSR" in refused["message"], f"an unknown area: {status} {refused}")
+
+    request = ok("GET", f"/v1/{made['engage_request']}", key=biser_key)
+    check(request["countries"] == ["INTERREG_BSR", "EEA_EFTA"],
+          f"the request does not keep the groups it names: {request}")
+    seen_from_norway = ok("GET", "/v1/partnerRequests:search?countries=NO&pageSize=100",
+                          key=biser_key)["partnerRequests"]
+    check(request["name"] in [r["name"] for r in seen_from_norway],
+          "a request wanting the EEA's donors is not found by one looking from Norway")
+    matches = ok("GET", f"/v1/{request['name']}:matchPartners?pageSize=100",
+                 key=biser_key)["matches"]
+    why = {m["organisation"]["name"]: next(r for r in m["reasons"] if r["criterion"] == "countries")
+           for m in matches}
+    check(why[ngos["rostock"]].get("met") and "(INTERREG_BSR)" in why[ngos["rostock"]]["explanation"],
+          f"Rostock's reason: {why.get(ngos['rostock'])}")
+    check(why[ngos["tromso"]].get("met") and "(EEA_EFTA)" in why[ngos["tromso"]]["explanation"],
+          f"Tromsø's reason: {why.get(ngos['tromso'])}")
+    check(not why.get(ngos["munich"], {}).get("met"), "Munich meets the request's area")
+
+    # A call for the same area: a Baltic Sea NGO or an EEA donor's may lead, Munich not.
+    programme = ok("POST", "/v1/programmes", {
+        "funder": made["commission"], "level": "EU",
+        "title": {"translations": {"en": "Interreg Baltic Sea Region"}, "defaultLanguage": "en"}})
+    call = ok("POST", "/v1/calls", {
+        "programme": programme["name"], "identifier": "BSR-SMALL-2027", "kind": "GRANT",
+        "title": {"translations": {"en": "Small projects for civil society"},
+                  "defaultLanguage": "en"},
+        "openTime": "2026-01-01T00:00:00Z", "deadline": "2031-03-31T21:59:00Z",
+        "timeZone": "Europe/Warsaw", "totalBudget": {"currencyCode": "EUR", "units": "2000000"},
+        "eligibility": {"countries": ["INTERREG_BSR", "EEA_EFTA"], "leadKinds": ["NGO"]}})
+    ok("POST", f"/v1/{call['name']}:publish", {})
+
+    def match(organisation):
+        answer = ok("GET", f"/v1/{organisation}:matchCalls?includeUnleadable=true&pageSize=100",
+                    key=biser_key)
+        return next((m for m in answer.get("matches", []) if m["call"]["name"] == call["name"]),
+                    None)
+
+    for label, group in (("rostock", "INTERREG_BSR"), ("tromso", "EEA_EFTA")):
+        found = match(ngos[label])
+        reason = found and next(r for r in found["reasons"] if r["criterion"] == "lead_country")
+        check(found and found.get("eligible") and f"({group})" in reason["explanation"],
+              f"{label} for the Baltic call: {found}")
+    found = match(ngos["munich"])
+    check(found and not found.get("eligible"), f"Munich may lead the Baltic call: {found}")
+
+    # Events by area too: the Toruń forum is in Central Europe, the Copenhagen meeting not.
+    central = ok("GET", "/v1/events?countries=INTERREG_CENTRAL_EUROPE&pageSize=100",
+                 key=biser_key)["events"]
+    names = [e["name"] for e in central]
+    check(made["forum"] in names and made["copenhagen_meeting"] not in names,
+          f"events in Central Europe: {names}")
 
 
 # --- BOLA: organisation A's key against organisation B's resources --------------------------
@@ -976,6 +1075,7 @@ def main():
         hordaland(made)
         polish_forum(made)
         study_visit(made)
+        biser(made)
         voss_key = bola(made)
         delegated(made)
         trust(made)

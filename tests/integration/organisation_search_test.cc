@@ -293,6 +293,58 @@ TEST_F(OrganisationSearchTest, EachFilterKeepsOnlyWhatItNames) {
   });
 }
 
+TEST_F(OrganisationSearchTest, ACountryGroupHoldsItsCountriesAndTheRegionsItCoversInPart) {
+  // The Baltic Sea region: Aarhus, Kraków, Uppsala, Bergen (Vestland), Tartu and the five
+  // seeds; not Leipzig, in a part of Germany outside it.
+  SearchOrganisationsRequest request;
+  request.add_countries("INTERREG_BSR");
+  std::vector<v1::OrganisationHit> hits = SearchAll(request, 500);
+  EXPECT_EQ(hits.size(), 5u + kGenerated / 6 * 5);
+  for (const auto& hit : hits) EXPECT_NE(hit.organisation().country(), "DE");
+  // Central Europe: Leipzig (Saxony) and Poland's.
+  request.set_countries(0, "INTERREG_CENTRAL_EUROPE");
+  hits = SearchAll(request, 500);
+  EXPECT_EQ(hits.size(), 2u + kGenerated / 6 * 2);
+  for (const auto& hit : hits) {
+    EXPECT_TRUE(hit.organisation().country() == "PL" ||
+                hit.organisation().nuts_region().rfind("DED", 0) == 0)
+        << hit.organisation().display_name();
+  }
+  // With text the words are looked up in each country, the regions confining Germany.
+  request.set_query("Leipzig");
+  EXPECT_EQ(Found(request).size(), static_cast<size_t>(kGenerated / 6));
+  request.set_countries(0, "INTERREG_BSR");
+  EXPECT_TRUE(Found(request).empty());
+  request.set_query("Gdansk");
+  EXPECT_EQ(Found(request), std::vector<std::string>{biser_.name()});
+
+  // The directory's list takes groups the same way.
+  v1::ListOrganisationsRequest list;
+  list.add_countries("INTERREG_CENTRAL_EUROPE");
+  list.set_page_size(100);
+  grpc::ClientContext context;
+  OrganisationsStack::Sign(context, principal::Anonymous("198.51.100.7"));
+  v1::ListOrganisationsResponse listed;
+  ASSERT_TRUE(stub_->ListOrganisations(&context, list, &listed).ok());
+  EXPECT_EQ(listed.organisations_size(), 2 + kGenerated / 6 * 2);
+}
+
+TEST_F(OrganisationSearchTest, TheCountryGroupsAreListedWithTheirRegions) {
+  grpc::ClientContext context;
+  OrganisationsStack::Sign(context, principal::Anonymous("198.51.100.7"));
+  v1::ListCountryGroupsResponse groups;
+  ASSERT_TRUE(stub_->ListCountryGroups(&context, v1::ListCountryGroupsRequest(), &groups).ok());
+  EXPECT_FALSE(groups.version().empty());
+  const auto bsr =
+      std::find_if(groups.country_groups().begin(), groups.country_groups().end(),
+                   [](const v1::CountryGroup& g) { return g.code() == "INTERREG_BSR"; });
+  ASSERT_NE(bsr, groups.country_groups().end());
+  EXPECT_EQ(bsr->display_name(), "Interreg Baltic Sea Region");
+  EXPECT_NE(std::find(bsr->regions().begin(), bsr->regions().end(), "DE8"), bsr->regions().end());
+  EXPECT_EQ(std::find(bsr->countries().begin(), bsr->countries().end(), "DE"),
+            bsr->countries().end());
+}
+
 TEST_F(OrganisationSearchTest, WithoutTextTheNewestComeFirst) {
   std::vector<v1::OrganisationHit> hits = SearchAll(SearchOrganisationsRequest(), 500);
   ASSERT_EQ(hits.size(), 5u + kGenerated);
