@@ -31,8 +31,6 @@ const pg::Statement kList{"SELECT " COOPNET_API_KEY_COLUMNS
                           " FROM api_keys k WHERE k.organisation_id = $1 AND k.id > $2"
                           " ORDER BY k.id LIMIT $3"};
 
-const pg::Statement kOrganisationExists{"SELECT 1 FROM organisations WHERE id = $1"};
-
 // coalesce: revoking again keeps the time of the first revocation.
 const pg::Statement kRevoke{
     "UPDATE api_keys AS k SET revoke_time = coalesce(k.revoke_time, $3)"
@@ -89,12 +87,6 @@ absl::Status KeyNotFound(absl::string_view organisation_id, absl::string_view ke
   return status::Error(absl::StatusCode::kNotFound, "API_KEY_NOT_FOUND",
                        absl::StrCat(resource::Name(kOrganisations, organisation_id), "/apiKeys/",
                                     key_id, " does not exist"));
-}
-
-absl::Status OrganisationNotFound(absl::string_view organisation_id) {
-  return status::Error(
-      absl::StatusCode::kNotFound, "ORGANISATION_NOT_FOUND",
-      absl::StrCat(resource::Name(kOrganisations, organisation_id), " does not exist"));
 }
 
 std::vector<std::string> ScopeNames(const ApiKey& key) {
@@ -155,8 +147,7 @@ absl::StatusOr<ApiKey> ApiKeyStore::Get(absl::string_view organisation_id,
 
 absl::StatusOr<std::vector<ApiKey>> ApiKeyStore::List(absl::string_view organisation_id,
                                                       absl::string_view after_id, int limit) {
-  COOPNET_ASSIGN_OR_RETURN(pg::Result exists, pool_.Exec(kOrganisationExists, organisation_id));
-  if (exists.rows() == 0) return OrganisationNotFound(organisation_id);
+  COOPNET_RETURN_IF_ERROR(RequireOrganisation(pool_, organisation_id));
   COOPNET_ASSIGN_OR_RETURN(
       pg::Result r, pool_.Exec(kList, organisation_id, after_id, static_cast<int32_t>(limit)));
   return ReadApiKeys(r, absl::Now());

@@ -6,6 +6,7 @@
 #include "common/status/status.h"
 #include "common/time/time.h"
 #include "services/organisations/delegation_rules.h"
+#include "services/organisations/store_values.h"
 
 namespace coopnet::organisations {
 namespace {
@@ -39,8 +40,6 @@ const pg::Statement kList{"SELECT " COOPNET_DELEGATION_COLUMNS
                           " WHERE ($1 = '' OR d.organisation_id = $1)"
                           "   AND ($2 = '' OR d.delegate_id = $2) AND d.id > $3"
                           " ORDER BY d.id LIMIT $4"};
-
-const pg::Statement kOrganisationExists{"SELECT 1 FROM organisations WHERE id = $1"};
 
 // coalesce: revoking again keeps the time of the first revocation.
 const pg::Statement kRevoke{
@@ -90,12 +89,6 @@ absl::Status NotFound(absl::string_view grantor_id, absl::string_view id) {
                                     " does not exist"));
 }
 
-absl::Status OrganisationNotFound(absl::string_view field, absl::string_view organisation_id) {
-  return status::Error(absl::StatusCode::kNotFound, "ORGANISATION_NOT_FOUND",
-                       absl::StrCat(field, ": ", resource::Name(kOrganisations, organisation_id),
-                                    " does not exist"));
-}
-
 std::vector<std::string> ScopeNames(const Delegation& delegation) {
   std::vector<std::string> names;
   for (int scope : delegation.scopes()) names.push_back(type::v1::DelegationScope_Name(scope));
@@ -115,7 +108,7 @@ absl::StatusOr<Delegation> DelegationStore::Create(absl::string_view grantor_id,
     return request::Idempotent(tx, key, created, [&]() -> absl::Status {
       const absl::Time now = NowMicros();
       COOPNET_ASSIGN_OR_RETURN(pg::Result locked, tx.Exec(kLockDelegate, delegate_id));
-      if (locked.rows() == 0) return OrganisationNotFound("delegation.delegate", delegate_id);
+      if (locked.rows() == 0) return OrganisationNotFound(delegate_id, "delegation.delegate");
       COOPNET_ASSIGN_OR_RETURN(pg::Result active, tx.Exec(kActiveTo, delegate_id, grantor_id, now));
       for (int row = 0; row < active.rows(); ++row) {
         if (!active.GetBool(row, 0)) continue;
@@ -142,7 +135,7 @@ absl::StatusOr<Delegation> DelegationStore::Create(absl::string_view grantor_id,
     });
   });
   if (pg::ConstraintOf(s) == "delegations_organisation_id_fkey") {
-    return OrganisationNotFound("parent", grantor_id);
+    return OrganisationNotFound(grantor_id, "parent");
   }
   COOPNET_RETURN_IF_ERROR(s);
   return created;
@@ -161,8 +154,7 @@ absl::StatusOr<std::vector<Delegation>> DelegationStore::List(absl::string_view 
                                                               int limit) {
   for (const auto& [field, id] : {std::pair{"parent", grantor_id}, {"delegate", delegate_id}}) {
     if (id.empty()) continue;
-    COOPNET_ASSIGN_OR_RETURN(pg::Result exists, pool_.Exec(kOrganisationExists, id));
-    if (exists.rows() == 0) return OrganisationNotFound(field, id);
+    COOPNET_RETURN_IF_ERROR(RequireOrganisation(pool_, id, field));
   }
   COOPNET_ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kList, grantor_id, delegate_id, after_id,
                                                     static_cast<int32_t>(limit)));

@@ -32,8 +32,6 @@ const pg::Statement kList{"SELECT " COOPNET_PARTNER_REQUEST_COLUMNS
                           " WHERE r.organisation_id = $1 AND ($2 = '' OR r.id < $2)"
                           " ORDER BY r.id DESC LIMIT $3"};
 
-const pg::Statement kOrganisationExists{"SELECT 1 FROM organisations WHERE id = $1"};
-
 const pg::Statement kInsert{
     "INSERT INTO partner_requests (id, organisation_id, title, description, themes, countries,"
     " kinds, call, deadline, state, revision, create_time, update_time)"
@@ -148,12 +146,6 @@ absl::Status NotFound(const PartnerRequestName& name) {
                        absl::StrCat(name.name(), " does not exist"));
 }
 
-absl::Status OrganisationNotFound(absl::string_view organisation_id) {
-  return status::Error(
-      absl::StatusCode::kNotFound, "ORGANISATION_NOT_FOUND",
-      absl::StrCat(resource::Name("organisations", organisation_id), " does not exist"));
-}
-
 absl::Status StaleEtag(int64_t expected, int64_t current) {
   return status::Error(
       absl::StatusCode::kAborted, "ETAG_MISMATCH",
@@ -204,8 +196,7 @@ absl::StatusOr<std::vector<PartnerRequest>> PartnerRequestStore::List(
   COOPNET_ASSIGN_OR_RETURN(
       pg::Result r, pool_.Exec(kList, organisation_id, before_id, static_cast<int32_t>(limit)));
   if (r.rows() == 0 && before_id.empty()) {
-    COOPNET_ASSIGN_OR_RETURN(pg::Result exists, pool_.Exec(kOrganisationExists, organisation_id));
-    if (exists.rows() == 0) return OrganisationNotFound(organisation_id);
+    COOPNET_RETURN_IF_ERROR(RequireOrganisation(pool_, organisation_id));
   }
   std::vector<PartnerRequest> found;
   found.reserve(r.rows());

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/pg/pool.h"
 #include "common/time/time.h"
 #include "coopnet/organisations/v1/organisations.pb.h"
 #include "google/protobuf/message.h"
@@ -27,6 +28,14 @@ std::string ToJson(const google::protobuf::Message& message);
 absl::Status FromJson(absl::string_view json, google::protobuf::Message& message);
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+
+// NOT_FOUND (reason ORGANISATION_NOT_FOUND): `organisations/{id} does not exist`, after
+// `field: ` when a field named it.
+absl::Status OrganisationNotFound(absl::string_view organisation_id, absl::string_view field = "");
+
+// OK when the organisation exists; OrganisationNotFound otherwise.
+absl::Status RequireOrganisation(pg::Pool& pool, absl::string_view organisation_id,
+                                 absl::string_view field = "");
 
 // A change of `type` made at `when`, for the stores to fill in and append to the outbox
 // (WatchOrganisations).
