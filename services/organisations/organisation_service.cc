@@ -9,6 +9,7 @@
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/validate/validate.h"
+#include "services/organisations/interest_rules.h"
 #include "services/organisations/network_rules.h"
 #include "services/organisations/organisation_rules.h"
 #include "services/organisations/search_rules.h"
@@ -61,9 +62,10 @@ OrganisationService::OrganisationService(server::Server& server, OrganisationSto
       cache_(cache),
       relay_(relay),
       // The directory is public: whoever may read may watch every change, but a proposed
-      // membership only those who act for a side of it (as ListMembers shows it).
+      // membership or an expression of interest only those who act for a side of it.
       watchers_(server, std::move(watch), DecodeChange,
                 [](const server::Call& call, const v1::OrganisationChange& change) {
+                  if (change.has_interest()) return MaySee(call.principal, change.interest()).ok();
                   if (change.type() != v1::OrganisationChange::MEMBERSHIP_PROPOSED) return true;
                   const v1::Membership& m = change.membership();
                   return SeesProposals(call.principal, m.organisation()) ||

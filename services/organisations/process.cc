@@ -11,6 +11,7 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   p.key_store = std::make_unique<ApiKeyStore>(context.pool());
   p.delegation_store = std::make_unique<DelegationStore>(context.pool());
   p.request_store = std::make_unique<PartnerRequestStore>(context.pool());
+  p.interest_store = std::make_unique<InterestStore>(context.pool(), options.stream);
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.organisations = std::make_unique<OrganisationService>(
@@ -20,11 +21,13 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   p.keys = std::make_unique<ApiKeyService>(server, *p.key_store, *p.delegation_store);
   p.delegations = std::make_unique<DelegationService>(server, *p.delegation_store);
   p.requests = std::make_unique<PartnerRequestService>(server, *p.request_store, *p.store);
+  p.interests = std::make_unique<InterestService>(server, *p.interest_store);
   server.Register(p.organisations->table());
   server.Register(p.networks->table());
   server.Register(p.keys->table());
   server.Register(p.delegations->table());
   server.Register(p.requests->table());
+  server.Register(p.interests->table());
   return &p;
 }
 

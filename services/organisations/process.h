@@ -14,6 +14,8 @@
 #include "services/organisations/api_key_store.h"
 #include "services/organisations/delegation_service.h"
 #include "services/organisations/delegation_store.h"
+#include "services/organisations/interest_service.h"
+#include "services/organisations/interest_store.h"
 #include "services/organisations/network_service.h"
 #include "services/organisations/network_store.h"
 #include "services/organisations/organisation_service.h"
@@ -38,12 +40,14 @@ struct Process {
   std::unique_ptr<ApiKeyStore> key_store;
   std::unique_ptr<DelegationStore> delegation_store;
   std::unique_ptr<PartnerRequestStore> request_store;
+  std::unique_ptr<InterestStore> interest_store;
   std::unique_ptr<outbox::Relay> relay;
   std::unique_ptr<OrganisationService> organisations;
   std::unique_ptr<NetworkService> networks;
   std::unique_ptr<ApiKeyService> keys;
   std::unique_ptr<DelegationService> delegations;
   std::unique_ptr<PartnerRequestService> requests;
+  std::unique_ptr<InterestService> interests;
 };
 
 // Builds the stores, the outbox relay (started here) and the handlers of every service of

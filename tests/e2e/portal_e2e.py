@@ -482,6 +482,60 @@ def biser(made):
           f"Tromsø's reason: {why.get(ngos['tromso'])}")
     check(not why.get(ngos["munich"], {}).get("met"), "Munich meets the request's area")
 
+    print("Poland: Tromsø answers BISER's request; addresses are shown once BISER accepts")
+    tromso_key = make_key(ngos["tromso"], "Frivilligsentralen")
+    ingrid = {"name": "Ingrid Hansen", "email": "ingrid@frivilligtromso.no",
+              "phone": "+47 77 60 00 00"}
+    sent = ok("POST", f"/v1/{biser}/interests", {
+        "organisation": ngos["tromso"], "partnerRequest": request["name"],
+        "message": "Vi lærer opp frivillige i små byer og deler gjerne erfaringene.",
+        "languages": ["nb", "en"], "proposedRole": "PARTNER", "contact": ingrid},
+        key=tromso_key)
+    check(sent["state"] == "PENDING" and sent["contact"] == ingrid,
+          f"the sender does not see its own interest: {sent}")
+    # Everything BISER can read before it accepts hides Tromsø's contact person.
+    before = [ok("GET", f"/v1/{sent['name']}", key=biser_key),
+              *ok("GET", f"/v1/{biser}/interests", key=biser_key)["interests"]]
+    check(all("contact" not in i for i in before) and
+          "ingrid" not in json.dumps(before).lower(),
+          f"BISER sees Tromsø's contact person before accepting: {before}")
+    for key in (make_key(made["voss"], "Voss, a stranger to it"), None):
+        status, _, _ = http("GET", f"/v1/{sent['name']}", key=key)
+        check(status in (401, 404), f"a stranger reads the interest: {status}")
+    status, _, refused = http("POST", f"/v1/{sent['name']}:accept",
+                              {"replyContact": ingrid}, tromso_key)
+    check(status == 403, f"the sender accepted its own interest: {status} {refused}")
+    ewa = {"name": "Ewa Wiśniewska", "email": "ewa.wisniewska@biser.org.pl"}
+    accepted = ok("POST", f"/v1/{sent['name']}:accept", {
+        "replyContact": ewa, "replyMessage": "Zapraszamy! Welcome to ENGAGE!"}, key=biser_key)
+    check(accepted["state"] == "ACCEPTED" and accepted["contact"] == ingrid and
+          accepted["replyContact"] == ewa, f"BISER's acceptance: {accepted}")
+    seen = ok("GET", f"/v1/{sent['name']}", key=tromso_key)
+    check(seen.get("replyContact") == ewa, f"Tromsø does not see BISER's contact: {seen}")
+
+    print("Poland: a declined interest forgets its contact person; one sender, 20 a day")
+    munich_key = make_key(ngos["munich"], "Münchner Freiwillige")
+    declined = ok("POST", f"/v1/{biser}/interests", {
+        "organisation": ngos["munich"], "partnerRequest": request["name"],
+        "message": "Wir möchten mitmachen.", "contact": {
+            "name": "Lena Huber", "email": "lena@freiwillige-muenchen.de"}}, key=munich_key)
+    ok("POST", f"/v1/{declined['name']}:decline", {
+        "replyMessage": "ENGAGE! looks for partners in the Baltic Sea region."}, key=biser_key)
+    forgotten = ok("GET", f"/v1/{declined['name']}")
+    check(forgotten["state"] == "DECLINED" and "contact" not in forgotten,
+          f"a declined interest keeps its contact person: {forgotten}")
+    zurich_key = make_key(ngos["zurich"], "Zürcher Freiwillige")
+    answers = []
+    for attempt in range(21):
+        status, _, answer = http("POST", f"/v1/{kofoeds}/interests", {
+            "organisation": ngos["zurich"], "message": f"Hallo ({attempt})",
+            "contact": {"name": "Urs Meier", "email": "urs@freiwillige-zh.ch"}}, zurich_key)
+        answers.append(status)
+        if status == 200:
+            ok("POST", f"/v1/{answer['name']}:withdraw", {}, key=zurich_key)
+    check(answers == [200] * 20 + [429] and "TOO_MANY_INTERESTS" in json.dumps(answer),
+          f"one sender's 21 interests in a day: {answers} {answer}")
+
     # A call for the same area: a Baltic Sea NGO or an EEA donor's may lead, Munich not.
     programme = ok("POST", "/v1/programmes", {
         "funder": made["commission"], "level": "EU",
@@ -526,6 +580,7 @@ O, N, K, P, D = ("coopnet.organisations.v1.OrganisationService/",
                  "coopnet.organisations.v1.DelegationService/")
 E, R, F = ("coopnet.events.v1.EventService/", "coopnet.registrations.v1.RegistrationService/",
            "coopnet.funding.v1.FundingService/")
+I = "coopnet.organisations.v1.InterestService/"
 # What no delegation passes on: an organisation's keys, its delegations, its identifiers'
 # verification and its deletion stay with its own (admin) keys and the operators.
 NOT_DELEGABLE = {O + "DeleteOrganisation", O + "VerifyIdentifier", O + "UnverifyIdentifier",
@@ -557,6 +612,13 @@ def bola_fixture(made, tag):
     fx["partner_request"] = ok("POST", f"/v1/{kofoeds}/partnerRequests", {
         "title": text("en", "Partners for a youth exchange"), "themes": ["social-inclusion"],
         "countries": ["FI", "SE"], "kinds": ["NGO"]})["name"]
+    # Expressions of interest in Kofoeds' request, from three senders, awaiting it.
+    for name, sender in (("interest", groen), ("declined_interest", hordaland),
+                         ("withdrawn_interest", mfa)):
+        fx[name] = ok("POST", f"/v1/{kofoeds}/interests", {
+            "organisation": sender, "partnerRequest": fx["partner_request"],
+            "message": f"We would like to join ({tag})", "proposedRole": "PARTNER",
+            "contact": {"name": "Mette Lund", "email": f"{name}.{tag}@example.org"}})["name"]
     fx["kofoeds_network"] = ok("POST", "/v1/networks", {
         "title": text("da", "Nordisk ungdomsnetværk"), "coordinator": kofoeds,
         "countries": ["DK"], "admission": "OPEN"})["name"]
@@ -654,6 +716,15 @@ def bola_matrix(made, fx):
         (P + "UpdatePartnerRequest", {"partnerRequest": {"name": fx["partner_request"],
                                                          "title": title},
                                       "updateMask": "title"}),
+        (I + "CreateInterest", {"parent": made["hordaland"], "interest": {
+            "organisation": kofoeds, "message": "Voss says Kofoeds wants to", "contact": {
+                "name": "Ola Voss", "email": "ola@voss.herad.no"}}}),
+        (I + "GetInterest", {"name": fx["interest"]}),
+        (I + "ListInterests", {"parent": kofoeds}),
+        (I + "AcceptInterest", {"name": fx["interest"], "replyContact": {
+            "name": "Ola Voss", "email": "ola@voss.herad.no"}}),
+        (I + "DeclineInterest", {"name": fx["declined_interest"]}),
+        (I + "WithdrawInterest", {"name": fx["withdrawn_interest"]}),
         (P + "DeletePartnerRequest", {"name": fx["partner_request"]}),
         (E + "CreateEvent", {"event": {"title": title, "kind": "WORKSHOP", "organiser": kofoeds,
                                        "timeZone": "Europe/Oslo",
@@ -733,6 +804,8 @@ def snapshot_paths(made, fx):
     return [
         f"/v1/{kofoeds}", f"/v1/{kofoeds}/apiKeys", f"/v1/{kofoeds}/delegations",
         f"/v1/{kofoeds}/partnerRequests", f"/v1/{fx['partner_request']}", "/v1/networks",
+        f"/v1/{kofoeds}/interests", f"/v1/{fx['interest']}", f"/v1/{fx['declined_interest']}",
+        f"/v1/{fx['withdrawn_interest']}",
         f"/v1/{fx['kofoeds_network']}", f"/v1/{fx['hordaland_network']}/members",
         f"/v1/{meeting}", f"/v1/{fx['co_event']}", f"/v1/{fx['draft_event']}",
         f"/v1/{fx['deleted_event']}", f"/v1/events?organiser={kofoeds}&pageSize=100",
@@ -843,10 +916,13 @@ def bola_delegated(made, voss_key):
         "rejected": ok("GET", f"/v1/{fx['rejected']}")["state"],
         "series": http("GET", f"/v1/{fx['series']}", key=ADMIN_KEY)[0],
         "kofoeds_network": http("GET", f"/v1/{fx['kofoeds_network']}", key=ADMIN_KEY)[0],
+        "interests": [ok("GET", f"/v1/{fx[i]}")["state"]
+                      for i in ("interest", "declined_interest", "withdrawn_interest")],
     }
     check(outcome == {"application": "REJECTED", "withdrawn": "WITHDRAWN", "meeting": "CANCELLED",
                       "registration": "CANCELLED", "rejected": "REJECTED", "series": 404,
-                      "kofoeds_network": 404}, f"the delegated calls did not all take: {outcome}")
+                      "kofoeds_network": 404, "interests": ["ACCEPTED", "DECLINED", "WITHDRAWN"]},
+          f"the delegated calls did not all take: {outcome}")
     print(f"  {len(bola_matrix(made, fx)) - len(NOT_DELEGABLE)} methods succeeded; "
           f"{len(NOT_DELEGABLE)} stay with the owners")
 

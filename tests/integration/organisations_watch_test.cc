@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/outbox/stream.h"
+#include "coopnet/organisations/v1/interests.grpc.pb.h"
 #include "tests/harness/organisations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
@@ -165,6 +166,53 @@ TEST_F(OrganisationsWatchTest, AMembershipProposalReachesTheAwaitedSideOnly) {
   ASSERT_EQ(public_view.size(), 3u);
   EXPECT_EQ(public_view[2].type(), OrganisationChange::MEMBERSHIP_ACTIVE);
   EXPECT_EQ(public_view[2].cursor(), seen[3].cursor());
+}
+
+// An expression of interest is told to its two sides, without its contact person.
+TEST_F(OrganisationsWatchTest, AnInterestReachesItsTwoSidesOnlyWithoutTheContactPerson) {
+  const Organisation biser = MustCreate(testing::seeds::BiserGdansk());
+  const Organisation orebro = MustCreate(testing::seeds::RegionOrebro());
+  auto interests = v1::InterestService::NewStub(stack_.channel());
+  v1::Interest sent;
+  {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, KeyOf(orebro.name(), type::v1::SCOPE_WRITE));
+    v1::CreateInterestRequest request;
+    request.set_parent(biser.name());
+    request.mutable_interest()->set_organisation(orebro.name());
+    request.mutable_interest()->set_message("Vi söker partner inom kultur.");
+    request.mutable_interest()->mutable_contact()->set_name("Anna Berg");
+    request.mutable_interest()->mutable_contact()->set_email("anna.berg@regionorebrolan.se");
+    grpc::Status s = interests->CreateInterest(&context, request, &sent);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    OrganisationsStack::Sign(context, KeyOf(biser.name(), type::v1::SCOPE_WRITE));
+    v1::DeclineInterestRequest request;
+    request.set_name(sent.name());
+    v1::Interest declined;
+    grpc::Status s = interests->DeclineInterest(&context, request, &declined);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  for (const Organisation& side : {biser, orebro}) {
+    std::vector<OrganisationChange> seen =
+        Watch("0", KeyOf(side.name(), type::v1::SCOPE_READ))->Await(4);
+    ASSERT_EQ(seen.size(), 4u) << side.display_name();
+    EXPECT_EQ(seen[2].type(), OrganisationChange::INTEREST_RECEIVED);
+    EXPECT_EQ(seen[2].organisation().name(), biser.name());
+    EXPECT_EQ(seen[2].interest().name(), sent.name());
+    EXPECT_FALSE(seen[2].interest().has_contact());
+    EXPECT_EQ(seen[3].type(), OrganisationChange::INTEREST_ANSWERED);
+    EXPECT_EQ(seen[3].interest().state(), v1::Interest::DECLINED);
+  }
+  // Another reader sees the two organisations and then whatever comes next, no interest.
+  auto stranger = Watch("0", Reader());
+  EXPECT_EQ(stranger->Await(2).size(), 2u);
+  MustCreate(testing::seeds::KofoedsSkole());
+  std::vector<OrganisationChange> next = stranger->Await(3);
+  ASSERT_EQ(next.size(), 3u);
+  EXPECT_EQ(next[2].type(), OrganisationChange::CREATED);
 }
 
 TEST_F(OrganisationsWatchTest, RefusedAndRetriedWritesAnnounceNothingMore) {
