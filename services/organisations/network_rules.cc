@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/geo/country_groups.h"
 #include "common/principal/principal.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
@@ -36,15 +37,14 @@ void CheckCountries(validate::Violations& v, const Network& n, const std::string
   std::set<std::string> seen;
   for (int i = 0; i < n.countries_size(); ++i) {
     const std::string entry = absl::StrCat(field, "[", i, "]");
-    if (v.Check(validate::CountryCode(entry, n.countries(i))) &&
-        !seen.insert(n.countries(i)).second) {
+    if (v.Check(geo::CheckPlace(entry, n.countries(i))) && !seen.insert(n.countries(i)).second) {
       v.Add(entry, absl::StrCat("repeats ", n.countries(i)));
     }
   }
 }
 
-// Each region must lie in one of the network's countries, found by its NUTS prefix (EL is
-// Greece, UK the United Kingdom).
+// Each region must lie in one of the network's countries or groups, found by its NUTS
+// prefix (EL is Greece, UK the United Kingdom).
 void CheckRegions(validate::Violations& v, const Network& n, const std::string& field,
                   const std::string& countries_field) {
   if (n.nuts_regions_size() > kMaxNetworkRegions) {
@@ -56,18 +56,12 @@ void CheckRegions(validate::Violations& v, const Network& n, const std::string& 
     const std::string entry = absl::StrCat(field, "[", i, "]");
     const std::string& region = n.nuts_regions(i);
     if (!v.Check(validate::NutsPrefix(entry, region))) continue;
-    const std::string* country = nullptr;
-    for (const std::string& candidate : n.countries()) {
-      if (validate::IsCountryCode(candidate) &&
-          validate::NutsPrefixOf(candidate) == region.substr(0, 2)) {
-        country = &candidate;
-      }
-    }
-    if (country == nullptr) {
+    // In a country of the list, or in the part of one a group of the list covers.
+    const std::string country = geo::CountryOfNuts(region);
+    if (!geo::Places(n.countries()).Holds(country, region)) {
       v.Add(entry,
             absl::StrCat(region, " is not in any of ", countries_field, ": add its country"));
-    } else if (v.Check(validate::NutsCode(entry, region, *country)) &&
-               !seen.insert(region).second) {
+    } else if (v.Check(validate::NutsCode(entry, region, country)) && !seen.insert(region).second) {
       v.Add(entry, absl::StrCat("repeats ", region));
     }
   }

@@ -72,6 +72,24 @@ TEST(ValidateNetwork, RegionOutsideTheCountriesIsRefusedNamingIt) {
   EXPECT_TRUE(ValidateNetwork(n).ok()) << ValidateNetwork(n);
 }
 
+TEST(ValidateNetwork, CountryGroupsHoldTheirCountriesAndTheRegionsTheyCover) {
+  Network n = Danish();
+  n.clear_countries();
+  n.clear_nuts_regions();
+  n.add_countries("INTERREG_BSR");
+  n.add_countries("EEA_EFTA");
+  n.add_nuts_regions("DK01");  // in Denmark, wholly in the Baltic Sea region
+  n.add_nuts_regions("DE80");  // Mecklenburg-Vorpommern, in it
+  n.add_nuts_regions("NO07");  // Nord-Norge: Norway is an EEA donor
+  EXPECT_TRUE(ValidateNetwork(n).ok()) << ValidateNetwork(n);
+  n.add_nuts_regions("DE21");  // Oberbayern is not
+  absl::Status s = ValidateNetwork(n);
+  EXPECT_EQ(FieldsOf(s), std::vector<std::string>{"network.nuts_regions[3]"});
+  n.add_countries("BALTIC");
+  EXPECT_EQ(FieldsOf(ValidateNetwork(n)),
+            (std::vector<std::string>{"network.countries[2]", "network.nuts_regions[3]"}));
+}
+
 TEST(ValidateNetwork, GreekRegionsUseTheirNutsPrefix) {
   Network n = Danish();
   n.add_countries("GR");

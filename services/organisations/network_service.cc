@@ -1,6 +1,7 @@
 #include "services/organisations/network_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/geo/country_groups.h"
 #include "common/request/request.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
@@ -17,7 +18,7 @@ constexpr char kOrganisations[] = "organisations";
 absl::Status ValidateListFilters(const v1::ListNetworksRequest& request) {
   validate::Violations v;
   for (int i = 0; i < request.countries_size(); ++i) {
-    v.Check(validate::CountryCode(absl::StrCat("countries[", i, "]"), request.countries(i)));
+    v.Check(geo::CheckPlace(absl::StrCat("countries[", i, "]"), request.countries(i)));
   }
   if (!request.nuts_prefix().empty()) {
     v.Check(validate::NutsPrefix("nuts_prefix", request.nuts_prefix()));
@@ -118,7 +119,10 @@ absl::Status NetworkService::ListNetworks(const server::Call&,
   NetworkListQuery query;
   COOPNET_ASSIGN_OR_RETURN(query.after_id,
                            resource::DecodePageToken(request.page_token(), fingerprint));
-  query.countries.assign(request.countries().begin(), request.countries().end());
+  // Stored lists may name groups: a network working in the EEA works in Norway.
+  if (!request.countries().empty()) {
+    query.countries = geo::Places(request.countries()).MeetingEntries();
+  }
   query.nuts_prefix = request.nuts_prefix();
   query.themes.assign(request.themes().begin(), request.themes().end());
   query.limit = page_size + 1;
