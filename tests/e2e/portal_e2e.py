@@ -13,6 +13,8 @@ command-line client):
 - the Polish forum's statistics against its target of 160 participants, with seats kept
   for local governments and for NGOs;
 - the Erasmus+ study visit linked to its grant, and the Polish grant exported as 360Giving;
+- Region Örebro län: a member of REVES (a network across groups of countries), its
+  inspiration day on culture and its international scholarship;
 - BISER's search for NGOs "from other Baltic Sea region and EEA countries": country groups
   in partner search, partner requests and a call's eligibility, with reasons naming them;
 - every mutating method called with organisation A's key, and with none, against
@@ -333,6 +335,29 @@ def newcomers(made):
     status, _, refused = http("POST", f"/v1/{network}/members", {
         "organisation": made["biser"], "role": "MENTOR"}, amager_key)
     check(status == 403, f"a newcomer named another a mentor: {status} {refused}")
+
+
+def orebro(made):
+    print("Sweden: Region Örebro län in REVES, its inspiration day and culture scholarship")
+    orebro_key = make_key(made["orebro"], "Region Örebro län, regional utveckling")
+    mine = ok("GET", f"/v1/{made['orebro']}/networks", key=orebro_key)["memberships"]
+    reves = [m for m in mine if m["name"].startswith(made["reves_network"] + "/")]
+    check(len(reves) == 1 and reves[0]["state"] == "ACTIVE",
+          f"Örebro is not a member of REVES: {mine}")
+    # REVES works across the EU and the EEA's donors: a search for networks in Sweden
+    # finds it by its groups; Hordaland's Norwegian network is not in Sweden.
+    swedish = [n["name"] for n in ok("GET", "/v1/networks?countries=SE&pageSize=100",
+                                     key=orebro_key)["networks"]]
+    check(made["reves_network"] in swedish and made["hordaland_network"] not in swedish,
+          f"networks working in Sweden: {swedish}")
+    day = ok("GET", f"/v1/{made['inspiration_day']}", key=orebro_key)
+    check(day["title"]["translations"]["sv"].startswith("Inspirationsdag") and
+          "culture" in day["themes"] and day["organiser"] == made["orebro"],
+          f"the inspiration day: {day}")
+    scholarship = ok("GET", f"/v1/{made['scholarship']}", key=orebro_key)
+    check(scholarship["kind"] == "SCHOLARSHIP" and
+          scholarship["eligibility"]["nutsRegions"] == ["SE124"],
+          f"the scholarship is not Örebro county's: {scholarship}")
 
 
 def participants(prefix, count):
@@ -1152,6 +1177,7 @@ def main():
         polish_forum(made)
         study_visit(made)
         biser(made)
+        orebro(made)
         voss_key = bola(made)
         delegated(made)
         trust(made)
