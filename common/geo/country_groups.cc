@@ -119,21 +119,20 @@ std::string CountryOfNuts(absl::string_view nuts) {
   return std::string(prefix);
 }
 
-std::optional<std::string> Places::EntryHolding(absl::string_view country,
-                                                absl::string_view nuts) const {
-  for (const std::string& entry : entries_) {
-    if (entry == country) return entry;
-    const CountryGroup* group = FindCountryGroup(entry);
-    if (group == nullptr) continue;
-    if (std::find(group->countries.begin(), group->countries.end(), country) !=
-        group->countries.end()) {
-      return entry;
-    }
-    for (absl::string_view region : group->regions) {
-      if (CountryOfNuts(region) == country && absl::StartsWith(nuts, region)) return entry;
-    }
+bool EntryHolds(absl::string_view entry, absl::string_view country, absl::string_view nuts) {
+  if (entry == country) return true;
+  // A country code is no group's.
+  if (entry.size() <= 2) return false;
+  const CountryGroup* group = FindCountryGroup(entry);
+  if (group == nullptr) return false;
+  if (std::find(group->countries.begin(), group->countries.end(), country) !=
+      group->countries.end()) {
+    return true;
   }
-  return std::nullopt;
+  for (absl::string_view region : group->regions) {
+    if (absl::StartsWith(nuts, region) && CountryOfNuts(region) == country) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> Places::WholeCountries() const {

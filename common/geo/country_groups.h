@@ -57,6 +57,21 @@ absl::Status CheckPlace(absl::string_view field, absl::string_view code);
 // The ISO 3166-1 country a NUTS code is in (`EL` is Greece, `GR`; `UK` is `GB`).
 std::string CountryOfNuts(absl::string_view nuts);
 
+// True when `entry` (a country or a group's code) holds an organisation in `country` with
+// NUTS region `nuts` (empty when not known).
+bool EntryHolds(absl::string_view entry, absl::string_view country, absl::string_view nuts);
+
+// The first of `entries` that holds it, without copying them (MatchCalls asks this of
+// thousands of calls a question); nullopt when none does.
+template <typename Container>
+std::optional<absl::string_view> FirstHolding(const Container& entries, absl::string_view country,
+                                              absl::string_view nuts) {
+  for (const auto& entry : entries) {
+    if (EntryHolds(entry, country, nuts)) return absl::string_view(entry);
+  }
+  return std::nullopt;
+}
+
 // A country list as written: countries and group codes (already checked).
 class Places {
  public:
@@ -69,7 +84,11 @@ class Places {
 
   // The first entry holding an organisation in `country` with NUTS region `nuts` (empty
   // when not known): the country itself or a group's code; nullopt when none does.
-  std::optional<std::string> EntryHolding(absl::string_view country, absl::string_view nuts) const;
+  std::optional<std::string> EntryHolding(absl::string_view country, absl::string_view nuts) const {
+    std::optional<absl::string_view> entry = FirstHolding(entries_, country, nuts);
+    if (!entry) return std::nullopt;
+    return std::string(*entry);
+  }
   bool Holds(absl::string_view country, absl::string_view nuts) const {
     return EntryHolding(country, nuts).has_value();
   }

@@ -77,9 +77,9 @@ bool HasKind(const KindList& kinds, int kind) {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
-// The entry of `countries` (a country or a group, geo::Places) holding `o`, or nullopt.
-std::optional<std::string> PlaceOf(const StringList& countries, const Organisation& o) {
-  return geo::Places(countries).EntryHolding(o.country(), o.nuts_region());
+// The entry of `countries` (a country or a group) holding `o`, or nullopt.
+std::optional<absl::string_view> PlaceOf(const StringList& countries, const Organisation& o) {
+  return geo::FirstHolding(countries, o.country(), o.nuts_region());
 }
 
 bool InCountries(const StringList& countries, const Organisation& o) {
@@ -88,7 +88,7 @@ bool InCountries(const StringList& countries, const Organisation& o) {
 
 // ", one of the call's countries" or, through a group, " (INTERREG_BSR), one of ...".
 std::string InWhichPlace(const StringList& countries, const Organisation& o) {
-  const std::optional<std::string> entry = PlaceOf(countries, o);
+  const std::optional<absl::string_view> entry = PlaceOf(countries, o);
   const std::string group = entry && *entry != o.country() ? absl::StrCat(" (", *entry, ")") : "";
   return absl::StrCat(group, ", one of the call's countries");
 }

@@ -63,15 +63,15 @@ Judged JudgeThemes(const PartnerRequest& request, const Organisation& candidate)
 }
 
 Judged JudgeCountries(const PartnerRequest& request, const Organisation& candidate) {
-  std::vector<std::string> wanted(request.countries().begin(), request.countries().end());
-  const std::optional<std::string> entry =
-      geo::Places(wanted).EntryHolding(candidate.country(), candidate.nuts_region());
+  const std::optional<absl::string_view> entry =
+      geo::FirstHolding(request.countries(), candidate.country(), candidate.nuts_region());
   if (entry) {
     return Reason(
         "countries", kMatchWeights.countries, 1, true,
         absl::StrCat("is in ", candidate.country(), ", which the request wants",
                      *entry == candidate.country() ? "" : absl::StrCat(" (", *entry, ")")));
   }
+  const std::vector<std::string> wanted(request.countries().begin(), request.countries().end());
   return Reason("countries", kMatchWeights.countries, 0, false,
                 absl::StrCat("is in ", candidate.country(), ", the request wants ",
                              wording::ListOf(wanted, "or")));
