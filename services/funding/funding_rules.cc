@@ -230,6 +230,24 @@ absl::Status ValidateCall(const Call& call, absl::string_view prefix) {
   c.Text("identifier", call.identifier(), 1, 100);
   c.Localized("title", call.title(), /*required=*/true, kMaxTitle);
   c.Localized("description", call.description(), /*required=*/false, kMaxDescription);
+  if (!call.url().empty()) c.Check(validate::HttpsUrl(c.Field("url"), call.url()));
+  if (call.documents_size() > kMaxCallDocuments) {
+    c.Add("documents", absl::StrCat("must have at most ", kMaxCallDocuments, " entries, got ",
+                                    call.documents_size()));
+  }
+  for (int i = 0; i < call.documents_size(); ++i) {
+    const v1::CallDocument& d = call.documents(i);
+    const std::string at = absl::StrCat("documents[", i, "]");
+    c.Text(absl::StrCat(at, ".title"), d.title(), 1, kMaxTitle);
+    if (d.url().empty()) {
+      c.Add(absl::StrCat(at, ".url"), "must be given: where the document is, https");
+    } else {
+      c.Check(validate::HttpsUrl(c.Field(absl::StrCat(at, ".url")), d.url()));
+    }
+    if (!d.language().empty()) {
+      c.Check(validate::LanguageTag(c.Field(absl::StrCat(at, ".language")), d.language()));
+    }
+  }
   if (call.kind() == Call::KIND_UNSPECIFIED || !Call::Kind_IsValid(call.kind())) {
     c.Add("kind", "must be GRANT, VOUCHER, SCHOLARSHIP, MOBILITY or OPERATING");
   }

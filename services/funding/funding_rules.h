@@ -31,6 +31,8 @@ using v1::Eligibility;
 using v1::Programme;
 
 inline constexpr size_t kMaxTitle = 300;
+// Documents linked from one call.
+inline constexpr int kMaxCallDocuments = 20;
 inline constexpr size_t kMaxDescription = 20000;
 inline constexpr size_t kMaxSummary = 5000;
 inline constexpr int kMaxListEntries = 50;

@@ -63,6 +63,22 @@ TEST(CallRules, RefusesNegativeAndMixedCurrencyAmounts) {
             (std::vector<std::string>{"call.min_grant.currency_code", "call.max_grant.units"}));
 }
 
+TEST(CallRules, LinksItsPageAndDocumentsOverHttpsOnly) {
+  Call call = VoucherCall();
+  call.set_url("https://www.gov.pl/web/dyplomacja/wymiar-samorzadowy");
+  v1::CallDocument& guide = *call.add_documents();
+  guide.set_title("Regulamin konkursu");
+  guide.set_url("https://www.gov.pl/web/dyplomacja/regulamin.pdf");
+  guide.set_language("pl");
+  EXPECT_TRUE(ValidateCall(call).ok()) << ValidateCall(call);
+  call.set_url("http://www.msz.gov.pl/");
+  v1::CallDocument& broken = *call.add_documents();
+  broken.set_language("polish!");
+  EXPECT_EQ(FieldsOf(ValidateCall(call)),
+            (std::vector<std::string>{"call.url", "call.documents[1].title",
+                                      "call.documents[1].url", "call.documents[1].language"}));
+}
+
 TEST(CallRules, RefusesACoFinancingRateAboveEverything) {
   Call call = VoucherCall();
   call.set_co_financing_rate_bp(12000);

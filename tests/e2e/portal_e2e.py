@@ -444,6 +444,15 @@ def study_visit(made):
     matches = ok("GET", f"/v1/{made['kofoeds']}:matchCalls")
     calls = [m["call"]["name"] for m in matches.get("matches", [])]
     check(made["mobility"] in calls, f"the open Erasmus+ call is not matched for Kofoeds: {calls}")
+    mobility = ok("GET", f"/v1/{made['mobility']}", key=None)
+    check(mobility.get("url", "").startswith("https://erasmus-plus.ec.europa.eu/") and
+          [d["title"] for d in mobility.get("documents", [])] == ["Erasmus+ Programme Guide"],
+          f"the Erasmus+ call does not link its page and its guide: {mobility}")
+    status, _, refused = http("PATCH", f"/v1/{made['mobility']}?updateMask=documents", {
+        "documents": [{"title": "Guide", "url": "http://erasmus-plus.ec.europa.eu/guide"}]},
+        ADMIN_KEY)
+    check(status == 400 and "documents[0].url" in refused["message"],
+          f"a document over plain http was not refused: {status} {refused}")
 
 
 def biser(made):
