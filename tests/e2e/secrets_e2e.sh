@@ -9,27 +9,8 @@ set -euo pipefail
 gateway=$1 organisations=$2 events=$3 registrations=$4 funding=$5 cli=$6 servers=$7
 : "${COOPNET_TEST_PG_DSN:?run through ./tests/run.sh}"
 
-work=$(mktemp -d)
-pids=()
-databases=()
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$work"/*.log; do
-    [ -f "$log" ] && echo "--- $log" >&2 && tail -n 8 "$log" >&2
-  done
-  exit 1
-}
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for database in "${databases[@]}"; do
-    psql "$COOPNET_TEST_PG_DSN dbname=postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" \
-      >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 source "$(dirname "$0")/lib.sh"
+e2e_workspace
 # `expect_refusal NAME TEXT COMMAND...`: COMMAND exits 2 at start, saying TEXT on stderr.
 expect_refusal() {
   local name=$1 text=$2

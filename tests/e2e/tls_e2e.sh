@@ -16,28 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 modules=$("$root/tests/interop/node_modules.sh")
 
-work=$(mktemp -d)
-tls="$work/tls"
-pids=()
-databases=()
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$work"/*.log; do
-    [ -f "$log" ] && { echo "== $log" >&2; tail -n 5 "$log" >&2; }
-  done
-  exit 1
-}
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for database in "${databases[@]}"; do
-    psql "$COOPNET_TEST_PG_DSN dbname=postgres" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" \
-      >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 source "$here/lib.sh"
+e2e_workspace
+tls="$work/tls"
 
 echo "certificates: a CA, one per process, the operator's and an intruder's"
 "$root/deploy/local/certs.sh" "$tls" organisations events registrations funding \
