@@ -1,5 +1,7 @@
 #include "services/organisations/interest_store.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "common/outbox/outbox.h"
 #include "common/resource/resource.h"
@@ -103,6 +105,26 @@ absl::Status NotFound(absl::string_view receiver_id, absl::string_view id) {
                                     " does not exist"));
 }
 
+// Runs `body`, which writes `written`, once per `key`. The request log keeps `written`
+// without its contact persons, since erasure does not reach the log; a repeat is answered
+// with the interest as it is now (a declined one has forgotten its contact person).
+absl::Status Remembered(pg::Transaction& tx, const std::optional<request::RequestKey>& key,
+                        Interest& written, const std::function<absl::Status()>& body) {
+  Interest recorded;
+  COOPNET_RETURN_IF_ERROR(request::Idempotent(tx, key, recorded, [&]() -> absl::Status {
+    COOPNET_RETURN_IF_ERROR(body());
+    recorded = WithoutContacts(written);
+    return absl::OkStatus();
+  }));
+  if (!written.name().empty()) return absl::OkStatus();
+  COOPNET_ASSIGN_OR_RETURN(
+      auto ids, resource::ParseChildName("name", recorded.name(), kOrganisations, "interests"));
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r, tx.Exec(kSelect, ids.first, ids.second));
+  if (r.rows() == 0) return NotFound(ids.first, ids.second);
+  written = ReadInterests(r).front();
+  return absl::OkStatus();
+}
+
 std::optional<std::string> Phone(const v1::Contact& contact) {
   if (contact.phone().empty()) return std::nullopt;
   return contact.phone();
@@ -121,7 +143,7 @@ absl::StatusOr<Interest> InterestStore::Create(absl::string_view receiver_id,
   if (!interest.partner_request().empty()) request_id = resource::IdOf(interest.partner_request());
   Interest created;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    return request::Idempotent(tx, key, created, [&]() -> absl::Status {
+    return Remembered(tx, key, created, [&]() -> absl::Status {
       const absl::Time now = NowMicros();
       COOPNET_ASSIGN_OR_RETURN(pg::Result sender, tx.Exec(kLockSender, sender_id));
       if (sender.rows() == 0) return OrganisationNotFound(sender_id, "interest.organisation");
@@ -205,7 +227,7 @@ absl::StatusOr<Interest> InterestStore::Answer(absl::string_view receiver_id, ab
                                                const std::optional<request::RequestKey>& key) {
   Interest answered;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    return request::Idempotent(tx, key, answered, [&]() -> absl::Status {
+    return Remembered(tx, key, answered, [&]() -> absl::Status {
       const absl::Time now = NowMicros();
       std::optional<std::string> name, email, phone;
       if (reply_contact != nullptr) {

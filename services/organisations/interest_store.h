@@ -27,7 +27,7 @@ class InterestStore {
   // past its deadline; ALREADY_EXISTS (INTEREST_PENDING) when the sender has one pending
   // for the same receiver and request; RESOURCE_EXHAUSTED (TOO_MANY_INTERESTS) past
   // kMaxInterestsPerDay from the sender in 24 hours. With `key`, a repeat returns the
-  // first result.
+  // interest as it is now (the request log keeps no contact persons).
   absl::StatusOr<Interest> Create(absl::string_view receiver_id, const Interest& interest,
                                   const std::optional<request::RequestKey>& key);
 
@@ -44,7 +44,7 @@ class InterestStore {
   // Moves a PENDING interest to `state` (ACCEPTED with `reply_contact`, DECLINED or
   // WITHDRAWN, forgetting the sender's contact person) and announces it.
   // FAILED_PRECONDITION (INTEREST_ANSWERED) when it is no longer pending. With `key`, a
-  // repeat returns the first result.
+  // repeat returns the interest as it is now.
   absl::StatusOr<Interest> Answer(absl::string_view receiver_id, absl::string_view id,
                                   Interest::State state, const v1::Contact* reply_contact,
                                   absl::string_view reply_message,
