@@ -103,6 +103,23 @@ absl::Status InterestService::ListInterests(const server::Call& call,
   return absl::OkStatus();
 }
 
+template <typename Request>
+absl::Status InterestService::Answer(const server::Call& call, const Request& request,
+                                     absl::string_view method, Interest::State state,
+                                     const v1::Contact* reply_contact,
+                                     absl::string_view reply_message, MayRule may,
+                                     Interest& response) {
+  COOPNET_ASSIGN_OR_RETURN(Interest found, Find(call, request.name()));
+  COOPNET_RETURN_IF_ERROR(may(call.principal, found));
+  COOPNET_ASSIGN_OR_RETURN(
+      Interest answered,
+      store_.Answer(resource::IdOf(ReceiverOf(found.name())), resource::IdOf(found.name()), state,
+                    reply_contact, reply_message,
+                    request::RequestKeyOf(call.principal, method, request.request_id(), request)));
+  response = AsSeenBy(call.principal, std::move(answered));
+  return absl::OkStatus();
+}
+
 absl::Status InterestService::AcceptInterest(const server::Call& call,
                                              const v1::AcceptInterestRequest& request,
                                              Interest& response) {
@@ -115,16 +132,8 @@ absl::Status InterestService::AcceptInterest(const server::Call& call,
   }
   v.Check(validate::Utf8Text("reply_message", request.reply_message(), 0, kMaxInterestMessage));
   COOPNET_RETURN_IF_ERROR(v.ToStatus());
-  COOPNET_ASSIGN_OR_RETURN(Interest found, Find(call, request.name()));
-  COOPNET_RETURN_IF_ERROR(MayAnswer(call.principal, found));
-  COOPNET_ASSIGN_OR_RETURN(
-      Interest accepted,
-      store_.Answer(
-          resource::IdOf(ReceiverOf(found.name())), resource::IdOf(found.name()),
-          Interest::ACCEPTED, &request.reply_contact(), request.reply_message(),
-          request::RequestKeyOf(call.principal, "AcceptInterest", request.request_id(), request)));
-  response = AsSeenBy(call.principal, std::move(accepted));
-  return absl::OkStatus();
+  return Answer(call, request, "AcceptInterest", Interest::ACCEPTED, &request.reply_contact(),
+                request.reply_message(), &MayAnswer, response);
 }
 
 absl::Status InterestService::DeclineInterest(const server::Call& call,
@@ -133,32 +142,16 @@ absl::Status InterestService::DeclineInterest(const server::Call& call,
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
   COOPNET_RETURN_IF_ERROR(
       validate::Utf8Text("reply_message", request.reply_message(), 0, kMaxInterestMessage));
-  COOPNET_ASSIGN_OR_RETURN(Interest found, Find(call, request.name()));
-  COOPNET_RETURN_IF_ERROR(MayAnswer(call.principal, found));
-  COOPNET_ASSIGN_OR_RETURN(
-      Interest declined,
-      store_.Answer(
-          resource::IdOf(ReceiverOf(found.name())), resource::IdOf(found.name()),
-          Interest::DECLINED, nullptr, request.reply_message(),
-          request::RequestKeyOf(call.principal, "DeclineInterest", request.request_id(), request)));
-  response = AsSeenBy(call.principal, std::move(declined));
-  return absl::OkStatus();
+  return Answer(call, request, "DeclineInterest", Interest::DECLINED, nullptr,
+                request.reply_message(), &MayAnswer, response);
 }
 
 absl::Status InterestService::WithdrawInterest(const server::Call& call,
                                                const v1::WithdrawInterestRequest& request,
                                                Interest& response) {
   COOPNET_RETURN_IF_ERROR(request::ValidateRequestId(request.request_id()));
-  COOPNET_ASSIGN_OR_RETURN(Interest found, Find(call, request.name()));
-  COOPNET_RETURN_IF_ERROR(MayWithdraw(call.principal, found));
-  COOPNET_ASSIGN_OR_RETURN(
-      Interest withdrawn,
-      store_.Answer(resource::IdOf(ReceiverOf(found.name())), resource::IdOf(found.name()),
-                    Interest::WITHDRAWN, nullptr, "",
-                    request::RequestKeyOf(call.principal, "WithdrawInterest", request.request_id(),
-                                          request)));
-  response = AsSeenBy(call.principal, std::move(withdrawn));
-  return absl::OkStatus();
+  return Answer(call, request, "WithdrawInterest", Interest::WITHDRAWN, nullptr, "", &MayWithdraw,
+                response);
 }
 
 }  // namespace coopnet::organisations

@@ -34,6 +34,16 @@ class InterestService {
   absl::Status WithdrawInterest(const server::Call& call,
                                 const v1::WithdrawInterestRequest& request, Interest& response);
 
+  using MayRule = absl::Status (*)(const type::v1::Principal&, const Interest&);
+
+  // What accepting, declining and withdrawing share once their own fields are checked:
+  // the interest `request` names moved to `state`, if `may` lets the caller, as the
+  // caller may see it.
+  template <typename Request>
+  absl::Status Answer(const server::Call& call, const Request& request, absl::string_view method,
+                      Interest::State state, const v1::Contact* reply_contact,
+                      absl::string_view reply_message, MayRule may, Interest& response);
+
   // The interest `name` names, as stored, once `caller` may see it.
   absl::StatusOr<Interest> Find(const server::Call& call, const std::string& name);
 
