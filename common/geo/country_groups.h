@@ -14,8 +14,8 @@
 // codes callers wrote, so a call open to "EEA" stays open to the EEA when the groups
 // change; each change bumps kCountryGroupsVersion.
 //
-//   geo::Places places(call.eligibility().countries());
-//   if (auto entry = places.EntryHolding(lead.country(), lead.nuts_region())) ...  // "EEA"
+//   if (auto entry = geo::FirstHolding(call.eligibility().countries(), lead.country(),
+//                                      lead.nuts_region())) ...                   // "EEA"
 #ifndef COOPNET_COMMON_GEO_COUNTRY_GROUPS_H_
 #define COOPNET_COMMON_GEO_COUNTRY_GROUPS_H_
 
@@ -82,15 +82,10 @@ class Places {
   bool empty() const { return entries_.empty(); }
   const std::vector<std::string>& entries() const { return entries_; }
 
-  // The first entry holding an organisation in `country` with NUTS region `nuts` (empty
-  // when not known): the country itself or a group's code; nullopt when none does.
-  std::optional<std::string> EntryHolding(absl::string_view country, absl::string_view nuts) const {
-    std::optional<absl::string_view> entry = FirstHolding(entries_, country, nuts);
-    if (!entry) return std::nullopt;
-    return std::string(*entry);
-  }
+  // True when an entry holds an organisation in `country` with NUTS region `nuts` (empty
+  // when not known).
   bool Holds(absl::string_view country, absl::string_view nuts) const {
-    return EntryHolding(country, nuts).has_value();
+    return FirstHolding(entries_, country, nuts).has_value();
   }
 
   // Countries wholly in the places, sorted and distinct.

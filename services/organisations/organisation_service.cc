@@ -132,9 +132,7 @@ absl::Status OrganisationService::ListOrganisations(const server::Call& call,
                            resource::DecodePageToken(request.page_token(), fingerprint));
 
   ListQuery query;
-  const geo::Places places(request.countries());
-  query.countries = places.WholeCountries();
-  query.regions = places.PartRegions();
+  query.countries = geo::Places(request.countries()).SqlPatterns();
   query.nuts_prefix = request.nuts_prefix();
   for (int kind : request.kinds()) query.kinds.push_back(static_cast<Organisation::Kind>(kind));
   query.after_id = after;

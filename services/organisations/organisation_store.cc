@@ -48,9 +48,8 @@ const pg::Statement kSelectByIdForUpdate{
 // index when one is given.
 const pg::Statement kList{"SELECT " COOPNET_ORGANISATION_COLUMNS COOPNET_ORGANISATION_FROM
                           " WHERE o.id > $1"
-                          "   AND ((cardinality($2::text[]) = 0 AND cardinality($6::text[]) = 0)"
-                          "        OR o.country = ANY($2::text[])"
-                          "        OR o.nuts_region LIKE ANY($6::text[]))"
+                          "   AND (cardinality($2::text[]) = 0 OR o.country = ANY($2::text[])"
+                          "        OR o.nuts_region LIKE ANY($2::text[]))"
                           "   AND ($3 = '' OR o.nuts_region LIKE $3 || '%')"
                           "   AND (cardinality($4::text[]) = 0 OR o.kind = ANY($4::text[]))"
                           " ORDER BY o.id LIMIT $5"};
@@ -356,11 +355,9 @@ absl::StatusOr<Organisation> OrganisationStore::Get(absl::string_view id) {
 absl::StatusOr<std::vector<Organisation>> OrganisationStore::List(const ListQuery& query) {
   std::vector<std::string> kinds;
   for (Organisation::Kind kind : query.kinds) kinds.push_back(Organisation::Kind_Name(kind));
-  std::vector<std::string> regions;
-  for (const std::string& region : query.regions) regions.push_back(region + "%");
   COOPNET_ASSIGN_OR_RETURN(
       pg::Result r, pool_.Exec(kList, query.after_id, query.countries, query.nuts_prefix, kinds,
-                               static_cast<int32_t>(query.limit), regions));
+                               static_cast<int32_t>(query.limit)));
   std::vector<Organisation> found;
   found.reserve(r.rows());
   for (int row = 0; row < r.rows(); ++row) {

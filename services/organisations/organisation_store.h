@@ -24,9 +24,8 @@ using v1::Organisation;
 const std::vector<pg::Migration>& Migrations();
 
 struct ListQuery {
-  // Organisations in these countries or NUTS regions (none of either: anywhere).
+  // Countries and NUTS regions followed by `%` (geo::Places::SqlPatterns); empty: anywhere.
   std::vector<std::string> countries;
-  std::vector<std::string> regions;
   std::string nuts_prefix;
   std::vector<Organisation::Kind> kinds;
   // Keyset: only ids after this one ("" for the first page).
