@@ -3,6 +3,7 @@
 // named and nothing changed.
 #include <gtest/gtest.h>
 
+#include "common/pg/pool.h"
 #include "coopnet/organisations/v1/interests.grpc.pb.h"
 #include "coopnet/organisations/v1/partner_requests.grpc.pb.h"
 #include "tests/harness/errors.h"
@@ -131,6 +132,18 @@ TEST_F(InterestsTest, TheContactPersonsAreShownToEachSideOnlyOnceAccepted) {
   EXPECT_EQ(ReasonOf(twice), "INTEREST_ANSWERED");
   ASSERT_TRUE(Get(KeyOf(orebro_), sent.name(), &seen).ok());
   EXPECT_EQ(seen.reply_contact().name(), "Ewa Wiśniewska");
+
+  // What retries are answered from keeps no contact person: erasure does not reach it.
+  auto pool = pg::Pool::Create({.dsn = db_.dsn(), .size = 1});
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto logged = (*pool)->Exec(pg::Statement("SELECT count(*) FROM request_log WHERE"
+                                            " position($1::bytea IN response) > 0"),
+                              std::string("ewa@biser.org.pl"));
+  ASSERT_TRUE(logged.ok()) << logged.status();
+  EXPECT_EQ(logged->GetInt64(0, 0), 0);
+  auto remembered = (*pool)->Exec(pg::Statement("SELECT count(*) FROM request_log"));
+  ASSERT_TRUE(remembered.ok()) << remembered.status();
+  EXPECT_GT(remembered->GetInt64(0, 0), 0) << "the retried acceptance was not remembered";
 }
 
 TEST_F(InterestsTest, BadInputNamesTheFieldAndSendsNothing) {
