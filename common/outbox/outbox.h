@@ -22,16 +22,20 @@
 
 namespace coopnet::outbox {
 
-// The table Append writes and Relay drains. A service copies it into a migration of its
-// own (released migrations never change, whatever this constant becomes).
+// The table Append writes and Relay publishes from: rows wait with no relay_time, then
+// are kept for the relay's retention. A service copies it into a migration of its own
+// (released migrations never change, whatever this constant becomes).
 inline constexpr char kTableSql[] = R"sql(
 CREATE TABLE outbox (
   id          bigserial PRIMARY KEY,
   stream      text NOT NULL,
   type        text NOT NULL,
   payload     bytea NOT NULL,
-  create_time timestamptz NOT NULL DEFAULT now()
+  create_time timestamptz NOT NULL DEFAULT now(),
+  relay_time  timestamptz
 );
+CREATE INDEX outbox_waiting ON outbox (id) WHERE relay_time IS NULL;
+CREATE INDEX outbox_relayed ON outbox (relay_time) WHERE relay_time IS NOT NULL;
 )sql";
 
 // Records `event` for the Redis stream `stream` as part of `tx`: its full protobuf

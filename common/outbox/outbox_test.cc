@@ -56,8 +56,15 @@ class OutboxTest : public ::testing::Test {
     return s;
   }
 
+  // Rows no relay has published yet.
   int64_t RowsLeft() {
-    auto r = pool_->Exec(pg::Statement("SELECT count(*) FROM outbox"));
+    auto r = pool_->Exec(pg::Statement("SELECT count(*) FROM outbox WHERE relay_time IS NULL"));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->GetInt64(0, 0) : -1;
+  }
+
+  int64_t RowsKept() {
+    auto r = pool_->Exec(pg::Statement("SELECT count(*) FROM outbox WHERE relay_time IS NOT NULL"));
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? r->GetInt64(0, 0) : -1;
   }
@@ -77,7 +84,7 @@ class OutboxTest : public ::testing::Test {
   const std::string stream_;
 };
 
-TEST_F(OutboxTest, CommittedEventsReachTheStreamInOrderAndLeaveTheTable) {
+TEST_F(OutboxTest, CommittedEventsReachTheStreamInOrderAndAreKept) {
   ASSERT_TRUE(AppendInTransaction(3, true, 100).ok());
   ASSERT_TRUE(AppendInTransaction(2, true, 200).ok());
   Relay relay(*pool_, *redis_);
@@ -86,6 +93,7 @@ TEST_F(OutboxTest, CommittedEventsReachTheStreamInOrderAndLeaveTheTable) {
   ASSERT_TRUE(moved.ok()) << moved.status();
   EXPECT_EQ(*moved, 5);
   EXPECT_EQ(RowsLeft(), 0);
+  EXPECT_EQ(RowsKept(), 5);
 
   std::vector<StreamEntry> entries = StreamContents(*redis_);
   ASSERT_EQ(entries.size(), 5u);
@@ -99,6 +107,101 @@ TEST_F(OutboxTest, CommittedEventsReachTheStreamInOrderAndLeaveTheTable) {
       EXPECT_GT(entries[i].outbox_id, entries[i - 1].outbox_id);
     }
   }
+}
+
+// The outbox ids of what `redis` holds in the stream, in stream order.
+std::vector<int64_t> OutboxIds(const std::vector<StreamEntry>& entries) {
+  std::vector<int64_t> ids;
+  for (const StreamEntry& e : entries) ids.push_back(e.outbox_id);
+  return ids;
+}
+
+TEST_F(OutboxTest, RowsPastTheirRetentionAreDeleted) {
+  Relay relay(*pool_, *redis_,
+              {.retention = absl::Hours(24), .prune_interval = absl::ZeroDuration()});
+  ASSERT_TRUE(AppendInTransaction(3).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  ASSERT_TRUE(AppendInTransaction(1, true, 10).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  EXPECT_EQ(RowsKept(), 4);
+  // The first three were relayed two days ago.
+  ASSERT_TRUE(pool_
+                  ->Exec(pg::Statement("UPDATE outbox SET relay_time = now() - interval '2 days'"
+                                       " WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT 3)"))
+                  .ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  EXPECT_EQ(RowsKept(), 1);
+  auto r = pool_->Exec(pg::Statement("SELECT payload FROM outbox"));
+  ASSERT_TRUE(r.ok() && r->rows() == 1);
+  google::protobuf::Timestamp left;
+  ASSERT_TRUE(left.ParseFromString(r->GetBytes(0, 0)));
+  EXPECT_EQ(left.seconds(), 10);
+}
+
+// Redis restarted empty or flushed (no persistence, a lost volume): the relay publishes
+// every kept row again, in id order, before the rows that came since.
+TEST_F(OutboxTest, AStreamRedisLostIsPublishedAgainFromTheOutboxBeforeNewRows) {
+  testing::RedisServer private_redis;
+  auto redis = redis::Client::Create({.address = private_redis.address()});
+  Relay relay(*pool_, *redis);
+  ASSERT_TRUE(AppendInTransaction(3).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  const std::vector<int64_t> first = OutboxIds(StreamContents(*redis));
+  ASSERT_EQ(first.size(), 3u);
+
+  ASSERT_TRUE(redis->Command({"FLUSHALL"}).ok());
+  ASSERT_TRUE(AppendInTransaction(2, true, 10).ok());
+  for (int pass = 0; pass < 5; ++pass) ASSERT_TRUE(relay.RelayBatch().ok());
+
+  const std::vector<int64_t> now = OutboxIds(StreamContents(*redis));
+  ASSERT_EQ(now.size(), 5u);
+  EXPECT_EQ(std::vector<int64_t>(now.begin(), now.begin() + 3), first);
+  for (size_t i = 1; i < now.size(); ++i) EXPECT_GT(now[i], now[i - 1]) << "at entry " << i;
+  EXPECT_EQ(relay.republished(), 3);
+  EXPECT_EQ(relay.relayed(), 5);
+}
+
+// A Redis brought back from an older snapshot holds the changes up to it: the relay
+// publishes those after it again, and only those.
+TEST_F(OutboxTest, ARedisRestoredFromAnOlderSnapshotGetsWhatCameAfterIt) {
+  testing::RedisServer private_redis;
+  auto redis = redis::Client::Create({.address = private_redis.address()});
+  Relay relay(*pool_, *redis);
+  ASSERT_TRUE(AppendInTransaction(3).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  ASSERT_TRUE(redis->Command({"SAVE"}).ok());
+  ASSERT_TRUE(AppendInTransaction(2, true, 10).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  const std::vector<int64_t> all = OutboxIds(StreamContents(*redis));
+  ASSERT_EQ(all.size(), 5u);
+
+  private_redis.Stop();
+  private_redis.Start();
+  ASSERT_TRUE(PollUntil([&] { return StreamContents(*redis).size() == 3; }))
+      << "the snapshot was not loaded";
+  ASSERT_TRUE(PollUntil([&] {
+    absl::StatusOr<int> moved = relay.RelayBatch();
+    return moved.ok() && StreamContents(*redis).size() >= 5;
+  }));
+  EXPECT_EQ(OutboxIds(StreamContents(*redis)), all);
+  EXPECT_EQ(relay.republished(), 2);
+}
+
+// A second relay (another replica, or the process after a restart) learns what went
+// where from the table, so it notices the loss as well.
+TEST_F(OutboxTest, ANewRelayNoticesALossOfWhatAnEarlierOneRelayed) {
+  testing::RedisServer private_redis;
+  auto redis = redis::Client::Create({.address = private_redis.address()});
+  ASSERT_TRUE(AppendInTransaction(4).ok());
+  {
+    Relay earlier(*pool_, *redis);
+    ASSERT_TRUE(earlier.RelayBatch().ok());
+  }
+  ASSERT_TRUE(redis->Command({"FLUSHALL"}).ok());
+  Relay later(*pool_, *redis);
+  for (int pass = 0; pass < 3; ++pass) ASSERT_TRUE(later.RelayBatch().ok());
+  EXPECT_EQ(StreamContents(*redis).size(), 4u);
+  EXPECT_EQ(later.republished(), 4);
 }
 
 TEST_F(OutboxTest, RolledBackChangePublishesNothing) {

@@ -1,8 +1,11 @@
 #include "common/outbox/relay.h"
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/status/status.h"
@@ -16,10 +19,31 @@ constexpr int64_t kRelayLockKey = 0x636f6f706e6f7574;
 const pg::Statement kTryLock{"SELECT pg_try_advisory_xact_lock($1::bigint)"};
 
 const pg::Statement kOldest{
-    "SELECT id, stream, type, payload FROM outbox ORDER BY id LIMIT $1"
-    " FOR UPDATE SKIP LOCKED"};
+    "SELECT id, stream, type, payload FROM outbox WHERE relay_time IS NULL ORDER BY id"
+    " LIMIT $1 FOR UPDATE SKIP LOCKED"};
 
-const pg::Statement kDelete{"DELETE FROM outbox WHERE id = ANY($1::bigint[])"};
+const pg::Statement kMarkRelayed{
+    "UPDATE outbox SET relay_time = now() WHERE id = ANY($1::bigint[])"};
+
+// Once per process: what went where before it started.
+const pg::Statement kGiven{
+    "SELECT stream, max(id) FROM outbox WHERE relay_time IS NOT NULL GROUP BY stream"};
+
+const pg::Statement kKeptAfter{
+    "SELECT id, stream, type, payload FROM outbox"
+    " WHERE stream = $1 AND id > $2 AND relay_time IS NOT NULL ORDER BY id LIMIT $3"};
+
+const pg::Statement kPrune{"DELETE FROM outbox WHERE relay_time < now() - $1::interval"};
+
+// The key holding the newest outbox id `stream` was given.
+std::string GivenKey(absl::string_view stream) { return absl::StrCat(stream, ":relayed"); }
+
+// Raises KEYS[1] to ARGV[1], never lowers it: a row committed late is relayed after a
+// newer one, and must not make Redis look as if it lost the newer one.
+constexpr char kRaise[] =
+    "local held = tonumber(redis.call('GET', KEYS[1]) or '0') "
+    "if tonumber(ARGV[1]) > held then redis.call('SET', KEYS[1], ARGV[1]) end "
+    "return 0";
 
 }  // namespace
 
@@ -49,39 +73,112 @@ void Relay::Wake() {
 }
 
 absl::StatusOr<int> Relay::RelayBatch() {
+  absl::MutexLock pass(&pass_mu_);
   int moved = 0;
+  bool again = false;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
     moved = 0;
+    again = false;
     COOPNET_ASSIGN_OR_RETURN(pg::Result locked, tx.Exec(kTryLock, kRelayLockKey));
     if (!locked.GetBool(0, 0)) return absl::OkStatus();
+    COOPNET_RETURN_IF_ERROR(Prune(tx));
+    COOPNET_ASSIGN_OR_RETURN(auto lost, Lost(tx));
+    if (lost) {
+      COOPNET_ASSIGN_OR_RETURN(pg::Result kept, tx.Exec(kKeptAfter, lost->first, lost->second,
+                                                        static_cast<int32_t>(options_.batch_size)));
+      if (lost->second == 0 || kept.rows() > 0) {
+        log::Warn("Redis lacks changes it was given; publishing them again from the outbox",
+                  {{"stream", lost->first}, {"after_outbox_id", absl::StrCat(lost->second)}});
+      }
+      if (kept.rows() == 0) {
+        // Pruned or never kept: nothing more to give; Redis starts from what it has.
+        (*given_)[lost->first] = lost->second;
+        again = true;
+        return absl::OkStatus();
+      }
+      COOPNET_RETURN_IF_ERROR(Publish(kept));
+      republished_.fetch_add(kept.rows(), std::memory_order_relaxed);
+      again = true;
+      return absl::OkStatus();
+    }
     COOPNET_ASSIGN_OR_RETURN(pg::Result rows,
                              tx.Exec(kOldest, static_cast<int32_t>(options_.batch_size)));
     if (rows.rows() == 0) return absl::OkStatus();
-
-    std::vector<std::vector<std::string>> commands;
+    COOPNET_RETURN_IF_ERROR(Publish(rows));
     std::vector<int64_t> ids;
-    commands.reserve(rows.rows());
-    for (int row = 0; row < rows.rows(); ++row) {
-      const int64_t id = rows.GetInt64(row, 0);
-      ids.push_back(id);
-      commands.push_back({"XADD", rows.GetString(row, 1), "MAXLEN", "~",
-                          absl::StrCat(options_.max_stream_length), "*", "type",
-                          rows.GetString(row, 2), "payload", rows.GetBytes(row, 3), "outbox_id",
-                          absl::StrCat(id)});
-    }
-    COOPNET_ASSIGN_OR_RETURN(std::vector<redis::Reply> replies, redis_.Pipeline(commands));
-    for (const redis::Reply& reply : replies) {
-      if (reply.is_error()) {
-        return status::Error(absl::StatusCode::kUnavailable, "STREAM_WRITE_FAILED",
-                             absl::StrCat("XADD refused: ", reply.str));
-      }
-    }
-    COOPNET_RETURN_IF_ERROR(tx.Exec(kDelete, ids).status());
+    ids.reserve(rows.rows());
+    for (int row = 0; row < rows.rows(); ++row) ids.push_back(rows.GetInt64(row, 0));
+    COOPNET_RETURN_IF_ERROR(tx.Exec(kMarkRelayed, ids).status());
     moved = static_cast<int>(ids.size());
     return absl::OkStatus();
   }));
   relayed_.fetch_add(moved, std::memory_order_relaxed);
-  return moved;
+  // Publishing kept rows again counts as a full batch: the loop goes on at once.
+  return again ? options_.batch_size : moved;
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, int64_t>>> Relay::Lost(pg::Transaction& tx) {
+  if (!given_) {
+    COOPNET_ASSIGN_OR_RETURN(pg::Result r, tx.Exec(kGiven));
+    given_.emplace();
+    for (int row = 0; row < r.rows(); ++row) (*given_)[r.GetString(row, 0)] = r.GetInt64(row, 1);
+  }
+  if (given_->empty()) return std::nullopt;
+  std::vector<std::string> get = {"MGET"};
+  for (const auto& [stream, id] : *given_) get.push_back(GivenKey(stream));
+  COOPNET_ASSIGN_OR_RETURN(redis::Reply held, redis_.Command(get));
+  if (held.elements.size() != given_->size()) {
+    return absl::InternalError(absl::StrCat("unexpected MGET reply: ", held.DebugString()));
+  }
+  auto reply = held.elements.begin();
+  for (auto& [stream, given] : *given_) {
+    int64_t has = 0;
+    if (!reply->is_nil() && !absl::SimpleAtoi(reply->str, &has)) has = 0;
+    ++reply;
+    // Another replica gave it more.
+    if (has >= given) {
+      given = has;
+      continue;
+    }
+    return std::make_pair(stream, has);
+  }
+  return std::nullopt;
+}
+
+absl::Status Relay::Publish(const pg::Result& rows) {
+  std::vector<std::vector<std::string>> commands;
+  std::map<std::string, int64_t> newest;
+  commands.reserve(rows.rows() + 1);  // one stream, mostly
+  for (int row = 0; row < rows.rows(); ++row) {
+    const int64_t id = rows.GetInt64(row, 0);
+    std::string stream = rows.GetString(row, 1);
+    commands.push_back({"XADD", stream, "MAXLEN", "~", absl::StrCat(options_.max_stream_length),
+                        "*", "type", rows.GetString(row, 2), "payload", rows.GetBytes(row, 3),
+                        "outbox_id", absl::StrCat(id)});
+    int64_t& top = newest[std::move(stream)];
+    top = std::max(top, id);
+  }
+  for (const auto& [stream, id] : newest) {
+    commands.push_back({"EVAL", kRaise, "1", GivenKey(stream), absl::StrCat(id)});
+  }
+  COOPNET_ASSIGN_OR_RETURN(std::vector<redis::Reply> replies, redis_.Pipeline(commands));
+  for (const redis::Reply& reply : replies) {
+    if (reply.is_error()) {
+      return status::Error(absl::StatusCode::kUnavailable, "STREAM_WRITE_FAILED",
+                           absl::StrCat("XADD refused: ", reply.str));
+    }
+  }
+  for (const auto& [stream, id] : newest) (*given_)[stream] = std::max((*given_)[stream], id);
+  return absl::OkStatus();
+}
+
+absl::Status Relay::Prune(pg::Transaction& tx) {
+  const absl::Time now = absl::Now();
+  if (now < next_prune_) return absl::OkStatus();
+  next_prune_ = now + options_.prune_interval;
+  return tx
+      .Exec(kPrune, absl::StrCat(absl::ToInt64Milliseconds(options_.retention), " milliseconds"))
+      .status();
 }
 
 void Relay::Loop() {
