@@ -318,10 +318,13 @@ absl::Status Announce(
   return absl::OkStatus();
 }
 
+// Domain events carry no personal data: they stay in the outbox and the stream after an
+// erasure, so a consumer reads the registration for who its participants are.
 template <typename DomainEvent>
 std::unique_ptr<google::protobuf::Message> About(const Registration& registration) {
   auto message = std::make_unique<DomainEvent>();
   *message->mutable_registration() = registration;
+  Anonymise(*message->mutable_registration());
   return message;
 }
 
@@ -370,16 +373,30 @@ absl::Status PromoteWaiting(pg::Transaction& tx, absl::string_view stream,
   return Announce(tx, stream, registrations, About<v1::RegistrationPromoted>);
 }
 
-// What a repeated request returns: the response the first one recorded.
+// Records the answer to `key`'s request without personal data, which erasure could not
+// reach in the request log; Repeated gives the registration back as it is now.
+absl::Status Remember(pg::Transaction& tx, const std::optional<request::RequestKey>& key,
+                      Registration registration) {
+  Anonymise(registration);
+  return request::RecordResponse(tx, key, registration);
+}
+
+// What a repeated request returns: the registration the first one made, as it is now
+// (cancelled since, or erased). Until it is written (made earlier in the same batch), the
+// one Remember kept.
 absl::StatusOr<std::optional<Registration>> Repeated(
     pg::Transaction& tx, const std::optional<request::RequestKey>& key) {
   COOPNET_ASSIGN_OR_RETURN(std::optional<std::string> earlier, request::ClaimRequest(tx, key));
   if (!earlier) return std::nullopt;
-  Registration registration;
-  if (!registration.ParseFromString(*earlier)) {
+  Registration recorded;
+  if (!recorded.ParseFromString(*earlier)) {
     return absl::InternalError("stored response unreadable");
   }
-  return registration;
+  COOPNET_ASSIGN_OR_RETURN(
+      auto ids, resource::ParseChildName("name", recorded.name(), "events", "registrations"));
+  COOPNET_ASSIGN_OR_RETURN(pg::Result r, tx.Exec(kSelectRegistration, ids.first, ids.second));
+  if (r.rows() == 0) return recorded;
+  return ReadRegistration(r, 0);
 }
 
 // Where the organisation of a registration counts as one in the statistics: its
@@ -516,6 +533,10 @@ absl::Status DecideAll(pg::Transaction* tx, absl::Span<const Application* const>
       }
       if (*earlier) {
         results[i] = **earlier;
+        // Made by an earlier application of this batch: not written yet.
+        for (size_t j = 0; j < i; ++j) {
+          if (results[j].ok() && results[j]->name() == (*earlier)->name()) results[i] = results[j];
+        }
         continue;
       }
     }
@@ -532,7 +553,7 @@ absl::Status DecideAll(pg::Transaction* tx, absl::Span<const Application* const>
     const std::string id = resource::NewId(now);
     made->set_name(RegistrationName(application.event_id, id));
     rows.Add(application.event_id, id, *made, pool, number);
-    if (keyed) COOPNET_RETURN_IF_ERROR(request::RecordResponse(*tx, application.key, *made));
+    if (keyed) COOPNET_RETURN_IF_ERROR(Remember(*tx, application.key, *made));
     results[i] = *std::move(made);
   }
   return absl::OkStatus();
@@ -797,7 +818,7 @@ absl::StatusOr<Registration> RegistrationStore::EditRegistration(
     if (google::protobuf::util::MessageDifferencer::Equals(after, before.registration) &&
         stored.ledger == before.ledger) {
       result = std::move(stored.registration);
-      return request::RecordResponse(tx, key, result);
+      return Remember(tx, key, result);
     }
     const absl::Time now = NowMicros();
     COOPNET_RETURN_IF_ERROR(tx.Exec(kUpdateRegistration, event_id, id,
@@ -828,7 +849,7 @@ absl::StatusOr<Registration> RegistrationStore::EditRegistration(
     if (result.state() != before.registration.state()) {
       COOPNET_RETURN_IF_ERROR(Announce(tx, stream_, {result}, Reached));
     }
-    return request::RecordResponse(tx, key, result);
+    return Remember(tx, key, result);
   }));
   return result;
 }

@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -70,6 +71,66 @@ Registration PeopleOf(const std::string& organisation, const std::vector<std::st
   r.clear_organisation_kind();
   r.set_organisation(organisation);
   return r;
+}
+
+// The tables of `pool`'s database with a row holding `text` (any case), as text or in
+// a bytea column (the outbox's payloads, the request log's answers).
+std::vector<std::string> TablesHolding(pg::Pool& pool, const std::string& text) {
+  absl::StatusOr<pg::Result> tables = pool.Exec(
+      pg::Statement("SELECT quote_ident(table_name) FROM information_schema.tables"
+                    " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"));
+  EXPECT_TRUE(tables.ok()) << tables.status();
+  std::vector<std::string> holding;
+  if (!tables.ok()) return holding;
+  for (int row = 0; row < tables->rows(); ++row) {
+    const std::string table = tables->GetString(row, 0);
+    absl::StatusOr<pg::Result> found =
+        pool.Exec(pg::Statement(absl::StrCat(
+                      "SELECT count(*) FROM ", table,
+                      " x WHERE lower(x::text) LIKE '%' || lower($1) || '%'"
+                      "  OR x::text LIKE '%' || encode(convert_to(lower($1), 'UTF8'), 'hex') || '%'"
+                      "  OR x::text LIKE '%' || encode(convert_to($1, 'UTF8'), 'hex') || '%'")),
+                  text);
+    EXPECT_TRUE(found.ok()) << table << ": " << found.status();
+    if (found.ok() && found->GetInt64(0, 0) > 0) holding.push_back(table);
+  }
+  return holding;
+}
+
+bool ReplyHolds(const redis::Reply& reply, const std::string& lower_text) {
+  if (absl::StrContains(absl::AsciiStrToLower(reply.str), lower_text)) return true;
+  for (const redis::Reply& element : reply.elements) {
+    if (ReplyHolds(element, lower_text)) return true;
+  }
+  return false;
+}
+
+// The keys of Redis (streams, caches, whatever their type) holding `text` in any case.
+std::vector<std::string> KeysHolding(redis::Client& redis, const std::string& text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  std::vector<std::string> holding;
+  std::string cursor = "0";
+  do {
+    absl::StatusOr<redis::Reply> page = redis.Command({"SCAN", cursor, "COUNT", "1000"});
+    EXPECT_TRUE(page.ok() && page->elements.size() == 2) << page.status();
+    if (!page.ok() || page->elements.size() != 2) break;
+    cursor = page->elements[0].str;
+    for (const redis::Reply& key : page->elements[1].elements) {
+      absl::StatusOr<redis::Reply> type = redis.Command({"TYPE", key.str});
+      if (!type.ok()) continue;
+      std::vector<std::string> read;
+      if (type->str == "stream") read = {"XRANGE", key.str, "-", "+"};
+      if (type->str == "string") read = {"GET", key.str};
+      if (type->str == "hash") read = {"HGETALL", key.str};
+      if (type->str == "list") read = {"LRANGE", key.str, "0", "-1"};
+      if (type->str == "set") read = {"SMEMBERS", key.str};
+      if (type->str == "zset") read = {"ZRANGE", key.str, "0", "-1"};
+      if (read.empty()) continue;
+      absl::StatusOr<redis::Reply> value = redis.Command(read);
+      if (value.ok() && ReplyHolds(*value, lower)) holding.push_back(key.str);
+    }
+  } while (cursor != "0");
+  return holding;
 }
 
 class RegistrationsTest : public ::testing::Test {
@@ -899,6 +960,54 @@ TEST_F(RegistrationsTest, PersonalDataGoesOnRequestAndAfterTheRetentionPeriod) {
   EXPECT_EQ(anonymised.organisation_name(), "Foreningen Grøn Hverdag");
   EXPECT_EQ(Statistics(KeyOf(kofoed_)).states(0).participants(), 2);
   EXPECT_EQ(*personal_data.AnonymiseEnded(absl::Now() + absl::Hours(24 * 61), 10), 0);
+}
+
+// Erasure reaches every copy: the registration, the request log (a retry of the request
+// that made it gets it as it is now), the outbox and the streams (which never held the
+// address), in every database and every Redis key.
+TEST_F(RegistrationsTest, AfterErasureNoTableStreamOrRetriedAnswerHoldsTheAddress) {
+  stack_.SetPolicy(event_, Parse<RegistrationPolicy>("capacity: 10"));
+  const std::string address = "Ingrid.Slettes@groen.dk";
+  Registration first;
+  ASSERT_TRUE(Register(People({address}), &first, principal::Anonymous(), "slet-mig-1").ok());
+  ASSERT_TRUE(Cancel(first.name(), principal::Anonymous(), first.manage_token()).ok());
+  // Both changes are on the stream before anything is erased.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  int announced = 0;
+  while (announced < 2 && absl::Now() < deadline) {
+    announced = 0;
+    for (const outbox::StreamEntry& entry : Changes()) {
+      if (absl::StrContains(entry.payload, first.name())) ++announced;
+    }
+    if (announced < 2) absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(announced, 2);
+  auto redis = redis::Client::Create({.address = stack_.redis_address()});
+  // The scans see the address where it is meant to be, and only there.
+  EXPECT_THAT(TablesHolding(stack_.pool(), address), ElementsAre("participants"));
+  EXPECT_THAT(KeysHolding(*redis, address), ElementsAre());
+
+  grpc::ClientContext context;
+  RegistrationsStack::Sign(context, principal::Admin());
+  v1::ErasePersonalDataRequest erase;
+  erase.set_email(address);
+  erase.set_request_id("sletning-1");
+  v1::ErasePersonalDataResponse erased;
+  ASSERT_TRUE(stub_->ErasePersonalData(&context, erase, &erased).ok());
+  ASSERT_EQ(erased.registrations_size(), 1);
+
+  Registration retried;
+  ASSERT_TRUE(Register(People({address}), &retried, principal::Anonymous(), "slet-mig-1").ok());
+  EXPECT_EQ(retried.name(), first.name());
+  EXPECT_EQ(retried.state(), Registration::CANCELLED);
+  ASSERT_EQ(retried.participants_size(), 1);
+  EXPECT_EQ(retried.participants(0).email(), "");
+  EXPECT_EQ(retried.participants(0).given_name(), "");
+
+  EXPECT_THAT(TablesHolding(stack_.pool(), address), ElementsAre());
+  EXPECT_THAT(TablesHolding(stack_.events().pool(), address), ElementsAre());
+  EXPECT_THAT(TablesHolding(stack_.organisations().pool(), address), ElementsAre());
+  EXPECT_THAT(KeysHolding(*redis, address), ElementsAre());
 }
 
 // ---- The events service's changes. ----
