@@ -50,7 +50,9 @@ absl::StatusOr<EventFacts> Directory::Event(absl::string_view name, absl::Time d
   const uint64_t epoch = recent_events_.Epoch();
   cache::LookupResult lookup = cache_.Lookup(EventKey(name));
   events::v1::Event event;
-  if (lookup.hit && event.ParseFromString(*lookup.value)) {
+  // A draft is not kept (below); a copy kept by an earlier version is not believed.
+  if (lookup.hit && event.ParseFromString(*lookup.value) &&
+      event.state() != events::v1::Event::DRAFT) {
     EventFacts facts = FactsOf(event);
     recent_events_.Keep(key, facts, epoch);
     return facts;
@@ -81,8 +83,12 @@ absl::StatusOr<EventFacts> Directory::Event(absl::string_view name, absl::Time d
   *kept.mutable_co_organisers() = event.co_organisers();
   kept.set_visibility(event.visibility());
   kept.set_date_precision(event.date_precision());
-  cache_.Fill(lookup, kept.SerializeAsString(), kEventTtl);
   EventFacts facts = FactsOf(kept);
+  // A draft is asked about again each time: only its organisers ask (setting its policy),
+  // and its publication must take registrations at once, even when the change that says
+  // so is late (Redis down) and cannot make a kept copy go.
+  if (kept.state() == events::v1::Event::DRAFT) return facts;
+  cache_.Fill(lookup, kept.SerializeAsString(), kEventTtl);
   recent_events_.Keep(key, facts, epoch);
   return facts;
 }

@@ -1,0 +1,290 @@
+// Registrations while Redis fails under a steady load: stopped, restarted empty and
+// flushed. Redis holds only caches and the change streams, which the outboxes feed again:
+// no call fails, an event published meanwhile takes registrations at once, and every
+// cancellation of an event reaches its registrations. The stack runs on a Redis of its
+// own, on the shared PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/redis/client.h"
+#include "google/protobuf/text_format.h"
+#include "tests/harness/event_seeds.h"
+#include "tests/harness/registrations_stack.h"
+#include "tests/harness/seeds.h"
+#include "tests/harness/servers.h"
+
+namespace coopnet::registrations {
+namespace {
+
+using testing::RegistrationsStack;
+using v1::Registration;
+using v1::RegistrationPolicy;
+
+constexpr absl::Duration kCallDeadline = absl::Seconds(15);
+
+Registration Person(const std::string& email) {
+  Registration r;
+  r.set_organisation_name("Foreningen Grøn Hverdag");
+  r.set_organisation_country("DK");
+  r.set_organisation_kind(organisations::v1::Organisation::ASSOCIATION);
+  v1::Participant& p = *r.add_participants();
+  p.set_given_name("Mette");
+  p.set_family_name("Hansen");
+  p.set_email(email);
+  return r;
+}
+
+RegistrationPolicy Capacity(int seats) {
+  RegistrationPolicy policy;
+  policy.set_capacity(seats);
+  return policy;
+}
+
+class RedisFaultTest : public ::testing::Test {
+ protected:
+  RedisFaultTest()
+      : stack_(organisations_db_.dsn(), events_db_.dsn(), registrations_db_.dsn(),
+               redis_.address()),
+        stub_(stack_.Stub()) {
+    kofoed_ = stack_.CreateOrganisation(testing::seeds::KofoedsSkole());
+    load_event_ = stack_.PublishMeeting(kofoed_, 30);
+    stack_.SetPolicy(load_event_, Capacity(100000));
+  }
+
+  ~RedisFaultTest() override { StopLoad(); }
+
+  static void Sign(grpc::ClientContext& context) {
+    RegistrationsStack::Sign(context, principal::Admin());
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+  }
+
+  grpc::Status Register(const std::string& event, const std::string& email, Registration* out,
+                        const std::string& request_id = "") {
+    grpc::ClientContext context;
+    Sign(context);
+    v1::CreateRegistrationRequest request;
+    request.set_parent(event);
+    *request.mutable_registration() = Person(email);
+    request.set_request_id(request_id);
+    return stub_->CreateRegistration(&context, request, out);
+  }
+
+  Registration MustGet(const std::string& name) {
+    grpc::ClientContext context;
+    Sign(context);
+    v1::GetRegistrationRequest request;
+    request.set_name(name);
+    Registration got;
+    const grpc::Status s = stub_->GetRegistration(&context, request, &got);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return got;
+  }
+
+  // A published meeting with one confirmed registration; the registration.
+  Registration MeetingWithARegistration(const std::string& tag) {
+    const std::string event = stack_.PublishMeeting(kofoed_, 20);
+    stack_.SetPolicy(event, Capacity(10));
+    Registration made;
+    const grpc::Status s = Register(event, absl::StrCat(tag, "@groen.dk"), &made);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(made.state(), Registration::CONFIRMED);
+    return made;
+  }
+
+  grpc::Status CancelEvent(const std::string& event) {
+    grpc::ClientContext context;
+    Sign(context);
+    events::v1::CancelEventRequest request;
+    request.set_name(event);
+    request.set_reason("Stormvarsel");
+    events::v1::Event cancelled;
+    return stack_.events().Stub()->CancelEvent(&context, request, &cancelled);
+  }
+
+  static std::string EventOf(const Registration& r) {
+    return r.name().substr(0, r.name().find("/registrations/"));
+  }
+
+  // A draft meeting whose organiser sets its policy first, then publishes it; someone
+  // registers the moment it is published. The registration's status.
+  grpc::Status RegisterTheMomentADraftIsPublished(const std::string& tag) {
+    events::v1::Event created;
+    {
+      grpc::ClientContext context;
+      Sign(context);
+      events::v1::CreateEventRequest request;
+      *request.mutable_event() = testing::seeds::CopenhagenInfoMeeting(kofoed_);
+      const absl::Time start = absl::Now() + absl::Hours(24 * 40);
+      request.mutable_event()->mutable_start_time()->set_seconds(absl::ToUnixSeconds(start));
+      request.mutable_event()->mutable_end_time()->set_seconds(
+          absl::ToUnixSeconds(start + absl::Hours(2)));
+      const grpc::Status s = stack_.events().Stub()->CreateEvent(&context, request, &created);
+      if (!s.ok()) return s;
+    }
+    stack_.SetPolicy(created.name(), Capacity(10));
+    {
+      grpc::ClientContext context;
+      Sign(context);
+      events::v1::PublishEventRequest request;
+      request.set_name(created.name());
+      events::v1::Event published;
+      const grpc::Status s = stack_.events().Stub()->PublishEvent(&context, request, &published);
+      if (!s.ok()) return s;
+    }
+    Registration made;
+    return Register(created.name(), absl::StrCat(tag, "@groen.dk"), &made);
+  }
+
+  // Waits, with a deadline, until the registration `name` is cancelled.
+  bool AwaitCancelled(const std::string& name) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      if (MustGet(name).state() == Registration::CANCELLED) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
+
+  // Two clients registering and reading back, each call with a 15 s deadline.
+  void StartLoad() {
+    for (int client = 0; client < 2; ++client) {
+      load_.emplace_back([this, client] {
+        auto stub = stack_.NewClient();
+        for (int i = 0; !stopping_.load(); ++i) {
+          const absl::Time start = absl::Now();
+          Registration made;
+          grpc::Status s;
+          {
+            grpc::ClientContext context;
+            Sign(context);
+            v1::CreateRegistrationRequest request;
+            request.set_parent(load_event_);
+            *request.mutable_registration() =
+                Person(absl::StrCat("last-", client, "-", i, "@kk.dk"));
+            request.set_request_id(absl::StrCat("last-", client, "-", i));
+            s = stub->CreateRegistration(&context, request, &made);
+          }
+          if (s.ok()) {
+            grpc::ClientContext context;
+            Sign(context);
+            v1::GetRegistrationRequest request;
+            request.set_name(made.name());
+            Registration got;
+            s = stub->GetRegistration(&context, request, &got);
+          }
+          Count(s, absl::Now() - start);
+        }
+      });
+    }
+  }
+
+  void StopLoad() {
+    stopping_ = true;
+    for (std::thread& t : load_) t.join();
+    load_.clear();
+  }
+
+  void Count(const grpc::Status& s, absl::Duration took) {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    longest_ = std::max(longest_, took);
+    if (!s.ok()) failures_.push_back(absl::StrCat(s.error_code(), " ", s.error_message()));
+  }
+
+  int64_t Calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+  // Waits until the load made `more` further calls, so that each fault meets calls.
+  void AwaitCalls(int64_t more) {
+    const int64_t target = Calls() + more;
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (Calls() < target && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+    ASSERT_GE(Calls(), target) << "the load stalled";
+  }
+
+  // Waits until the events outbox has published every change to Redis.
+  void AwaitRelayed() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    for (;;) {
+      absl::StatusOr<pg::Result> waiting = stack_.events().pool().Exec(
+          pg::Statement("SELECT count(*) FROM outbox WHERE relay_time IS NULL"));
+      ASSERT_TRUE(waiting.ok()) << waiting.status();
+      if (waiting->GetInt64(0, 0) == 0) return;
+      ASSERT_LT(absl::Now(), deadline) << "the events relay is stuck";
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  }
+
+  void Flush() {
+    auto redis = redis::Client::Create({.address = redis_.address()});
+    absl::StatusOr<redis::Reply> flushed = redis->Command({"FLUSHALL"});
+    ASSERT_TRUE(flushed.ok()) << flushed.status();
+  }
+
+  testing::TestDatabase organisations_db_;
+  testing::TestDatabase events_db_;
+  testing::TestDatabase registrations_db_;
+  testing::RedisServer redis_;
+  RegistrationsStack stack_;
+  std::unique_ptr<v1::RegistrationService::Stub> stub_;
+  std::string kofoed_;
+  std::string load_event_;
+
+  std::vector<std::thread> load_;
+  std::atomic<bool> stopping_{false};
+  absl::Mutex mu_;
+  int64_t calls_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration longest_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(RedisFaultTest, StoppedRestartedEmptyAndFlushedUnderLoadFailsNoCallAndLosesNoChange) {
+  StartLoad();
+  AwaitCalls(20);
+
+  // Stopped: the event is cancelled and another published while Redis is away.
+  const Registration before_stop = MeetingWithARegistration("stop");
+  redis_.Stop();
+  AwaitCalls(20);
+  EXPECT_TRUE(RegisterTheMomentADraftIsPublished("while-stopped").ok());
+  ASSERT_TRUE(CancelEvent(EventOf(before_stop)).ok());
+  AwaitCalls(20);
+  // Back, empty.
+  redis_.Start();
+  EXPECT_TRUE(AwaitCancelled(before_stop.name()));
+  EXPECT_TRUE(RegisterTheMomentADraftIsPublished("after-restart").ok());
+  AwaitCalls(20);
+
+  // Flushed after a cancellation reached the stream and before registrations read it
+  // (its feed paused, as when its process is down or behind): the change is gone from
+  // Redis, and the events outbox must publish it again.
+  for (int round = 0; round < 3; ++round) {
+    const Registration flushed = MeetingWithARegistration(absl::StrCat("flush-", round));
+    stack_.process().feed->Stop();
+    ASSERT_TRUE(CancelEvent(EventOf(flushed)).ok());
+    AwaitRelayed();
+    Flush();
+    stack_.process().feed->Start();
+    EXPECT_TRUE(RegisterTheMomentADraftIsPublished(absl::StrCat("after-flush-", round)).ok());
+    EXPECT_TRUE(AwaitCancelled(flushed.name())) << "round " << round;
+    AwaitCalls(20);
+  }
+  StopLoad();
+
+  absl::MutexLock lock(&mu_);
+  std::cout << calls_ << " calls (a registration and its read each) under the faults; "
+            << failures_.size() << " failed; the longest took " << longest_ << "\n";
+  EXPECT_TRUE(failures_.empty()) << failures_.size() << " failed, the first: " << failures_[0];
+  EXPECT_LT(longest_, kCallDeadline);
+}
+
+}  // namespace
+}  // namespace coopnet::registrations
