@@ -86,19 +86,22 @@ absl::StatusOr<int> Relay::RelayBatch() {
     if (lost) {
       COOPNET_ASSIGN_OR_RETURN(pg::Result kept, tx.Exec(kKeptAfter, lost->first, lost->second,
                                                         static_cast<int32_t>(options_.batch_size)));
-      if (lost->second == 0 || kept.rows() > 0) {
+      if (republishing_.insert(lost->first).second) {
         log::Warn("Redis lacks changes it was given; publishing them again from the outbox",
                   {{"stream", lost->first}, {"after_outbox_id", absl::StrCat(lost->second)}});
       }
+      again = true;
       if (kept.rows() == 0) {
         // Pruned or never kept: nothing more to give; Redis starts from what it has.
         (*given_)[lost->first] = lost->second;
-        again = true;
-        return absl::OkStatus();
+      } else {
+        COOPNET_RETURN_IF_ERROR(Publish(kept));
+        republished_.fetch_add(kept.rows(), std::memory_order_relaxed);
       }
-      COOPNET_RETURN_IF_ERROR(Publish(kept));
-      republished_.fetch_add(kept.rows(), std::memory_order_relaxed);
-      again = true;
+      if (kept.rows() < options_.batch_size) {
+        log::Info("published the kept changes again", {{"stream", lost->first}});
+        republishing_.erase(lost->first);
+      }
       return absl::OkStatus();
     }
     COOPNET_ASSIGN_OR_RETURN(pg::Result rows,

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -117,6 +118,8 @@ class Relay {
   // at the first pass, then moved by publishing and by `<stream>:relayed`).
   std::optional<std::map<std::string, int64_t>> given_ ABSL_GUARDED_BY(pass_mu_);
   absl::Time next_prune_ ABSL_GUARDED_BY(pass_mu_) = absl::InfinitePast();
+  // Streams being given their kept rows again, so that it is logged once.
+  std::set<std::string> republishing_ ABSL_GUARDED_BY(pass_mu_);
 
   absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
