@@ -265,14 +265,15 @@ RouteMatch RouteTable::Match(absl::string_view http_method, absl::string_view pa
   if (path.empty() || path[0] != '/') return match;
   std::vector<absl::string_view> segments = absl::StrSplit(path.substr(1), '/');
   // A custom method's verb follows the last ':' of the last segment; a path whose last
-  // segment merely holds a ':' is tried as it is after that.
+  // segment merely holds a ':' is tried as it is after that, as is one ending in ':',
+  // since no verb is empty.
   struct Candidate {
     std::vector<absl::string_view> segments;
     absl::string_view verb;
   };
   std::vector<Candidate> candidates;
   const size_t colon = segments.back().rfind(':');
-  if (colon != absl::string_view::npos) {
+  if (colon != absl::string_view::npos && colon + 1 < segments.back().size()) {
     Candidate with_verb{segments, segments.back().substr(colon + 1)};
     with_verb.segments.back() = segments.back().substr(0, colon);
     candidates.push_back(std::move(with_verb));

@@ -42,6 +42,15 @@ TEST_F(RouteTableTest, BindsNestedFieldsAndChildResources) {
   EXPECT_THAT(key.bindings, ElementsAre(Pair("name", "organisations/01ab/apiKeys/01cd")));
 }
 
+// No verb is empty: a ':' that ends the path belongs to the resource's id, so the path
+// never names the same resource as the one without it.
+TEST_F(RouteTableTest, KeepsAColonEndingThePathInTheName) {
+  RouteMatch match = routes_->Match("GET", "/v1/events/01j9:");
+  EXPECT_EQ(MethodOf(match), "GetEvent");
+  EXPECT_THAT(match.bindings, ElementsAre(Pair("name", "events/01j9:")));
+  EXPECT_EQ(routes_->Match("GET", "/v1/events:").route, nullptr);
+}
+
 TEST_F(RouteTableTest, NamesTheAllowedMethodsOfAKnownPath) {
   RouteMatch wrong = routes_->Match("GET", "/v1/events/01j9:publish");
   EXPECT_EQ(wrong.route, nullptr);
