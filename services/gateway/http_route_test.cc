@@ -77,6 +77,18 @@ TEST_F(RouteTableTest, DecodesPercentEscapesInVariables) {
   EXPECT_THAT(match.bindings, ElementsAre(Pair("name", "organisations/København S")));
 }
 
+// Decoded, `01j9%2Fregistrations%2F01ab` would make GetEvent's `name` a registration's.
+TEST_F(RouteTableTest, MatchesNoNameWithAnEncodedSlashInASegment) {
+  for (const char* path : {"/v1/events/01j9%2Fregistrations%2F01ab", "/v1/events/01j9%2f",
+                           "/v1/organisations/01ab%2FapiKeys%2F01cd:revoke"}) {
+    for (const char* method : {"GET", "POST"}) {
+      RouteMatch match = routes_->Match(method, path);
+      EXPECT_EQ(match.route, nullptr) << method << " " << path;
+      EXPECT_THAT(match.allowed, IsEmpty()) << method << " " << path;
+    }
+  }
+}
+
 TEST(PathTemplate, ParsesVariablesLiteralsAndVerb) {
   auto parsed = PathTemplate::Parse("/v1/{name=organisations/*/apiKeys/*}:revoke");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
