@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, starts a throwaway PostgreSQL and Redis on free
-# ports, runs every CTest label (unit, integration, e2e, interop, fault, deploy), stops the
-# servers and exits non-zero on any failure. Extra arguments go to ctest (-L unit, -R Pg).
+# ports, runs every CTest label (unit, integration, e2e, interop, fault, deploy, fuzz),
+# stops the servers and exits non-zero on any failure. Extra arguments go to ctest (-L unit,
+# -R Pg).
 # Another configuration (tests/sanitize.sh) names its folder in COOPNET_BUILD_DIR, its cmake
 # options in COOPNET_CMAKE_OPTIONS and what it needs built in COOPNET_BUILD_TARGETS.
 set -euo pipefail

@@ -10,6 +10,7 @@ COOPNET_PACKAGES=(
   stunnel4  # the TLS tunnel to a TLS-only Redis (hiredis here speaks no TLS)
   mmdebstrap buildah nodejs prometheus
   dpkg-dev  # tests/tsan_abseil.sh unpacks Abseil's source package with it
+  clang-14 libclang-rt-14-dev llvm-14  # tests/fuzz.sh: libFuzzer, its sanitizers, their symbolizer
 )
 
 ensure_packages() {

@@ -140,6 +140,9 @@ std::string FoldLine(absl::string_view line) {
   while (line.size() > room) {
     size_t cut = room;
     while (cut > 0 && IsUtf8Continuation(line[cut])) --cut;
+    // Text that is not UTF-8 may start no character within reach: cut it at the limit
+    // rather than never.
+    if (cut == 0) cut = room;
     out.append(line.data(), cut);
     out += "\r\n ";
     line.remove_prefix(cut);

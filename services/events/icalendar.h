@@ -80,7 +80,8 @@ std::string Write(const Calendar& calendar);
 std::string EscapeText(absl::string_view text);
 
 // One content line as it is written: pieces of at most kMaxLineOctets octets joined by
-// CRLF and a space, never inside a UTF-8 character, ending in CRLF.
+// CRLF and a space, never inside a UTF-8 character, ending in CRLF. Text that is not UTF-8
+// is cut at the limit where no character starts within it.
 std::string FoldLine(absl::string_view line);
 
 // The VTIMEZONE of `zone` (named `name`) with one STANDARD or DAYLIGHT component per

@@ -98,6 +98,17 @@ TEST(FoldLine, NeverSplitsAUtf8CharacterAtTheBoundary) {
   }
 }
 
+// Bytes that start no UTF-8 character (a lead byte followed by a run of continuation
+// bytes) leave no place to fold between characters: the line is still folded at the limit.
+TEST(FoldLine, TextThatIsNotUtf8IsFoldedAtTheLimit) {
+  const std::string line = "SUMMARY:M\xc3" + std::string(200, '\xa0');
+  const std::string folded = FoldLine(line);
+  for (const std::string& piece : PhysicalLines(folded)) {
+    EXPECT_LE(piece.size(), kMaxLineOctets);
+  }
+  EXPECT_EQ(Unfold(folded), line + "\r\n");
+}
+
 TEST(FoldLine, DanishTextFoldsOnlyBetweenCharacters) {
   // "DESCRIPTION:xx" is 14 octets; 61 more would end inside the 31st æ (2 octets each),
   // so the first piece stops one octet early, after 30 whole ones.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -23,6 +24,10 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+bool HoldsEncodedSlash(absl::string_view segment) {
+  return absl::StrContains(segment, "%2F") || absl::StrContains(segment, "%2f");
 }
 
 // The field `path` (`event.name`) names in `message`, walking singular message fields;
@@ -230,6 +235,12 @@ bool PathTemplate::Match(const std::vector<absl::string_view>& segments, absl::s
     const size_t end = variable.end_segment < 0 ? segments.size() : variable.end_segment;
     std::vector<absl::string_view> covered(segments.begin() + variable.first_segment,
                                            segments.begin() + end);
+    // A variable of several segments (`events/*`) is bound to their text joined by '/', so
+    // an encoded '/' inside one would bind a name of another shape (`events/1/registrations/2`).
+    // google/api/http.proto keeps it encoded instead; no resource id holds one, so such a
+    // path names nothing.
+    const bool several = variable.end_segment < 0 || end - variable.first_segment > 1;
+    if (several && std::any_of(covered.begin(), covered.end(), HoldsEncodedSlash)) return false;
     bindings->emplace_back(variable.field_path, PercentDecode(absl::StrJoin(covered, "/")));
   }
   return true;
@@ -265,14 +276,15 @@ RouteMatch RouteTable::Match(absl::string_view http_method, absl::string_view pa
   if (path.empty() || path[0] != '/') return match;
   std::vector<absl::string_view> segments = absl::StrSplit(path.substr(1), '/');
   // A custom method's verb follows the last ':' of the last segment; a path whose last
-  // segment merely holds a ':' is tried as it is after that.
+  // segment merely holds a ':' is tried as it is after that, as is one ending in ':',
+  // since no verb is empty.
   struct Candidate {
     std::vector<absl::string_view> segments;
     absl::string_view verb;
   };
   std::vector<Candidate> candidates;
   const size_t colon = segments.back().rfind(':');
-  if (colon != absl::string_view::npos) {
+  if (colon != absl::string_view::npos && colon + 1 < segments.back().size()) {
     Candidate with_verb{segments, segments.back().substr(colon + 1)};
     with_verb.segments.back() = segments.back().substr(0, colon);
     candidates.push_back(std::move(with_verb));

@@ -3,7 +3,8 @@
 // A rule's path template (`/v1/{name=events/*}:cancel`, after google/api/http.proto) is
 // compiled once at start; a request path is matched against every route of its HTTP
 // method, the most literal template first, and each variable is bound to the segments it
-// covers, percent-decoded: `/v1/events/01j9:cancel` binds `name` to `events/01j9`.
+// covers, percent-decoded: `/v1/events/01j9:cancel` binds `name` to `events/01j9`. A
+// variable of several segments never matches an encoded '/' (%2F) inside one.
 //
 //   COOPNET_ASSIGN_OR_RETURN(RouteTable routes, RouteTable::Build(catalog));
 //   RouteMatch match = routes.Match("GET", "/v1/events/01j9");

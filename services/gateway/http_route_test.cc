@@ -42,6 +42,15 @@ TEST_F(RouteTableTest, BindsNestedFieldsAndChildResources) {
   EXPECT_THAT(key.bindings, ElementsAre(Pair("name", "organisations/01ab/apiKeys/01cd")));
 }
 
+// No verb is empty: a ':' that ends the path belongs to the resource's id, so the path
+// never names the same resource as the one without it.
+TEST_F(RouteTableTest, KeepsAColonEndingThePathInTheName) {
+  RouteMatch match = routes_->Match("GET", "/v1/events/01j9:");
+  EXPECT_EQ(MethodOf(match), "GetEvent");
+  EXPECT_THAT(match.bindings, ElementsAre(Pair("name", "events/01j9:")));
+  EXPECT_EQ(routes_->Match("GET", "/v1/events:").route, nullptr);
+}
+
 TEST_F(RouteTableTest, NamesTheAllowedMethodsOfAKnownPath) {
   RouteMatch wrong = routes_->Match("GET", "/v1/events/01j9:publish");
   EXPECT_EQ(wrong.route, nullptr);
@@ -66,6 +75,18 @@ TEST_F(RouteTableTest, KnowsNothingOfUnknownPathsAndInternalMethods) {
 TEST_F(RouteTableTest, DecodesPercentEscapesInVariables) {
   RouteMatch match = routes_->Match("GET", "/v1/organisations/K%C3%B8benhavn%20S");
   EXPECT_THAT(match.bindings, ElementsAre(Pair("name", "organisations/København S")));
+}
+
+// Decoded, `01j9%2Fregistrations%2F01ab` would make GetEvent's `name` a registration's.
+TEST_F(RouteTableTest, MatchesNoNameWithAnEncodedSlashInASegment) {
+  for (const char* path : {"/v1/events/01j9%2Fregistrations%2F01ab", "/v1/events/01j9%2f",
+                           "/v1/organisations/01ab%2FapiKeys%2F01cd:revoke"}) {
+    for (const char* method : {"GET", "POST"}) {
+      RouteMatch match = routes_->Match(method, path);
+      EXPECT_EQ(match.route, nullptr) << method << " " << path;
+      EXPECT_THAT(match.allowed, IsEmpty()) << method << " " << path;
+    }
+  }
 }
 
 TEST(PathTemplate, ParsesVariablesLiteralsAndVerb) {

@@ -40,8 +40,7 @@ std::string Quote(absl::string_view text) {
       out.push_back('\\');
       out.push_back(c);
     } else if (u < 0x20) {
-      absl::StrAppend(&out, "\\u00", absl::string_view("0123456789abcdef" + (u >> 4), 1),
-                      absl::string_view("0123456789abcdef" + (u & 15), 1));
+      absl::StrAppend(&out, "\\u", absl::Hex(u, absl::kZeroPad4));
     } else {
       out.push_back(c);
     }
