@@ -3,13 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <functional>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/wait.h"
 
 namespace coopnet::cache {
 namespace {
@@ -23,16 +23,6 @@ redis::Client& SharedRedis() {
 // A keyspace no other test uses, so tests never see each other's entries.
 Keyspace FreshKeyspace(int schema_version = 1) {
   return Keyspace{coopnet::testing::UniqueName("organisations"), schema_version};
-}
-
-// Calls `condition` until it holds or `timeout` passes; returns whether it held.
-bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
 }
 
 TEST(Cache, MissGivesATicketAndFillMakesTheNextLookupAHit) {
@@ -180,7 +170,8 @@ TEST(Cache, TtlExpires) {
   cache.Put("put", "p", absl::Seconds(2));
   EXPECT_EQ(cache.Get("filled"), "f");
   EXPECT_EQ(cache.Get("put"), "p");
-  EXPECT_TRUE(PollUntil([&] { return !cache.Get("filled") && !cache.Get("put"); }));
+  EXPECT_TRUE(coopnet::testing::WaitUntil([&] { return !cache.Get("filled") && !cache.Get("put"); },
+                                          absl::Seconds(10)));
 }
 
 TEST(Cache, BinarySafeKeysAndValuesRoundTrip) {
@@ -221,7 +212,8 @@ TEST(Cache, RedisDownIsAMissNotAnError) {
   EXPECT_EQ(redis->stats().breaker_state, redis::BreakerState::kOpen);
 
   server.Start();
-  ASSERT_TRUE(PollUntil([&] { return cache.Lookup("org-1").ticket.valid(); }));
+  ASSERT_TRUE(coopnet::testing::WaitUntil([&] { return cache.Lookup("org-1").ticket.valid(); },
+                                          absl::Seconds(10)));
   cache.Fill(cache.Lookup("org-1"), "from the database", absl::Minutes(1));
   EXPECT_EQ(cache.Get("org-1"), "from the database");
 }
