@@ -31,6 +31,7 @@
 #include "tests/harness/gateway_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/wait.h"
 
 namespace coopnet::gateway {
 namespace {
@@ -381,53 +382,131 @@ TEST_F(GatewayBoundsTest, XForwardedForFromAnUntrustedPeerIsIgnored) {
             << rotating[3] << " from the 4th call" << std::endl;
 }
 
-// Disabled: about one run in four this test crashed (SIGILL) or hung while its watches
-// were being torn down; the quota itself answered as asserted in every run. Enable again
-// once the teardown of a gateway with open Watch streams is understood.
-TEST_F(GatewayBoundsTest, DISABLED_AKeyHoldsAtMostItsStreamsOnEitherPort) {
+// A Watch call held open through the gateway until it is cancelled.
+class Watch {
+ public:
+  // Opens WatchEvents on `channel`, as `key` (none: as an operator), with a deadline far
+  // beyond any test.
+  Watch(const std::shared_ptr<grpc::Channel>& channel, const std::string& key)
+      : stub_(ev::EventService::NewStub(channel)) {
+    context_.AddMetadata("authorization", "Bearer " + (key.empty() ? testing::kTestAdminKey : key));
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    stream_ = stub_->WatchEvents(&context_, ev::WatchEventsRequest());
+  }
+  ~Watch() { Close(); }
+
+  // How the watch ended, once it has: at once for a refused one.
+  grpc::Status Ended() {
+    ev::EventChange change;
+    while (stream_->Read(&change)) {
+    }
+    return Finish();
+  }
+  // Cancels it (unless it has ended) and waits for its end.
+  void Close() {
+    if (finished_) return;
+    context_.TryCancel();
+    Finish();
+  }
+
+ private:
+  grpc::Status Finish() {
+    finished_ = true;
+    return stream_->Finish();
+  }
+
+  std::unique_ptr<ev::EventService::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<ev::EventChange>> stream_;
+  bool finished_ = false;
+};
+
+TEST_F(GatewayBoundsTest, AKeyHoldsAtMostItsStreamsOnEitherPort) {
   GatewayOptions options = GatewayStack::Unlimited();
   options.front.streams = {.per_key = 2, .per_address = 1};
   std::unique_ptr<GatewayStack> gateway = Gateway(options);
   const std::string organisation = CreateOrganisation(*gateway);
   const std::string key = CreateKey(*gateway, organisation);
-  auto events = ev::EventService::NewStub(gateway->channel());
-
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReader<ev::EventChange>>> streams;
-  auto open = [&](absl::Duration deadline = absl::Seconds(20)) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", "Bearer " + key);
-    context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-    ev::WatchEventsRequest request;
-    auto stream = events->WatchEvents(context.get(), request);
-    contexts.push_back(std::move(context));
-    streams.push_back(std::move(stream));
+  auto open_streams = [&](int count) {
+    return testing::WaitUntil([&] { return gateway->gateway().open_streams() == count; });
   };
-  open();
-  open();
-  open();
-  ev::EventChange change;
-  EXPECT_FALSE(streams[2]->Read(&change));
-  const grpc::Status third = streams[2]->Finish();
-  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << third.error_message();
-  EXPECT_EQ(testing::ReasonOf(third), "STREAMS_EXHAUSTED");
+
+  // One at a time: of watches opened at once, which the gateway admits first is chance.
+  Watch first(gateway->channel(), key);
+  ASSERT_TRUE(open_streams(1));
+  Watch second(gateway->channel(), key);
+  ASSERT_TRUE(open_streams(2));
+  const absl::Time asked = absl::Now();
+  Watch third(gateway->channel(), key);
+  const grpc::Status refused = third.Ended();
+  const absl::Duration refused_after = absl::Now() - asked;
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_EQ(testing::ReasonOf(refused), "STREAMS_EXHAUSTED");
+  EXPECT_LT(refused_after, absl::Seconds(5));
   // Over HTTP too, while both are open.
   HttpReply over_http =
       gateway->Http("GET", "/v1/events:watch", "", {GatewayStack::KeyAuthorization(key)});
   EXPECT_EQ(over_http.status, 429) << over_http.body;
+  EXPECT_EQ(gateway->gateway().open_streams(), 2);
+
   // Closing one gives its place back.
-  contexts[0]->TryCancel();
-  streams[0]->Finish();
-  absl::Time deadline = absl::Now() + absl::Seconds(5);
-  grpc::Status again;
-  do {
-    open(absl::Seconds(1));
-    streams.back()->Read(&change);
-    again = streams.back()->Finish();
-  } while (again.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && absl::Now() < deadline);
-  EXPECT_NE(again.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  contexts[1]->TryCancel();
-  streams[1]->Finish();
+  first.Close();
+  ASSERT_TRUE(open_streams(1)) << "a closed watch still holds its place";
+  Watch fourth(gateway->channel(), key);
+  EXPECT_TRUE(open_streams(2)) << "the place a closed watch gave back was not taken";
+  second.Close();
+  fourth.Close();
+  EXPECT_TRUE(open_streams(0));
+  std::cout << "a key allowed 2 streams: the third refused over gRPC in "
+            << absl::FormatDuration(refused_after) << ", over HTTP " << over_http.status
+            << "; a closed one's place taken again" << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, OneConnectionHoldsAtMostItsStreamsAndOthersAreServed) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.grpc_max_streams = 4;
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string name = CreateOrganisation(*gateway);
+  auto get = [&](const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    org::GetOrganisationRequest request;
+    request.set_name(name);
+    org::Organisation read;
+    return org::OrganisationService::NewStub(channel)->GetOrganisation(&context, request, &read);
+  };
+
+  // Four watches fill the connection (an operator's: no quota of keys or addresses).
+  std::vector<std::unique_ptr<Watch>> watches;
+  for (int i = 0; i < 4; ++i) watches.push_back(std::make_unique<Watch>(gateway->channel(), ""));
+  ASSERT_TRUE(testing::WaitUntil([&] { return gateway->gateway().open_streams() == 4; }));
+
+  // A fifth call on the same connection waits for a free stream, up to its deadline...
+  const absl::Time asked = absl::Now();
+  const grpc::Status waited = get(gateway->channel(), absl::Seconds(1));
+  EXPECT_EQ(waited.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << waited.error_message();
+  EXPECT_GE(absl::Now() - asked, absl::Seconds(1));
+  // ... while a client on a connection of its own is served at once.
+  grpc::ChannelArguments own_connection;
+  own_connection.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  const std::shared_ptr<grpc::Channel> other =
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", gateway->grpc_port()),
+                                grpc::InsecureChannelCredentials(), own_connection);
+  const absl::Time other_asked = absl::Now();
+  const grpc::Status served = get(other, absl::Seconds(5));
+  const absl::Duration other_took = absl::Now() - other_asked;
+  EXPECT_TRUE(served.ok()) << served.error_message();
+
+  // A watch that ends frees its stream: the connection serves again.
+  watches.front()->Close();
+  const grpc::Status again = get(gateway->channel(), absl::Seconds(10));
+  EXPECT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(gateway->gateway().open_streams(), 3);
+  watches.clear();
+  std::cout << "a connection allowed 4 streams, holding 4 watches: a fifth call on it waited "
+               "until its 1 s deadline; another connection's call took "
+            << absl::FormatDuration(other_took) << "; with one watch closed it was served"
+            << std::endl;
 }
 
 }  // namespace
