@@ -28,7 +28,9 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/harness/errors.h"
+#include "tests/harness/event_seeds.h"
 #include "tests/harness/gateway_stack.h"
+#include "tests/harness/redis_usage.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
 #include "tests/harness/wait.h"
@@ -107,8 +109,13 @@ double Percentile(std::vector<double> values, double share) {
 
 class GatewayBoundsTest : public ::testing::Test {
  protected:
+  // The anonymous event lists' budget in Redis.
+  static constexpr cache::Budget kListPages{
+      .name = "list_pages", .max_entries = 100, .max_bytes = 256 * 1024};
+
   GatewayBoundsTest()
-      : backends_(organisations_db_.dsn(), events_db_.dsn(), testing::SharedRedisAddress()) {}
+      : backends_(organisations_db_.dsn(), events_db_.dsn(), testing::SharedRedisAddress(),
+                  {.list_pages = kListPages}) {}
 
   std::unique_ptr<GatewayStack> Gateway(GatewayOptions options) {
     return std::make_unique<GatewayStack>(testing::BackendsOf(backends_), std::move(options));
@@ -182,6 +189,82 @@ TEST_F(GatewayBoundsTest, PaddedAnonymousReadsKeepTheAnswerCacheWithinItsBudget)
   std::cout << "answer cache: 1200 anonymous reads (300 padded with 16 KiB of unknown fields), "
             << "at most " << most << " bytes kept of a budget of " << options.answer_cache_bytes
             << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, AnonymousFiltersKeepTheEventListCacheWithinItsBudget) {
+  std::unique_ptr<GatewayStack> gateway = Gateway(GatewayStack::Unlimited());
+  const std::string organiser = CreateOrganisation(*gateway);
+  auto events = ev::EventService::NewStub(gateway->channel());
+  for (const ev::Event& event : {testing::seeds::CopenhagenInfoMeeting(organiser),
+                                 testing::seeds::OrebroInspirationDay(organiser)}) {
+    grpc::ClientContext create;
+    create.AddMetadata("authorization", "Bearer " + testing::kTestAdminKey);
+    ev::CreateEventRequest request;
+    *request.mutable_event() = event;
+    ev::Event created;
+    ASSERT_TRUE(events->CreateEvent(&create, request, &created).ok());
+    grpc::ClientContext publish;
+    publish.AddMetadata("authorization", "Bearer " + testing::kTestAdminKey);
+    ev::PublishEventRequest published;
+    published.set_name(created.name());
+    ASSERT_TRUE(events->PublishEvent(&publish, published, &created).ok());
+  }
+  cache::Cache& cache = backends_.cache();
+  auto redis = redis::Client::Create({.address = testing::SharedRedisAddress()});
+  // The pages, and the index that bounds them.
+  auto in_redis_now = [&, pages = cache.ValueKey("list:*"),
+                       index = absl::StrCat("coopnet:", cache.keyspace().name,
+                                            ":budget:", kListPages.name, ":*")]() {
+    std::optional<testing::RedisUsage> values = testing::RedisUsageOf(*redis, pages);
+    const std::optional<testing::RedisUsage> bookkeeping = testing::RedisUsageOf(*redis, index);
+    if (values && bookkeeping) values->bytes += bookkeeping->bytes;
+    return values;
+  };
+
+  // One anonymous client asks for every event from a new minute each time, each a new
+  // page to keep; between them, a portal shows its list of Danish events.
+  testing::HttpClient client(gateway->http_port());
+  const std::string portal = "/v1/events?countries=DK";
+  ASSERT_EQ(client.Send("GET", portal).status, 200);
+  const int64_t hits_before = cache.hits();
+  int answered = 0, portal_reads = 0;
+  cache::BudgetUse most;
+  testing::RedisUsage most_in_redis;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string from = absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(946684800 + 60 * i), absl::UTCTimeZone());
+    answered += client.Send("GET", absl::StrCat("/v1/events?fromTime=", from)).status == 200;
+    if (i % 10 == 0) {
+      answered += client.Send("GET", portal).status == 200;
+      ++portal_reads;
+    }
+    if (i % 100 == 99) {
+      const std::optional<cache::BudgetUse> use = cache.UseOf(kListPages);
+      const std::optional<testing::RedisUsage> in_redis = in_redis_now();
+      ASSERT_TRUE(use.has_value() && in_redis.has_value());
+      ASSERT_LE(use->entries, kListPages.max_entries);
+      ASSERT_LE(use->bytes, kListPages.max_bytes);
+      ASSERT_LE(in_redis->keys, kListPages.max_entries);
+      ASSERT_LE(in_redis->bytes, kListPages.max_bytes);
+      most = {std::max(most.entries, use->entries), std::max(most.bytes, use->bytes)};
+      most_in_redis = {std::max(most_in_redis.keys, in_redis->keys),
+                       std::max(most_in_redis.bytes, in_redis->bytes)};
+    }
+  }
+  const int64_t portal_hits = cache.hits() - hits_before;
+  EXPECT_EQ(answered, 1500 + portal_reads);
+  EXPECT_EQ(portal_hits, portal_reads) << "the portal's list was evicted by the flood";
+  EXPECT_GT(cache.evictions(), 0);
+  const std::optional<cache::BudgetUse> counted = cache.UseOf(kListPages);
+  const std::optional<testing::RedisUsage> held = in_redis_now();
+  ASSERT_TRUE(counted.has_value() && held.has_value());
+  EXPECT_LE(held->bytes, counted->bytes) << "the budget counts less than Redis holds";
+  std::cout << "event list cache with a budget of " << kListPages.max_entries << " pages and "
+            << kListPages.max_bytes << " bytes, 1500 anonymous lists with distinct filters: at "
+            << "most " << most.entries << " pages, " << most.bytes << " bytes counted; Redis "
+            << "held at most " << most_in_redis.keys << " page keys in " << most_in_redis.bytes
+            << " bytes; " << cache.evictions() << " evicted; the portal's list hit " << portal_hits
+            << " of " << portal_reads << " times" << std::endl;
 }
 
 TEST_F(GatewayBoundsTest, IdleConnectionsAndASlowClientDoNotStopANormalClient) {
