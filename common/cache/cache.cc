@@ -34,6 +34,46 @@ redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
 return 1
 )lua";
 
+// kFillScript for an entry under a budget, whose index it keeps: KEYS[3] the entries by
+// last use (a sorted set of value keys, scored in milliseconds), KEYS[4] what each counts
+// (a hash), KEYS[5] their total; ARGV[4] now in milliseconds, ARGV[5] and ARGV[6] the
+// budget's entries and bytes, ARGV[7] what this entry counts, ARGV[8] the index's ttl.
+// Evicts the least recently used until the entry fits, then stores it; answers {stored,
+// evicted}. The evicted value keys are not in KEYS, which only Redis Cluster minds.
+constexpr char kBudgetFillScript[] = R"lua(
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return {0, 0} end
+local cost = tonumber(ARGV[7])
+local total = tonumber(redis.call('GET', KEYS[5]) or '0')
+local kept = redis.call('HGET', KEYS[4], KEYS[1])
+if kept then
+  total = total - tonumber(kept)
+  redis.call('ZREM', KEYS[3], KEYS[1])
+end
+local max_entries, max_bytes = tonumber(ARGV[5]), tonumber(ARGV[6])
+local evicted = 0
+while redis.call('ZCARD', KEYS[3]) > 0 and
+    (redis.call('ZCARD', KEYS[3]) >= max_entries or total + cost > max_bytes) do
+  local oldest = redis.call('ZPOPMIN', KEYS[3])[1]
+  total = total - tonumber(redis.call('HGET', KEYS[4], oldest) or '0')
+  redis.call('HDEL', KEYS[4], oldest)
+  redis.call('DEL', oldest)
+  evicted = evicted + 1
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], KEYS[1])
+redis.call('HSET', KEYS[4], KEYS[1], cost)
+redis.call('SET', KEYS[5], total + cost, 'PX', ARGV[8])
+redis.call('PEXPIRE', KEYS[3], ARGV[8])
+redis.call('PEXPIRE', KEYS[4], ARGV[8])
+return {1, evicted}
+)lua";
+
+// What Redis keeps for an entry besides the bytes of its key, three times over (the value
+// key, and its member of the index's sorted set and hash), and its value: object headers,
+// dictionary slots, the expiry, the skip list's levels. Measured with MEMORY USAGE, with
+// room to spare.
+constexpr int64_t kEntryOverhead = 256;
+
 std::string NewVersion() {
   thread_local absl::BitGen bits;
   return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(bits), absl::kZeroPad16));
@@ -61,6 +101,12 @@ bool Committed(const absl::StatusOr<std::vector<redis::Reply>>& replies) {
 
 }  // namespace
 
+int64_t BudgetedBytes(absl::string_view value_key, absl::string_view stored) {
+  // jemalloc, Redis's allocator, rounds a value up to its size class: up to a quarter more.
+  return static_cast<int64_t>(3 * value_key.size() + stored.size() + stored.size() / 4) +
+         kEntryOverhead;
+}
+
 Cache::Cache(redis::Client& redis, Keyspace keyspace)
     : redis_(redis), keyspace_(std::move(keyspace)) {}
 
@@ -77,16 +123,33 @@ std::string Cache::GenerationKey(absl::string_view collection) const {
   return absl::StrCat("coopnet:", keyspace_.name, ":generation:", collection);
 }
 
+std::string Cache::BudgetKey(const Budget& budget, absl::string_view part) const {
+  return absl::StrCat("coopnet:", keyspace_.name, ":budget:", budget.name, ":", part);
+}
+
 LookupResult Cache::Lookup(absl::string_view key) {
+  return Found(key, redis_.Command({"MGET", ValueKey(key), VersionKey(key)}));
+}
+
+LookupResult Cache::Lookup(absl::string_view key, const Budget& budget) {
+  const std::string value_key = ValueKey(key);
+  absl::StatusOr<std::vector<redis::Reply>> replies =
+      redis_.Pipeline({{"MGET", value_key, VersionKey(key)},
+                       {"ZADD", BudgetKey(budget, "entries"), "XX",
+                        absl::StrCat(absl::ToUnixMillis(absl::Now())), value_key}});
+  if (!replies.ok()) return Found(key, replies.status());
+  return Found(key, (*replies)[0]);
+}
+
+LookupResult Cache::Found(absl::string_view key, const absl::StatusOr<redis::Reply>& reply) {
   LookupResult result;
-  absl::StatusOr<redis::Reply> reply = redis_.Command({"MGET", ValueKey(key), VersionKey(key)});
   if (!reply.ok() || reply->type != redis::Reply::Type::kArray || reply->elements.size() != 2) {
     CountError();
     misses_.fetch_add(1, std::memory_order_relaxed);
     return result;
   }
   const redis::Reply& stored = reply->elements[0];
-  std::string version = std::move(reply->elements[1].str);  // "" when nil
+  std::string version = reply->elements[1].str;  // "" when nil
   if (stored.type == redis::Reply::Type::kString) {
     absl::string_view value = stored.str;
     const size_t colon = value.find(':');
@@ -105,13 +168,18 @@ LookupResult Cache::Lookup(absl::string_view key) {
   return result;
 }
 
-void Cache::Fill(const LookupResult& lookup, absl::string_view value, absl::Duration ttl) {
-  const FillTicket& ticket = lookup.ticket;
-  if (lookup.hit || !ticket.valid() || ttl < absl::Milliseconds(1)) return;
-  if (absl::Now() - ticket.issued_ > kMaxTicketAge) {
+bool Cache::MayFill(const LookupResult& lookup, absl::Duration ttl) {
+  if (lookup.hit || !lookup.ticket.valid() || ttl < absl::Milliseconds(1)) return false;
+  if (absl::Now() - lookup.ticket.issued_ > kMaxTicketAge) {
     stale_fills_refused_.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return false;
   }
+  return true;
+}
+
+void Cache::Fill(const LookupResult& lookup, absl::string_view value, absl::Duration ttl) {
+  if (!MayFill(lookup, ttl)) return;
+  const FillTicket& ticket = lookup.ticket;
   absl::StatusOr<redis::Reply> reply =
       redis_.Command({"EVAL", kFillScript, "2", ValueKey(ticket.key_), VersionKey(ticket.key_),
                       ticket.version_, std::string(value), Milliseconds(std::min(ttl, kMaxTtl))});
@@ -122,6 +190,46 @@ void Cache::Fill(const LookupResult& lookup, absl::string_view value, absl::Dura
   } else {
     stale_fills_refused_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+void Cache::Fill(const LookupResult& lookup, absl::string_view value, absl::Duration ttl,
+                 const Budget& budget) {
+  if (!MayFill(lookup, ttl)) return;
+  const FillTicket& ticket = lookup.ticket;
+  const std::string value_key = ValueKey(ticket.key_);
+  // What Redis will hold: "<version>:<value>".
+  const int64_t cost =
+      BudgetedBytes(value_key, value) + 1 + static_cast<int64_t>(ticket.version_.size());
+  if (cost > budget.max_bytes / 8) return;
+  absl::StatusOr<redis::Reply> reply = redis_.Command(
+      {"EVAL", kBudgetFillScript, "5", value_key, VersionKey(ticket.key_),
+       BudgetKey(budget, "entries"), BudgetKey(budget, "sizes"), BudgetKey(budget, "bytes"),
+       ticket.version_, std::string(value), Milliseconds(std::min(ttl, kMaxTtl)),
+       absl::StrCat(absl::ToUnixMillis(absl::Now())), absl::StrCat(budget.max_entries),
+       absl::StrCat(budget.max_bytes), absl::StrCat(cost), Milliseconds(kVersionTtl)});
+  if (!reply.ok() || reply->type != redis::Reply::Type::kArray || reply->elements.size() != 2) {
+    CountError();
+    return;
+  }
+  evictions_.fetch_add(reply->elements[1].integer, std::memory_order_relaxed);
+  if (reply->elements[0].integer == 1) {
+    fills_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    stale_fills_refused_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+std::optional<BudgetUse> Cache::UseOf(const Budget& budget) {
+  absl::StatusOr<std::vector<redis::Reply>> replies = redis_.Pipeline(
+      {{"ZCARD", BudgetKey(budget, "entries")}, {"GET", BudgetKey(budget, "bytes")}});
+  BudgetUse use;
+  if (!replies.ok() || (*replies)[0].type != redis::Reply::Type::kInteger ||
+      (!(*replies)[1].is_nil() && !absl::SimpleAtoi((*replies)[1].str, &use.bytes))) {
+    CountError();
+    return std::nullopt;
+  }
+  use.entries = (*replies)[0].integer;
+  return use;
 }
 
 std::optional<std::string> Cache::Get(absl::string_view key) { return Lookup(key).value; }

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/redis/client.h"
@@ -38,6 +39,33 @@ struct Keyspace {
   std::string name;
   int schema_version = 1;
 };
+
+// A part of a keyspace whose entries callers can multiply at will (a list page for every
+// filter and page, an answer for every question), bounded in Redis by an index every
+// replica shares: at most `max_entries` entries taking at most `max_bytes` together (as
+// BudgetedBytes counts them), the least recently used going first when a fill needs room.
+//
+//   const cache::Budget kListPages{.name = "list_pages", .max_entries = 5000};
+//   auto lookup = cache.Lookup(page_key, kListPages);
+//   ...
+//   cache.Fill(lookup, page, absl::Seconds(30), kListPages);
+struct Budget {
+  // lower_snake, unique within its keyspace.
+  std::string name = "";
+  int64_t max_entries = 5000;
+  int64_t max_bytes = 32 << 20;
+};
+
+// What a budget holds now.
+struct BudgetUse {
+  int64_t entries = 0;
+  int64_t bytes = 0;
+};
+
+// What an entry of `value_key` holding `stored` (the value as Redis keeps it) counts
+// against its budget: its key and value, and the index's bookkeeping of it, at least what
+// Redis's memory holds for them (MEMORY USAGE).
+int64_t BudgetedBytes(absl::string_view value_key, absl::string_view stored);
 
 // Proof that a Lookup missed, and of which version of the entry it saw.
 class FillTicket {
@@ -79,6 +107,16 @@ class Cache {
   // refused. Does nothing after a hit or when Redis was down at Lookup.
   void Fill(const LookupResult& lookup, absl::string_view value, absl::Duration ttl);
 
+  // Lookup and Fill of an entry under `budget`. A hit marks the entry as used, in the same
+  // round trip. A fill evicts the least recently used entries of the budget until the new
+  // one fits; an entry counting more than an eighth of max_bytes is not kept.
+  LookupResult Lookup(absl::string_view key, const Budget& budget);
+  void Fill(const LookupResult& lookup, absl::string_view value, absl::Duration ttl,
+            const Budget& budget);
+
+  // What `budget` holds now, as its index counts it; nullopt when Redis cannot say.
+  std::optional<BudgetUse> UseOf(const Budget& budget);
+
   // The value of `key`, when nothing needs filling on a miss.
   std::optional<std::string> Get(absl::string_view key);
 
@@ -116,6 +154,8 @@ class Cache {
   int64_t stale_fills_refused() const {
     return stale_fills_refused_.load(std::memory_order_relaxed);
   }
+  // Entries of budgets evicted to make room for a fill.
+  int64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
 
   // The Redis key holding the value of `key`: "coopnet:<name>:v<schema_version>:<key>".
   std::string ValueKey(absl::string_view key) const;
@@ -123,6 +163,12 @@ class Cache {
  private:
   std::string VersionKey(absl::string_view key) const;
   std::string GenerationKey(absl::string_view collection) const;
+  // The keys of a budget's index: its entries by last use, their sizes, their total.
+  std::string BudgetKey(const Budget& budget, absl::string_view part) const;
+  // A Lookup's answer (MGET of the value and version keys) as a LookupResult, counted.
+  LookupResult Found(absl::string_view key, const absl::StatusOr<redis::Reply>& reply);
+  // Whether a fill of `lookup` may go ahead; counts the ones that may not.
+  bool MayFill(const LookupResult& lookup, absl::Duration ttl);
   void CountError() { errors_.fetch_add(1, std::memory_order_relaxed); }
 
   redis::Client& redis_;
@@ -132,6 +178,7 @@ class Cache {
   std::atomic<int64_t> errors_{0};
   std::atomic<int64_t> fills_{0};
   std::atomic<int64_t> stale_fills_refused_{0};
+  std::atomic<int64_t> evictions_{0};
 };
 
 }  // namespace coopnet::cache

@@ -2,14 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
-#include <functional>
+#include <iostream>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "tests/harness/redis_usage.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/wait.h"
 
 namespace coopnet::cache {
 namespace {
@@ -23,16 +26,6 @@ redis::Client& SharedRedis() {
 // A keyspace no other test uses, so tests never see each other's entries.
 Keyspace FreshKeyspace(int schema_version = 1) {
   return Keyspace{coopnet::testing::UniqueName("organisations"), schema_version};
-}
-
-// Calls `condition` until it holds or `timeout` passes; returns whether it held.
-bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
 }
 
 TEST(Cache, MissGivesATicketAndFillMakesTheNextLookupAHit) {
@@ -180,7 +173,8 @@ TEST(Cache, TtlExpires) {
   cache.Put("put", "p", absl::Seconds(2));
   EXPECT_EQ(cache.Get("filled"), "f");
   EXPECT_EQ(cache.Get("put"), "p");
-  EXPECT_TRUE(PollUntil([&] { return !cache.Get("filled") && !cache.Get("put"); }));
+  EXPECT_TRUE(coopnet::testing::WaitUntil([&] { return !cache.Get("filled") && !cache.Get("put"); },
+                                          absl::Seconds(10)));
 }
 
 TEST(Cache, BinarySafeKeysAndValuesRoundTrip) {
@@ -191,6 +185,52 @@ TEST(Cache, BinarySafeKeysAndValuesRoundTrip) {
   EXPECT_EQ(cache.Get(key), value);
   cache.Put(key, value + "!", absl::Minutes(1));
   EXPECT_EQ(cache.Get(key), value + "!");
+}
+
+TEST(Cache, ABudgetKeepsItsBoundsAndTheEntriesInUse) {
+  const Keyspace keyspace = FreshKeyspace();
+  Cache cache(SharedRedis(), keyspace);
+  const Budget budget{.name = "pages", .max_entries = 40, .max_bytes = 48 * 1024};
+
+  // A flood of distinct questions, each answer 600 bytes, while one page is read again
+  // and again: the page a portal shows.
+  cache.Fill(cache.Lookup("page:upcoming", budget), std::string(600, 'u'), absl::Minutes(1),
+             budget);
+  int64_t most_entries = 0, most_bytes = 0, hot_hits = 0;
+  for (int i = 0; i < 600; ++i) {
+    cache.Fill(cache.Lookup(absl::StrCat("page:q", i), budget), std::string(600, 'q'),
+               absl::Minutes(1), budget);
+    if (i % 5 == 0) hot_hits += cache.Lookup("page:upcoming", budget).hit;
+    const std::optional<BudgetUse> use = cache.UseOf(budget);
+    ASSERT_TRUE(use.has_value());
+    most_entries = std::max(most_entries, use->entries);
+    most_bytes = std::max(most_bytes, use->bytes);
+  }
+  EXPECT_LE(most_entries, budget.max_entries);
+  EXPECT_LE(most_bytes, budget.max_bytes);
+  EXPECT_EQ(hot_hits, 120) << "the page read all along was evicted";
+  EXPECT_GE(cache.evictions(), 600 + 1 - budget.max_entries);
+
+  // What Redis itself holds, values and the index together, is within the budget: the
+  // index counts each entry at least at what it costs.
+  const std::optional<coopnet::testing::RedisUsage> in_redis =
+      coopnet::testing::RedisUsageOf(SharedRedis(), absl::StrCat("coopnet:", keyspace.name, ":*"));
+  ASSERT_TRUE(in_redis.has_value());
+  EXPECT_LE(in_redis->keys, budget.max_entries + 3);
+  EXPECT_LE(in_redis->bytes, budget.max_bytes);
+  const std::optional<BudgetUse> counted = cache.UseOf(budget);
+  ASSERT_TRUE(counted.has_value());
+  EXPECT_LE(in_redis->bytes, counted->bytes) << "the index counts less than Redis holds";
+
+  // An entry larger than an eighth of the budget is not kept.
+  LookupResult large = cache.Lookup("page:large", budget);
+  cache.Fill(large, std::string(budget.max_bytes / 8, 'l'), absl::Minutes(1), budget);
+  EXPECT_FALSE(cache.Lookup("page:large", budget).hit);
+  std::cout << "budget of " << budget.max_entries << " entries and " << budget.max_bytes
+            << " bytes, 601 pages filled: at most " << most_entries << " entries, " << most_bytes
+            << " bytes counted; Redis holds " << in_redis->keys << " keys in " << in_redis->bytes
+            << " bytes; " << cache.evictions() << " evicted; the page read all along hit "
+            << hot_hits << " times of 120" << std::endl;
 }
 
 TEST(Cache, RedisDownIsAMissNotAnError) {
@@ -221,7 +261,8 @@ TEST(Cache, RedisDownIsAMissNotAnError) {
   EXPECT_EQ(redis->stats().breaker_state, redis::BreakerState::kOpen);
 
   server.Start();
-  ASSERT_TRUE(PollUntil([&] { return cache.Lookup("org-1").ticket.valid(); }));
+  ASSERT_TRUE(coopnet::testing::WaitUntil([&] { return cache.Lookup("org-1").ticket.valid(); },
+                                          absl::Seconds(10)));
   cache.Fill(cache.Lookup("org-1"), "from the database", absl::Minutes(1));
   EXPECT_EQ(cache.Get("org-1"), "from the database");
 }

@@ -159,10 +159,11 @@ absl::Status SameOwnership(const Event& authorised, const Event& stored) {
 }  // namespace
 
 EventService::EventService(server::Server& server, EventStore& store, cache::Cache& cache,
-                           OrganisationDirectory& directory, outbox::Relay& relay,
-                           outbox::WatchOptions watch)
+                           cache::Budget list_pages, OrganisationDirectory& directory,
+                           outbox::Relay& relay, outbox::WatchOptions watch)
     : store_(store),
       cache_(cache),
+      list_pages_(std::move(list_pages)),
       directory_(directory),
       relay_(relay),
       table_(server, kServiceName) {
@@ -406,13 +407,15 @@ absl::Status EventService::ListEvents(const server::Call& call,
   std::string after_id;
   if (!after.empty()) COOPNET_RETURN_IF_ERROR(ParsePageKey(after, &after_start, &after_id));
 
-  // Anonymous callers all see the same pages: the portals' lists come from the cache.
+  // Anonymous callers all see the same pages: the portals' lists come from the cache,
+  // within its budget however many filters they try.
   const bool shared_page = call.principal.kind() == principal::Principal::ANONYMOUS;
   cache::LookupResult lookup;
   if (shared_page) {
     lookup = cache_.Lookup(absl::StrCat("list:", cache_.Generation(kListGeneration), ":",
                                         absl::BytesToHexString(request::Sha256(fingerprint)), ":",
-                                        page_size, ":", after));
+                                        page_size, ":", after),
+                           list_pages_);
     if (lookup.hit && response.ParseFromString(*lookup.value)) {
       for (Event& event : *response.mutable_events()) event = Present(std::move(event));
       return absl::OkStatus();
@@ -430,7 +433,7 @@ absl::Status EventService::ListEvents(const server::Call& call,
     response.set_next_page_token(
         resource::EncodePageToken(fingerprint, PageKey(response.events(page_size - 1))));
   }
-  if (shared_page) cache_.Fill(lookup, response.SerializeAsString(), kListTtl);
+  if (shared_page) cache_.Fill(lookup, response.SerializeAsString(), kListTtl, list_pages_);
   for (Event& event : *response.mutable_events()) event = Present(std::move(event));
   return absl::OkStatus();
 }

@@ -26,10 +26,12 @@ inline constexpr char kErrorDomain[] = "events.coopnet";
 class EventService {
  public:
   // Reads by name and anonymous list pages go through `cache` (cache-aside; Redis down
-  // is a miss); every write invalidates it after it commits and wakes `relay` to
-  // publish the domain event it recorded.
+  // is a miss), the pages within `list_pages`, since anonymous callers choose their
+  // filters; every write invalidates it after it commits and wakes `relay` to publish the
+  // domain event it recorded.
   EventService(server::Server& server, EventStore& store, cache::Cache& cache,
-               OrganisationDirectory& directory, outbox::Relay& relay, outbox::WatchOptions watch);
+               cache::Budget list_pages, OrganisationDirectory& directory, outbox::Relay& relay,
+               outbox::WatchOptions watch);
 
   // The methods of coopnet.events.v1.EventService, each beside its handler below.
   server::ServiceTable& table() { return table_; }
@@ -134,6 +136,7 @@ class EventService {
 
   EventStore& store_;
   cache::Cache& cache_;
+  const cache::Budget list_pages_;
   OrganisationDirectory& directory_;
   outbox::Relay& relay_;
   std::unique_ptr<outbox::Watchers<v1::EventChange>> watchers_;

@@ -5,6 +5,10 @@
 namespace coopnet::events {
 
 absl::StatusOr<Process*> Start(service::Context& context, const Options& options) {
+  if (options.list_pages.max_entries < 1 || options.list_pages.max_bytes < 1) {
+    return absl::InvalidArgumentError(
+        "COOPNET_LIST_CACHE_ENTRIES and COOPNET_LIST_CACHE_BYTES must be at least 1");
+  }
   cache::Cache& events_cache = context.Cache({"events", 1});
   cache::Cache& directory_cache = context.Cache({"events_directory", 1});
   Process& p = context.Own(std::make_unique<Process>());
@@ -15,7 +19,7 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
   p.relay = std::make_unique<outbox::Relay>(context.pool(), context.streams_redis(), options.relay);
   p.relay->Start();
   p.service = std::make_unique<EventService>(
-      context.server(), *p.store, events_cache, *p.directory, *p.relay,
+      context.server(), *p.store, events_cache, options.list_pages, *p.directory, *p.relay,
       outbox::WatchOptions{.redis = context.streams_redis().options(), .stream = options.stream});
   context.server().Register(p.service->table());
   return &p;
@@ -31,11 +35,21 @@ service::Definition Definition() {
             const Options defaults;
             const service::PeerSetting organisations =
                 service::DeclarePeer(config, "organisations", defaults.organisations);
-            return [organisations](service::Context& context) {
-              Options options;
-              options.organisations = organisations.value();
-              return Start(context, options).status();
-            };
+            const int64_t& list_cache_entries =
+                config.Int("list_cache_entries", defaults.list_pages.max_entries,
+                           "anonymous ListEvents pages kept in Redis at most");
+            const int64_t& list_cache_bytes =
+                config.Int("list_cache_bytes", defaults.list_pages.max_bytes,
+                           "the most those pages take of Redis, keys and bookkeeping included; "
+                           "past either bound the least recently read go");
+            return
+                [organisations, &list_cache_entries, &list_cache_bytes](service::Context& context) {
+                  Options options;
+                  options.organisations = organisations.value();
+                  options.list_pages.max_entries = list_cache_entries;
+                  options.list_pages.max_bytes = list_cache_bytes;
+                  return Start(context, options).status();
+                };
           }};
 }
 

@@ -24,6 +24,8 @@ struct Options {
   // The Redis stream the domain events go to and WatchEvents reads.
   std::string stream = "coopnet:events:stream";
   outbox::RelayOptions relay = {};
+  // What the anonymous list pages may take of the caches' Redis.
+  cache::Budget list_pages = {.name = "list_pages", .max_entries = 5000, .max_bytes = 32 << 20};
 };
 
 // What Start builds, in the order it is built: destroyed in reverse, so that the relay

@@ -83,14 +83,17 @@ void Forwarder::Unary(const ApiMethod& method, const Upstream& upstream,
       .stub()
       .UnaryCall(raw, method.path, grpc::StubOptions(), request, response,
                  [this, &method, context = std::move(context), key = std::move(key), response,
-                  done = std::move(done)](grpc::Status status) {
-                   Finished(context.get());
+                  done = std::move(done)](grpc::Status status) mutable {
                    if (status.ok() && !key.empty()) {
                      if (std::optional<std::string> bytes = client::BytesOf(*response)) {
                        answers_.Keep(key, *std::move(bytes));
                      }
                    }
                    done(Answer(method, status));
+                   // What the answer held (an HTTP exchange, a reactor) goes first; once
+                   // the call counts as finished, the gateway may be torn down.
+                   done = nullptr;
+                   Finished(context.get());
                  });
 }
 

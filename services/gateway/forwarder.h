@@ -72,7 +72,9 @@ class Forwarder {
   const AnswerCache& answers() const { return answers_; }
 
   // Ties a streaming call of `method` to `reactor`, which then starts it (StartCall) and
-  // must call Finished(context) from its OnDone.
+  // must call Finished(context) from its OnDone, after its last use of anything of the
+  // gateway's (the forwarder, the front, an HTTP exchange): once no call is in flight
+  // the gateway may be torn down.
   void PrepareStream(const ApiMethod& method, const std::shared_ptr<grpc::ClientContext>& context,
                      grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* reactor);
   void Finished(grpc::ClientContext* context);

@@ -117,6 +117,8 @@ class Gateway {
   size_t key_cache_bytes() const { return authenticator_->cache_bytes(); }
   // HTTP connections open now.
   int http_connections() const { return http_server_->open_connections(); }
+  // Streams (Watch methods) open now, on both ports.
+  int open_streams() const { return grpc_front_->streams().open(); }
 
   // Health NOT_SERVING; both ports stop taking calls and let those in flight finish until
   // the drain deadline; what is left is cancelled. Idempotent.

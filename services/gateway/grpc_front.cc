@@ -190,9 +190,13 @@ class StreamProxy final : public grpc::ServerGenericBidiReactor, ProxiedCall {
 
     void OnDone(const grpc::Status& status) override {
       StreamProxy* proxy = proxy_;
-      proxy->front_.forwarder().Finished(proxy->upstream_.get());
-      proxy->Finish(proxy->front_.forwarder().Answer(proxy->method_, status));
+      Forwarder& forwarder = proxy->front_.forwarder();
+      const std::shared_ptr<grpc::ClientContext> upstream = proxy->upstream_;
+      proxy->Finish(forwarder.Answer(proxy->method_, status));
+      // May delete the proxy, giving its stream's slot back to the front's quota.
       proxy->Release();
+      // Last: once the forwarder counts no call in flight, the gateway may be torn down.
+      forwarder.Finished(upstream.get());
     }
 
    private:

@@ -185,8 +185,9 @@ class HttpApi::StreamCall final
   }
 
   void OnDone(const grpc::Status& status) override {
-    front_.forwarder().Finished(context_.get());
-    const grpc::Status answer = front_.forwarder().Answer(*route_.method, status);
+    Forwarder& forwarder = front_.forwarder();
+    const std::shared_ptr<grpc::ClientContext> context = context_;
+    const grpc::Status answer = forwarder.Answer(*route_.method, status);
     if (!started_) {
       // Nothing came: an empty stream, or an error that can still be a proper answer.
       exchange_->Respond(answer.ok() ? HttpResponse{200, cors_, ""} : ErrorResponse(answer, cors_));
@@ -204,7 +205,10 @@ class HttpApi::StreamCall final
       // A file cut short must not look whole: the connection ends without the last chunk.
       exchange_->Abort();
     }
+    // Gives the exchange and the stream's slot back; then, last, the call counts as
+    // finished, and the gateway may be torn down.
     delete this;
+    forwarder.Finished(context.get());
   }
 
  private:

@@ -159,6 +159,10 @@ void KeyAuthenticator::Answered(Call* raw, const grpc::Status& status) {
     waiting_.erase(it);
   }
   for (Waiter& waiter : waiters) waiter.done(Stamped(caller, waiter.client_address));
+  // What the callers' callbacks held goes before the call counts as over: the destructor
+  // may return as soon as none is in flight.
+  waiters.clear();
+  call.reset();
   absl::MutexLock lock(&mu_);
   --calls_in_flight_;
 }

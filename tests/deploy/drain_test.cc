@@ -36,6 +36,7 @@
 #include "grpcpp/grpcpp.h"
 #include "tests/harness/servers.h"
 #include "tests/harness/service_process.h"
+#include "tests/harness/wait.h"
 #include "tools/cli/call.h"
 
 extern char** environ;
@@ -48,17 +49,6 @@ using grpc::health::v1::HealthCheckResponse;
 
 constexpr absl::Duration kDrain = absl::Seconds(10);
 constexpr int kCallsInFlight = 12;
-
-// Waits for `condition`, polling; false when `timeout` passes first.
-template <typename Condition>
-bool Within(absl::Duration timeout, Condition condition) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return true;
-}
 
 // One binary run as a child process with only the COOPNET_* settings it is given (the
 // rest of the environment is kept), its output in a log file.
@@ -109,7 +99,8 @@ class ChildProcess {
   // `timeout`; -signal when a signal ended it.
   std::optional<int> AwaitExit(absl::Duration timeout) {
     int status = 0;
-    const bool ended = Within(timeout, [&] { return waitpid(pid_, &status, WNOHANG) == pid_; });
+    const bool ended =
+        testing::WaitUntil([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
     if (!ended) return std::nullopt;
     pid_ = 0;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
@@ -221,13 +212,15 @@ class DrainTest : public ::testing::TestWithParam<Case> {
   static bool AwaitServing(const std::string& address) {
     auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
     auto stub = grpc::health::v1::Health::NewStub(channel);
-    return Within(absl::Seconds(60), [&] {
-      grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
-      HealthCheckResponse response;
-      return stub->Check(&context, HealthCheckRequest(), &response).ok() &&
-             response.status() == HealthCheckResponse::SERVING;
-    });
+    return testing::WaitUntil(
+        [&] {
+          grpc::ClientContext context;
+          context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+          HealthCheckResponse response;
+          return stub->Check(&context, HealthCheckRequest(), &response).ok() &&
+                 response.status() == HealthCheckResponse::SERVING;
+        },
+        absl::Seconds(60));
   }
 
   std::string dir_;
@@ -270,11 +263,13 @@ void DrainUnderLoad(ChildProcess& process, const std::string& address,
         [&] { result = cli::CallJson(*channel, c.method, c.request, 2 * kDrain); });
   }
   Session observer(locked.dsn());
-  const bool waiting = Within(absl::Seconds(20), [&] {
-    return observer.Query(
-               "SELECT count(*) FROM pg_stat_activity "
-               "WHERE datname = current_database() AND wait_event_type = 'Lock'") != "0";
-  });
+  const bool waiting = testing::WaitUntil(
+      [&] {
+        return observer.Query(
+                   "SELECT count(*) FROM pg_stat_activity "
+                   "WHERE datname = current_database() AND wait_event_type = 'Lock'") != "0";
+      },
+      absl::Seconds(20));
   ASSERT_TRUE(waiting) << "no call of " << c.method << " reached the database";
 
   const absl::Time signalled = absl::Now();
@@ -285,11 +280,12 @@ void DrainUnderLoad(ChildProcess& process, const std::string& address,
   // A new call, on a new connection, is refused while the others are still in flight.
   auto late_channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   cli::CallResult late;
-  EXPECT_TRUE(Within(absl::Seconds(5),
-                     [&] {
-                       late = cli::CallJson(*late_channel, c.method, c.request, absl::Seconds(1));
-                       return late.status.error_code() == grpc::StatusCode::UNAVAILABLE;
-                     }))
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        late = cli::CallJson(*late_channel, c.method, c.request, absl::Seconds(1));
+        return late.status.error_code() == grpc::StatusCode::UNAVAILABLE;
+      },
+      absl::Seconds(5)))
       << "a call after SIGTERM was not refused: " << late.status.error_code() << " "
       << late.status.error_message();
   EXPECT_FALSE(process.AwaitExit(absl::ZeroDuration()).has_value())

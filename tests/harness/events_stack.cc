@@ -9,11 +9,10 @@
 namespace coopnet::testing {
 
 EventsStack::EventsStack(const std::string& organisations_dsn, const std::string& events_dsn,
-                         const std::string& redis_address)
+                         const std::string& redis_address, events::Options options)
     : organisations_(std::make_unique<OrganisationsStack>(organisations_dsn, redis_address)),
       stream_(UniqueName("coopnet:events:stream")),
       redis_address_(redis_address) {
-  events::Options options;
   options.organisations.address = absl::StrCat("127.0.0.1:", organisations_->port());
   options.stream = stream_;
   options.relay.poll_interval = absl::Milliseconds(50);

@@ -21,6 +21,7 @@
 #include "common/server/server.h"
 #include "common/service/service_main.h"
 #include "coopnet/events/v1/events.grpc.pb.h"
+#include "services/events/process.h"
 #include "tests/harness/organisations_stack.h"
 
 namespace coopnet::testing {
@@ -28,9 +29,10 @@ namespace coopnet::testing {
 class EventsStack {
  public:
   // Starts both processes; returns once both are SERVING. Domain events go to a stream
-  // of this stack's own (stream()).
+  // of this stack's own (stream()); the rest of `options` (the list pages' budget) is the
+  // events process's.
   EventsStack(const std::string& organisations_dsn, const std::string& events_dsn,
-              const std::string& redis_address);
+              const std::string& redis_address, events::Options options = {});
   ~EventsStack();
 
   std::unique_ptr<events::v1::EventService::Stub> Stub() const;
@@ -47,6 +49,8 @@ class EventsStack {
   }
 
   int port() const { return process_->port(); }
+  // The events cache (events and list pages).
+  cache::Cache& cache() { return *process_->context().caches().front(); }
   pg::Pool& pool() { return process_->pool(); }
   // The Redis stream of this stack's domain events.
   const std::string& stream() const { return stream_; }

@@ -1,5 +1,7 @@
 #include "tests/harness/gateway_stack.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -42,6 +44,10 @@ struct HttpClient::Connection {
 HttpClient::HttpClient(int port) : connection_(std::make_unique<Connection>()) {
   connection_->stream.connect(
       tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  // Beast's timeouts hold for asynchronous operations only; these reads block.
+  const timeval timeout{.tv_sec = 30, .tv_usec = 0};
+  setsockopt(connection_->stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+             sizeof(timeout));
 }
 
 HttpClient::~HttpClient() {

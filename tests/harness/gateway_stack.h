@@ -40,7 +40,8 @@ struct HttpReply {
   std::string body;
 };
 
-// One HTTP/1.1 connection, kept alive across requests.
+// One HTTP/1.1 connection, kept alive across requests. A request whose answer has not
+// come within 30 s gets status 0, so that a test waits for nothing longer.
 class HttpClient {
  public:
   explicit HttpClient(int port);

@@ -2,7 +2,6 @@
 // stream, and streamed to watchers, on real PostgreSQL and Redis.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +13,7 @@
 #include "tests/harness/events_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/wait.h"
 #include "tests/harness/watcher.h"
 
 namespace coopnet::events {
@@ -28,15 +28,6 @@ namespace org = organisations::v1;
 Principal KeyOf(const std::string& organisation) {
   return principal::ApiKey(organisation, organisation + "/apiKeys/k",
                            {type::v1::SCOPE_READ, type::v1::SCOPE_WRITE});
-}
-
-bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(20)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return condition();
 }
 
 // The Copenhagen meeting of 2031: it has not happened yet, so it can still change.
@@ -150,7 +141,7 @@ TEST_F(EventsOutboxTest, EveryPublishedChangeReachesTheStreamInOrder) {
   }
   Cancel(event.name(), KeyOf(kofoed_));
 
-  ASSERT_TRUE(PollUntil([&] { return StreamEntries().size() >= 4; }))
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamEntries().size() >= 4; }))
       << StreamEntries().size() << " entries";
   const std::vector<outbox::StreamEntry> entries = StreamEntries();
   ASSERT_EQ(entries.size(), 4u);
@@ -180,7 +171,8 @@ TEST_F(EventsOutboxTest, EveryPublishedChangeReachesTheStreamInOrder) {
   EXPECT_EQ(cancelled.reason(), "Aflyst");
   // The relay marks what it sent after Redis took it: the rows are marked a moment after
   // the entries appear.
-  EXPECT_TRUE(PollUntil([&] { return OutboxRows() == 0; })) << OutboxRows() << " rows left";
+  EXPECT_TRUE(testing::WaitUntil([&] { return OutboxRows() == 0; }))
+      << OutboxRows() << " rows left";
 }
 
 // A watch of the events service from `cursor`, read on a thread of its own.
@@ -197,7 +189,7 @@ class Watcher : public testing::Watcher<v1::EventChange> {
 TEST_F(EventsOutboxTest, WatchStartsWithChangesMadeFromNowOn) {
   Event before = Create(FutureMeeting(kofoed_), KeyOf(kofoed_));
   Publish(before.name(), KeyOf(kofoed_));
-  ASSERT_TRUE(PollUntil([&] { return StreamEntries().size() == 1; }));
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamEntries().size() == 1; }));
 
   Watcher watcher(*stub_, KeyOf(kofoed_), "");
   // The watch begins once it has read where the stream ends: publish until it reports.
@@ -298,12 +290,13 @@ TEST_F(EventsOutboxRedisDownTest, ChangesWaitForRedisAndNothingIsLost) {
   Cancel(event.name(), KeyOf(kofoed_));
   EXPECT_EQ(OutboxRows(), 2);
   redis.Start();
-  ASSERT_TRUE(PollUntil([&] { return StreamEntries().size() == 2; }))
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamEntries().size() == 2; }))
       << "the waiting domain events never reached the restarted Redis";
   const std::vector<outbox::StreamEntry> entries = StreamEntries();
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].type, "coopnet.events.v1.EventPublished");
-  EXPECT_TRUE(PollUntil([&] { return OutboxRows() == 0; })) << OutboxRows() << " rows left";
+  EXPECT_TRUE(testing::WaitUntil([&] { return OutboxRows() == 0; }))
+      << OutboxRows() << " rows left";
 }
 
 }  // namespace

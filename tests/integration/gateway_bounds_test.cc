@@ -28,9 +28,12 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/harness/errors.h"
+#include "tests/harness/event_seeds.h"
 #include "tests/harness/gateway_stack.h"
+#include "tests/harness/redis_usage.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/wait.h"
 
 namespace coopnet::gateway {
 namespace {
@@ -106,8 +109,13 @@ double Percentile(std::vector<double> values, double share) {
 
 class GatewayBoundsTest : public ::testing::Test {
  protected:
+  // The anonymous event lists' budget in Redis.
+  static constexpr cache::Budget kListPages{
+      .name = "list_pages", .max_entries = 100, .max_bytes = 256 * 1024};
+
   GatewayBoundsTest()
-      : backends_(organisations_db_.dsn(), events_db_.dsn(), testing::SharedRedisAddress()) {}
+      : backends_(organisations_db_.dsn(), events_db_.dsn(), testing::SharedRedisAddress(),
+                  {.list_pages = kListPages}) {}
 
   std::unique_ptr<GatewayStack> Gateway(GatewayOptions options) {
     return std::make_unique<GatewayStack>(testing::BackendsOf(backends_), std::move(options));
@@ -181,6 +189,82 @@ TEST_F(GatewayBoundsTest, PaddedAnonymousReadsKeepTheAnswerCacheWithinItsBudget)
   std::cout << "answer cache: 1200 anonymous reads (300 padded with 16 KiB of unknown fields), "
             << "at most " << most << " bytes kept of a budget of " << options.answer_cache_bytes
             << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, AnonymousFiltersKeepTheEventListCacheWithinItsBudget) {
+  std::unique_ptr<GatewayStack> gateway = Gateway(GatewayStack::Unlimited());
+  const std::string organiser = CreateOrganisation(*gateway);
+  auto events = ev::EventService::NewStub(gateway->channel());
+  for (const ev::Event& event : {testing::seeds::CopenhagenInfoMeeting(organiser),
+                                 testing::seeds::OrebroInspirationDay(organiser)}) {
+    grpc::ClientContext create;
+    create.AddMetadata("authorization", "Bearer " + testing::kTestAdminKey);
+    ev::CreateEventRequest request;
+    *request.mutable_event() = event;
+    ev::Event created;
+    ASSERT_TRUE(events->CreateEvent(&create, request, &created).ok());
+    grpc::ClientContext publish;
+    publish.AddMetadata("authorization", "Bearer " + testing::kTestAdminKey);
+    ev::PublishEventRequest published;
+    published.set_name(created.name());
+    ASSERT_TRUE(events->PublishEvent(&publish, published, &created).ok());
+  }
+  cache::Cache& cache = backends_.cache();
+  auto redis = redis::Client::Create({.address = testing::SharedRedisAddress()});
+  // The pages, and the index that bounds them.
+  auto in_redis_now = [&, pages = cache.ValueKey("list:*"),
+                       index = absl::StrCat("coopnet:", cache.keyspace().name,
+                                            ":budget:", kListPages.name, ":*")]() {
+    std::optional<testing::RedisUsage> values = testing::RedisUsageOf(*redis, pages);
+    const std::optional<testing::RedisUsage> bookkeeping = testing::RedisUsageOf(*redis, index);
+    if (values && bookkeeping) values->bytes += bookkeeping->bytes;
+    return values;
+  };
+
+  // One anonymous client asks for every event from a new minute each time, each a new
+  // page to keep; between them, a portal shows its list of Danish events.
+  testing::HttpClient client(gateway->http_port());
+  const std::string portal = "/v1/events?countries=DK";
+  ASSERT_EQ(client.Send("GET", portal).status, 200);
+  const int64_t hits_before = cache.hits();
+  int answered = 0, portal_reads = 0;
+  cache::BudgetUse most;
+  testing::RedisUsage most_in_redis;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string from = absl::FormatTime(
+        "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(946684800 + 60 * i), absl::UTCTimeZone());
+    answered += client.Send("GET", absl::StrCat("/v1/events?fromTime=", from)).status == 200;
+    if (i % 10 == 0) {
+      answered += client.Send("GET", portal).status == 200;
+      ++portal_reads;
+    }
+    if (i % 100 == 99) {
+      const std::optional<cache::BudgetUse> use = cache.UseOf(kListPages);
+      const std::optional<testing::RedisUsage> in_redis = in_redis_now();
+      ASSERT_TRUE(use.has_value() && in_redis.has_value());
+      ASSERT_LE(use->entries, kListPages.max_entries);
+      ASSERT_LE(use->bytes, kListPages.max_bytes);
+      ASSERT_LE(in_redis->keys, kListPages.max_entries);
+      ASSERT_LE(in_redis->bytes, kListPages.max_bytes);
+      most = {std::max(most.entries, use->entries), std::max(most.bytes, use->bytes)};
+      most_in_redis = {std::max(most_in_redis.keys, in_redis->keys),
+                       std::max(most_in_redis.bytes, in_redis->bytes)};
+    }
+  }
+  const int64_t portal_hits = cache.hits() - hits_before;
+  EXPECT_EQ(answered, 1500 + portal_reads);
+  EXPECT_EQ(portal_hits, portal_reads) << "the portal's list was evicted by the flood";
+  EXPECT_GT(cache.evictions(), 0);
+  const std::optional<cache::BudgetUse> counted = cache.UseOf(kListPages);
+  const std::optional<testing::RedisUsage> held = in_redis_now();
+  ASSERT_TRUE(counted.has_value() && held.has_value());
+  EXPECT_LE(held->bytes, counted->bytes) << "the budget counts less than Redis holds";
+  std::cout << "event list cache with a budget of " << kListPages.max_entries << " pages and "
+            << kListPages.max_bytes << " bytes, 1500 anonymous lists with distinct filters: at "
+            << "most " << most.entries << " pages, " << most.bytes << " bytes counted; Redis "
+            << "held at most " << most_in_redis.keys << " page keys in " << most_in_redis.bytes
+            << " bytes; " << cache.evictions() << " evicted; the portal's list hit " << portal_hits
+            << " of " << portal_reads << " times" << std::endl;
 }
 
 TEST_F(GatewayBoundsTest, IdleConnectionsAndASlowClientDoNotStopANormalClient) {
@@ -381,53 +465,131 @@ TEST_F(GatewayBoundsTest, XForwardedForFromAnUntrustedPeerIsIgnored) {
             << rotating[3] << " from the 4th call" << std::endl;
 }
 
-// Disabled: about one run in four this test crashed (SIGILL) or hung while its watches
-// were being torn down; the quota itself answered as asserted in every run. Enable again
-// once the teardown of a gateway with open Watch streams is understood.
-TEST_F(GatewayBoundsTest, DISABLED_AKeyHoldsAtMostItsStreamsOnEitherPort) {
+// A Watch call held open through the gateway until it is cancelled.
+class Watch {
+ public:
+  // Opens WatchEvents on `channel`, as `key` (none: as an operator), with a deadline far
+  // beyond any test.
+  Watch(const std::shared_ptr<grpc::Channel>& channel, const std::string& key)
+      : stub_(ev::EventService::NewStub(channel)) {
+    context_.AddMetadata("authorization", "Bearer " + (key.empty() ? testing::kTestAdminKey : key));
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    stream_ = stub_->WatchEvents(&context_, ev::WatchEventsRequest());
+  }
+  ~Watch() { Close(); }
+
+  // How the watch ended, once it has: at once for a refused one.
+  grpc::Status Ended() {
+    ev::EventChange change;
+    while (stream_->Read(&change)) {
+    }
+    return Finish();
+  }
+  // Cancels it (unless it has ended) and waits for its end.
+  void Close() {
+    if (finished_) return;
+    context_.TryCancel();
+    Finish();
+  }
+
+ private:
+  grpc::Status Finish() {
+    finished_ = true;
+    return stream_->Finish();
+  }
+
+  std::unique_ptr<ev::EventService::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<ev::EventChange>> stream_;
+  bool finished_ = false;
+};
+
+TEST_F(GatewayBoundsTest, AKeyHoldsAtMostItsStreamsOnEitherPort) {
   GatewayOptions options = GatewayStack::Unlimited();
   options.front.streams = {.per_key = 2, .per_address = 1};
   std::unique_ptr<GatewayStack> gateway = Gateway(options);
   const std::string organisation = CreateOrganisation(*gateway);
   const std::string key = CreateKey(*gateway, organisation);
-  auto events = ev::EventService::NewStub(gateway->channel());
-
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReader<ev::EventChange>>> streams;
-  auto open = [&](absl::Duration deadline = absl::Seconds(20)) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", "Bearer " + key);
-    context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-    ev::WatchEventsRequest request;
-    auto stream = events->WatchEvents(context.get(), request);
-    contexts.push_back(std::move(context));
-    streams.push_back(std::move(stream));
+  auto open_streams = [&](int count) {
+    return testing::WaitUntil([&] { return gateway->gateway().open_streams() == count; });
   };
-  open();
-  open();
-  open();
-  ev::EventChange change;
-  EXPECT_FALSE(streams[2]->Read(&change));
-  const grpc::Status third = streams[2]->Finish();
-  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << third.error_message();
-  EXPECT_EQ(testing::ReasonOf(third), "STREAMS_EXHAUSTED");
+
+  // One at a time: of watches opened at once, which the gateway admits first is chance.
+  Watch first(gateway->channel(), key);
+  ASSERT_TRUE(open_streams(1));
+  Watch second(gateway->channel(), key);
+  ASSERT_TRUE(open_streams(2));
+  const absl::Time asked = absl::Now();
+  Watch third(gateway->channel(), key);
+  const grpc::Status refused = third.Ended();
+  const absl::Duration refused_after = absl::Now() - asked;
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_EQ(testing::ReasonOf(refused), "STREAMS_EXHAUSTED");
+  EXPECT_LT(refused_after, absl::Seconds(5));
   // Over HTTP too, while both are open.
   HttpReply over_http =
       gateway->Http("GET", "/v1/events:watch", "", {GatewayStack::KeyAuthorization(key)});
   EXPECT_EQ(over_http.status, 429) << over_http.body;
+  EXPECT_EQ(gateway->gateway().open_streams(), 2);
+
   // Closing one gives its place back.
-  contexts[0]->TryCancel();
-  streams[0]->Finish();
-  absl::Time deadline = absl::Now() + absl::Seconds(5);
-  grpc::Status again;
-  do {
-    open(absl::Seconds(1));
-    streams.back()->Read(&change);
-    again = streams.back()->Finish();
-  } while (again.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && absl::Now() < deadline);
-  EXPECT_NE(again.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  contexts[1]->TryCancel();
-  streams[1]->Finish();
+  first.Close();
+  ASSERT_TRUE(open_streams(1)) << "a closed watch still holds its place";
+  Watch fourth(gateway->channel(), key);
+  EXPECT_TRUE(open_streams(2)) << "the place a closed watch gave back was not taken";
+  second.Close();
+  fourth.Close();
+  EXPECT_TRUE(open_streams(0));
+  std::cout << "a key allowed 2 streams: the third refused over gRPC in "
+            << absl::FormatDuration(refused_after) << ", over HTTP " << over_http.status
+            << "; a closed one's place taken again" << std::endl;
+}
+
+TEST_F(GatewayBoundsTest, OneConnectionHoldsAtMostItsStreamsAndOthersAreServed) {
+  GatewayOptions options = GatewayStack::Unlimited();
+  options.grpc_max_streams = 4;
+  std::unique_ptr<GatewayStack> gateway = Gateway(options);
+  const std::string name = CreateOrganisation(*gateway);
+  auto get = [&](const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    org::GetOrganisationRequest request;
+    request.set_name(name);
+    org::Organisation read;
+    return org::OrganisationService::NewStub(channel)->GetOrganisation(&context, request, &read);
+  };
+
+  // Four watches fill the connection (an operator's: no quota of keys or addresses).
+  std::vector<std::unique_ptr<Watch>> watches;
+  for (int i = 0; i < 4; ++i) watches.push_back(std::make_unique<Watch>(gateway->channel(), ""));
+  ASSERT_TRUE(testing::WaitUntil([&] { return gateway->gateway().open_streams() == 4; }));
+
+  // A fifth call on the same connection waits for a free stream, up to its deadline...
+  const absl::Time asked = absl::Now();
+  const grpc::Status waited = get(gateway->channel(), absl::Seconds(1));
+  EXPECT_EQ(waited.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << waited.error_message();
+  EXPECT_GE(absl::Now() - asked, absl::Seconds(1));
+  // ... while a client on a connection of its own is served at once.
+  grpc::ChannelArguments own_connection;
+  own_connection.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  const std::shared_ptr<grpc::Channel> other =
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", gateway->grpc_port()),
+                                grpc::InsecureChannelCredentials(), own_connection);
+  const absl::Time other_asked = absl::Now();
+  const grpc::Status served = get(other, absl::Seconds(5));
+  const absl::Duration other_took = absl::Now() - other_asked;
+  EXPECT_TRUE(served.ok()) << served.error_message();
+
+  // A watch that ends frees its stream: the connection serves again.
+  watches.front()->Close();
+  const grpc::Status again = get(gateway->channel(), absl::Seconds(10));
+  EXPECT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(gateway->gateway().open_streams(), 3);
+  watches.clear();
+  std::cout << "a connection allowed 4 streams, holding 4 watches: a fifth call on it waited "
+               "until its 1 s deadline; another connection's call took "
+            << absl::FormatDuration(other_took) << "; with one watch closed it was served"
+            << std::endl;
 }
 
 }  // namespace
