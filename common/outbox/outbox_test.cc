@@ -11,6 +11,7 @@
 #include "common/status/status.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/wait.h"
 
 namespace coopnet::outbox {
 namespace {
@@ -19,15 +20,6 @@ std::unique_ptr<pg::Pool> NewPool(const std::string& dsn) {
   auto pool = pg::Pool::Create({.dsn = dsn, .size = 4});
   EXPECT_TRUE(pool.ok()) << pool.status();
   return *std::move(pool);
-}
-
-bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return condition();
 }
 
 google::protobuf::Timestamp Stamp(int64_t seconds) {
@@ -177,9 +169,9 @@ TEST_F(OutboxTest, ARedisRestoredFromAnOlderSnapshotGetsWhatCameAfterIt) {
 
   private_redis.Stop();
   private_redis.Start();
-  ASSERT_TRUE(PollUntil([&] { return StreamContents(*redis).size() == 3; }))
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamContents(*redis).size() == 3; }))
       << "the snapshot was not loaded";
-  ASSERT_TRUE(PollUntil([&] {
+  ASSERT_TRUE(testing::WaitUntil([&] {
     absl::StatusOr<int> moved = relay.RelayBatch();
     return moved.ok() && StreamContents(*redis).size() >= 5;
   }));
@@ -224,7 +216,7 @@ TEST_F(OutboxTest, RedisDownKeepsEveryRowUntilItIsBack) {
   EXPECT_EQ(RowsLeft(), 3);
 
   private_redis.Start();
-  ASSERT_TRUE(PollUntil([&] {
+  ASSERT_TRUE(testing::WaitUntil([&] {
     absl::StatusOr<int> moved = relay.RelayBatch();
     return moved.ok() && *moved == 3;
   })) << "the rows never reached the restarted Redis";
@@ -260,7 +252,7 @@ TEST_F(OutboxTest, RunningRelayPublishesACommitWithoutBeingAsked) {
   relay.Start();
   ASSERT_TRUE(AppendInTransaction(1).ok());
   relay.Wake();
-  EXPECT_TRUE(PollUntil([&] { return StreamContents(*redis_).size() == 1; }));
+  EXPECT_TRUE(testing::WaitUntil([&] { return StreamContents(*redis_).size() == 1; }));
   relay.Stop();
 }
 
@@ -271,12 +263,12 @@ TEST_F(OutboxTest, WakesComingFastAreHonouredNoSoonerThanTheShortestInterval) {
   ASSERT_TRUE(AppendInTransaction(1).ok());
   const absl::Time before_start = absl::Now();
   relay.Start();  // the first pass moves the first row
-  ASSERT_TRUE(PollUntil([&] { return StreamContents(*redis_).size() == 1; }));
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamContents(*redis_).size() == 1; }));
   for (int i = 2; i <= 3; ++i) {
     ASSERT_TRUE(AppendInTransaction(1, true, i).ok());
     relay.Wake();
   }
-  ASSERT_TRUE(PollUntil([&] { return StreamContents(*redis_).size() == 3; }))
+  ASSERT_TRUE(testing::WaitUntil([&] { return StreamContents(*redis_).size() == 3; }))
       << "a wake within the shortest interval was dropped";
   EXPECT_GE(absl::Now() - before_start, absl::Milliseconds(800))
       << "the second pass started sooner than the shortest interval after the first";

@@ -18,6 +18,7 @@
 #include "tests/harness/registrations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
+#include "tests/harness/wait.h"
 
 namespace coopnet::registrations {
 namespace {
@@ -143,12 +144,8 @@ class RedisFaultTest : public ::testing::Test {
 
   // Waits, with a deadline, until the registration `name` is cancelled.
   bool AwaitCancelled(const std::string& name) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < deadline) {
-      if (MustGet(name).state() == Registration::CANCELLED) return true;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return false;
+    return testing::WaitUntil([&] { return MustGet(name).state() == Registration::CANCELLED; },
+                              absl::Seconds(30));
   }
 
   // Two clients registering and reading back, each call with a 15 s deadline.
@@ -205,22 +202,17 @@ class RedisFaultTest : public ::testing::Test {
   // Waits until the load made `more` further calls, so that each fault meets calls.
   void AwaitCalls(int64_t more) {
     const int64_t target = Calls() + more;
-    const absl::Time deadline = absl::Now() + absl::Seconds(60);
-    while (Calls() < target && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
-    ASSERT_GE(Calls(), target) << "the load stalled";
+    ASSERT_TRUE(testing::WaitUntil([&] { return Calls() >= target; }, absl::Seconds(60)))
+        << "the load stalled";
   }
 
   // Waits until the events outbox has published every change to Redis.
   void AwaitRelayed() {
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    for (;;) {
+    ASSERT_TRUE(testing::WaitUntil([&] {
       absl::StatusOr<pg::Result> waiting = stack_.events().pool().Exec(
           pg::Statement("SELECT count(*) FROM outbox WHERE relay_time IS NULL"));
-      ASSERT_TRUE(waiting.ok()) << waiting.status();
-      if (waiting->GetInt64(0, 0) == 0) return;
-      ASSERT_LT(absl::Now(), deadline) << "the events relay is stuck";
-      absl::SleepFor(absl::Milliseconds(10));
-    }
+      return waiting.ok() && waiting->GetInt64(0, 0) == 0;
+    })) << "the events relay is stuck";
   }
 
   void Flush() {
