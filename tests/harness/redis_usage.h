@@ -1,5 +1,5 @@
 // coopnet::testing::RedisUsageOf — what a set of keys holds in a real Redis, as Redis
-// itself counts it, for tests of what a cache may take.
+// itself counts it, for tests of what a cache may take; ForEachKey, the walk beneath it.
 //
 //   std::optional<RedisUsage> pages = RedisUsageOf(redis, "coopnet:events:v1:list:*");
 //   EXPECT_LE(pages->bytes, budget.max_bytes);
@@ -7,6 +7,7 @@
 #define COOPNET_TESTS_HARNESS_REDIS_USAGE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -20,23 +21,34 @@ struct RedisUsage {
   int64_t bytes = 0;
 };
 
-// The keys matching `pattern` (SCAN's MATCH syntax) and their memory; nullopt when Redis
-// does not answer.
-inline std::optional<RedisUsage> RedisUsageOf(redis::Client& redis, const std::string& pattern) {
-  RedisUsage usage;
+// Calls `each` with every key matching `pattern` (SCAN's MATCH syntax; a key may come
+// twice, as SCAN promises no more); false when Redis does not answer, or `each` did not.
+inline bool ForEachKey(redis::Client& redis, const std::string& pattern,
+                       const std::function<bool(const std::string&)>& each) {
   std::string cursor = "0";
   do {
     absl::StatusOr<redis::Reply> page =
         redis.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    if (!page.ok() || page->elements.size() != 2) return std::nullopt;
+    if (!page.ok() || page->elements.size() != 2) return false;
     cursor = page->elements[0].str;
     for (const redis::Reply& key : page->elements[1].elements) {
-      absl::StatusOr<redis::Reply> bytes = redis.Command({"MEMORY", "USAGE", key.str});
-      if (!bytes.ok()) return std::nullopt;
-      ++usage.keys;
-      usage.bytes += bytes->integer;  // 0 (nil) for a key that expired meanwhile
+      if (!each(key.str)) return false;
     }
   } while (cursor != "0");
+  return true;
+}
+
+// The keys matching `pattern` and their memory; nullopt when Redis does not answer.
+inline std::optional<RedisUsage> RedisUsageOf(redis::Client& redis, const std::string& pattern) {
+  RedisUsage usage;
+  const bool answered = ForEachKey(redis, pattern, [&](const std::string& key) {
+    absl::StatusOr<redis::Reply> bytes = redis.Command({"MEMORY", "USAGE", key});
+    if (!bytes.ok()) return false;
+    ++usage.keys;
+    usage.bytes += bytes->integer;  // 0 (nil) for a key that expired meanwhile
+    return true;
+  });
+  if (!answered) return std::nullopt;
   return usage;
 }
 

@@ -17,6 +17,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "tests/harness/errors.h"
+#include "tests/harness/redis_usage.h"
 #include "tests/harness/registrations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
@@ -109,27 +110,22 @@ bool ReplyHolds(const redis::Reply& reply, const std::string& lower_text) {
 std::vector<std::string> KeysHolding(redis::Client& redis, const std::string& text) {
   const std::string lower = absl::AsciiStrToLower(text);
   std::vector<std::string> holding;
-  std::string cursor = "0";
-  do {
-    absl::StatusOr<redis::Reply> page = redis.Command({"SCAN", cursor, "COUNT", "1000"});
-    EXPECT_TRUE(page.ok() && page->elements.size() == 2) << page.status();
-    if (!page.ok() || page->elements.size() != 2) break;
-    cursor = page->elements[0].str;
-    for (const redis::Reply& key : page->elements[1].elements) {
-      absl::StatusOr<redis::Reply> type = redis.Command({"TYPE", key.str});
-      if (!type.ok()) continue;
-      std::vector<std::string> read;
-      if (type->str == "stream") read = {"XRANGE", key.str, "-", "+"};
-      if (type->str == "string") read = {"GET", key.str};
-      if (type->str == "hash") read = {"HGETALL", key.str};
-      if (type->str == "list") read = {"LRANGE", key.str, "0", "-1"};
-      if (type->str == "set") read = {"SMEMBERS", key.str};
-      if (type->str == "zset") read = {"ZRANGE", key.str, "0", "-1"};
-      if (read.empty()) continue;
-      absl::StatusOr<redis::Reply> value = redis.Command(read);
-      if (value.ok() && ReplyHolds(*value, lower)) holding.push_back(key.str);
-    }
-  } while (cursor != "0");
+  const bool answered = testing::ForEachKey(redis, "*", [&](const std::string& key) {
+    absl::StatusOr<redis::Reply> type = redis.Command({"TYPE", key});
+    if (!type.ok()) return true;
+    std::vector<std::string> read;
+    if (type->str == "stream") read = {"XRANGE", key, "-", "+"};
+    if (type->str == "string") read = {"GET", key};
+    if (type->str == "hash") read = {"HGETALL", key};
+    if (type->str == "list") read = {"LRANGE", key, "0", "-1"};
+    if (type->str == "set") read = {"SMEMBERS", key};
+    if (type->str == "zset") read = {"ZRANGE", key, "0", "-1"};
+    if (read.empty()) return true;
+    absl::StatusOr<redis::Reply> value = redis.Command(read);
+    if (value.ok() && ReplyHolds(*value, lower)) holding.push_back(key);
+    return true;
+  });
+  EXPECT_TRUE(answered) << "Redis did not list its keys";
   return holding;
 }
 
