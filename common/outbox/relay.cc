@@ -74,11 +74,11 @@ void Relay::Wake() {
 
 absl::StatusOr<int> Relay::RelayBatch() {
   absl::MutexLock pass(&pass_mu_);
-  int moved = 0;
-  bool again = false;
+  // Rows given to Redis in this pass, new ones or kept ones again; and the new ones.
+  int given = 0;
+  int fresh = 0;
   COOPNET_RETURN_IF_ERROR(pool_.InTransaction([&](pg::Transaction& tx) -> absl::Status {
-    moved = 0;
-    again = false;
+    given = fresh = 0;
     COOPNET_ASSIGN_OR_RETURN(pg::Result locked, tx.Exec(kTryLock, kRelayLockKey));
     if (!locked.GetBool(0, 0)) return absl::OkStatus();
     COOPNET_RETURN_IF_ERROR(Prune(tx));
@@ -90,13 +90,12 @@ absl::StatusOr<int> Relay::RelayBatch() {
         log::Warn("Redis lacks changes it was given; publishing them again from the outbox",
                   {{"stream", lost->first}, {"after_outbox_id", absl::StrCat(lost->second)}});
       }
-      again = true;
       if (kept.rows() == 0) {
         // Pruned or never kept: nothing more to give; Redis starts from what it has.
         (*given_)[lost->first] = lost->second;
       } else {
         COOPNET_RETURN_IF_ERROR(Publish(kept));
-        republished_.fetch_add(kept.rows(), std::memory_order_relaxed);
+        given = kept.rows();
       }
       if (kept.rows() < options_.batch_size) {
         log::Info("published the kept changes again", {{"stream", lost->first}});
@@ -112,12 +111,12 @@ absl::StatusOr<int> Relay::RelayBatch() {
     ids.reserve(rows.rows());
     for (int row = 0; row < rows.rows(); ++row) ids.push_back(rows.GetInt64(row, 0));
     COOPNET_RETURN_IF_ERROR(tx.Exec(kMarkRelayed, ids).status());
-    moved = static_cast<int>(ids.size());
+    given = fresh = static_cast<int>(ids.size());
     return absl::OkStatus();
   }));
-  relayed_.fetch_add(moved, std::memory_order_relaxed);
-  // Publishing kept rows again counts as a full batch: the loop goes on at once.
-  return again ? options_.batch_size : moved;
+  relayed_.fetch_add(fresh, std::memory_order_relaxed);
+  republished_.fetch_add(given - fresh, std::memory_order_relaxed);
+  return given;
 }
 
 absl::StatusOr<std::optional<std::pair<std::string, int64_t>>> Relay::Lost(pg::Transaction& tx) {

@@ -81,9 +81,9 @@ class Relay {
   // Asks the thread for a pass now rather than at the next poll.
   void Wake();
 
-  // One pass on the calling thread: how many rows it moved (0 when there were none, or
-  // when another replica holds the lock), or why it could not. While Redis lacks rows it
-  // was given, a pass publishes kept rows again instead.
+  // One pass on the calling thread: how many rows it gave Redis (0 when there were none,
+  // or when another replica holds the lock), or why it could not. While Redis lacks rows
+  // it was given, a pass gives it kept rows again instead of new ones.
   absl::StatusOr<int> RelayBatch();
 
   // Rows moved (the first time), rows published again, and passes failed since
