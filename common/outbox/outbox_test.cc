@@ -130,6 +130,65 @@ TEST_F(OutboxTest, RowsPastTheirRetentionAreDeleted) {
   EXPECT_EQ(left.seconds(), 10);
 }
 
+// A consumer group far behind (its process down for a day, say) still finds every change
+// it has not handled: the stream is trimmed behind the slowest group, not by length.
+TEST_F(OutboxTest, AStreamKeepsWhatAConsumerGroupHasNotHandled) {
+  Relay relay(*pool_, *redis_,
+              {.stream_window = absl::ZeroDuration(), .prune_interval = absl::ZeroDuration()});
+  ASSERT_TRUE(AppendInTransaction(30).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  std::vector<std::string> ids;
+  for (const StreamEntry& entry : StreamContents(*redis_)) ids.push_back(entry.id);
+  ASSERT_EQ(ids.size(), 30u);
+  auto command = [&](std::vector<std::string> args) {
+    absl::StatusOr<redis::Reply> reply = redis_->Command(std::move(args));
+    ASSERT_TRUE(reply.ok()) << reply.status();
+  };
+  // `group` is delivered the next `count` entries and acknowledges those in [from, to).
+  auto read = [&](const std::string& group, int count) {
+    command(
+        {"XREADGROUP", "GROUP", group, "c", "COUNT", absl::StrCat(count), "STREAMS", stream_, ">"});
+  };
+  auto ack = [&](const std::string& group, int from, int to) {
+    std::vector<std::string> args = {"XACK", stream_, group};
+    args.insert(args.end(), ids.begin() + from, ids.begin() + to);
+    command(args);
+  };
+  auto length = [&] {
+    absl::StatusOr<redis::Reply> reply = redis_->Command({"XLEN", stream_});
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    return reply.ok() ? reply->integer : -1;
+  };
+  command({"XGROUP", "CREATE", stream_, "fast", "0"});
+  command({"XGROUP", "CREATE", stream_, "slow", "0"});
+  read("fast", 30);
+  ack("fast", 0, 30);
+  read("slow", 10);
+  ack("slow", 0, 5);  // 5 more delivered, not yet handled
+
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  EXPECT_EQ(length(), 25) << "entries the slow group has pending were trimmed, or none were";
+  ack("slow", 5, 10);
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  EXPECT_EQ(length(), 20);
+  EXPECT_EQ(StreamContents(*redis_).front().id, ids[10]);
+  read("slow", 20);
+  ack("slow", 10, 30);
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  EXPECT_EQ(length(), 0);
+}
+
+// Watch calls resume from a cursor without a group: the last stream_window stays, even
+// when every group has handled it.
+TEST_F(OutboxTest, AStreamKeepsItsWindowForWatchersAfterEveryGroupHandledIt) {
+  Relay relay(*pool_, *redis_, {.prune_interval = absl::ZeroDuration()});
+  ASSERT_TRUE(AppendInTransaction(5).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  ASSERT_TRUE(redis_->Command({"XGROUP", "CREATE", stream_, "done", "$"}).ok());
+  ASSERT_TRUE(relay.RelayBatch().ok());
+  EXPECT_EQ(StreamContents(*redis_).size(), 5u);
+}
+
 // Redis restarted empty or flushed (no persistence, a lost volume): the relay publishes
 // every kept row again, in id order, before the rows that came since.
 TEST_F(OutboxTest, AStreamRedisLostIsPublishedAgainFromTheOutboxBeforeNewRows) {

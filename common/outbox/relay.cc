@@ -45,6 +45,34 @@ constexpr char kRaise[] =
     "if tonumber(ARGV[1]) > held then redis.call('SET', KEYS[1], ARGV[1]) end "
     "return 0";
 
+// Trims stream KEYS[1] to the entries some consumer group has yet to handle and those
+// newer than ARGV[1] (Unix milliseconds), which Watch cursors may still resume from: an
+// entry goes once it is older than every group's oldest pending entry (or than the entry
+// after its last delivered one, with none pending) and than ARGV[1]. Returns how many went.
+constexpr char kTrimHandled[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local floor_ms, floor_seq = tonumber(ARGV[1]), 0
+for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local info = {}
+  for i = 1, #group, 2 do info[group[i]] = group[i + 1] end
+  local ms, seq
+  if tonumber(info['pending']) > 0 then
+    ms, seq = parse(redis.call('XPENDING', KEYS[1], info['name'])[2])
+  else
+    ms, seq = parse(info['last-delivered-id'])
+    seq = seq + 1
+  end
+  if ms < floor_ms or (ms == floor_ms and seq < floor_seq) then
+    floor_ms, floor_seq = ms, seq
+  end
+end
+return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d-%d', floor_ms, floor_seq))
+)lua";
+
 }  // namespace
 
 Relay::Relay(pg::Pool& pool, redis::Client& redis, RelayOptions options)
@@ -178,6 +206,18 @@ absl::Status Relay::Prune(pg::Transaction& tx) {
   const absl::Time now = absl::Now();
   if (now < next_prune_) return absl::OkStatus();
   next_prune_ = now + options_.prune_interval;
+  if (given_) {
+    for (const auto& [stream, id] : *given_) {
+      // A stream kept whole a while longer costs memory, not changes: no reason to stop.
+      absl::StatusOr<redis::Reply> trimmed =
+          redis_.Command({"EVAL", kTrimHandled, "1", stream,
+                          absl::StrCat(absl::ToUnixMillis(now - options_.stream_window))});
+      if (!trimmed.ok()) {
+        log::Warn("could not trim a stream to what its consumer groups have not handled",
+                  {{"stream", stream}, {"error", std::string(trimmed.status().message())}});
+      }
+    }
+  }
   return tx
       .Exec(kPrune, absl::StrCat(absl::ToInt64Milliseconds(options_.retention), " milliseconds"))
       .status();

@@ -19,11 +19,12 @@
 // each `outbox_id` once. A row whose transaction commits after a later row was relayed
 // is relayed after it: consumers that care order by the revision inside the payload.
 //
-// Relayed rows are kept for `retention`. Each pass first compares every stream's
-// `<stream>:relayed` with the newest row this process knows went there: when Redis has
-// less (restarted empty, flushed, restored from an older snapshot), the pass publishes
-// the kept rows after what Redis still has again, oldest first and before any new row,
-// so that consumers (which recreate their groups) catch up.
+// Streams are trimmed to what their consumer groups have yet to handle and the last
+// day (see RelayOptions::stream_window). Relayed rows are kept for `retention`. Each pass
+// first compares every stream's `<stream>:relayed` with the newest row this process knows
+// went there: when Redis has less (restarted empty, flushed, restored from an older
+// snapshot), the pass publishes the kept rows after what Redis still has again, oldest
+// first and before any new row, so that consumers (which recreate their groups) catch up.
 #ifndef COOPNET_COMMON_OUTBOX_RELAY_H_
 #define COOPNET_COMMON_OUTBOX_RELAY_H_
 
@@ -56,8 +57,13 @@ struct RelayOptions {
   absl::Duration min_interval = absl::ZeroDuration();
   // The longest pause between attempts while Redis or PostgreSQL fails.
   absl::Duration max_backoff = absl::Seconds(5);
-  // Streams are trimmed to about this many entries (XADD MAXLEN ~).
-  int64_t max_stream_length = 100000;
+  // Each prune trims a stream to the entries of the last `stream_window` (which Watch
+  // cursors may resume from) and those some consumer group has not handled yet (not
+  // delivered, or not acknowledged).
+  absl::Duration stream_window = absl::Hours(24);
+  // A stream never holds more than about this many entries (XADD MAXLEN ~), which bounds
+  // Redis's memory when a group is abandoned; a group further behind loses what went.
+  int64_t max_stream_length = 1000000;
   // How long relayed rows are kept to publish again after Redis lost them; changes older
   // than this are gone for a consumer that had not read them when Redis lost them.
   absl::Duration retention = absl::Hours(24 * 7);
@@ -101,7 +107,8 @@ class Relay {
   // XADDs `rows` (id, stream, type, payload) and moves each stream's `<stream>:relayed`
   // to its newest row.
   absl::Status Publish(const pg::Result& rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
-  // Deletes rows past their retention, when due.
+  // Deletes rows past their retention and trims the streams to what their consumer
+  // groups have not handled, when due.
   absl::Status Prune(pg::Transaction& tx) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
 
   pg::Pool& pool_;
