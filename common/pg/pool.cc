@@ -125,20 +125,21 @@ absl::Status Lease::RunTransaction(const std::function<absl::Status(Transaction&
   bool reconnected = false;
   int attempt = 1;
   while (true) {
-    bool lost_before_commit = false;
+    // Whether running the body again on a new connection can do nothing twice.
+    bool safe_to_rerun = false;
     absl::Status status = [&]() -> absl::Status {
       if (!connection.Probe()) {
-        lost_before_commit = true;
+        safe_to_rerun = true;
         return LostBeforeCommit();
       }
       if (absl::Status begin = connection.Script(BeginSql(options)).status(); !begin.ok()) {
-        lost_before_commit = connection.broken();
-        return lost_before_commit ? LostBeforeCommit() : begin;
+        safe_to_rerun = connection.broken();
+        return safe_to_rerun ? LostBeforeCommit() : begin;
       }
       Transaction transaction(&connection);
       if (absl::Status result = body(transaction); !result.ok()) {
         if (connection.broken()) {
-          lost_before_commit = true;
+          safe_to_rerun = true;
           return LostBeforeCommit();
         }
         // Failing, the connection breaks and is replaced on release; either way the
@@ -148,12 +149,13 @@ absl::Status Lease::RunTransaction(const std::function<absl::Status(Transaction&
       }
       // The server may have gone while the body ran; then COMMIT was never sent.
       if (!connection.Probe()) {
-        lost_before_commit = true;
+        safe_to_rerun = true;
         return LostBeforeCommit();
       }
       absl::StatusOr<std::string> commit = connection.Script("COMMIT");
       if (!commit.ok()) {
         if (connection.broken()) {
+          safe_to_rerun = transaction.rerunnable();
           return status::Error(absl::StatusCode::kUnavailable, "TRANSACTION_OUTCOME_UNKNOWN",
                                "lost the connection to the database during COMMIT; the "
                                "transaction may or may not have committed");
@@ -168,7 +170,7 @@ absl::Status Lease::RunTransaction(const std::function<absl::Status(Transaction&
       return absl::OkStatus();
     }();
     if (status.ok()) return status;
-    if (lost_before_commit) {
+    if (safe_to_rerun) {
       if (!may_reconnect || reconnected) return status;
       reconnected = true;
       COOPNET_RETURN_IF_ERROR(Reopen(connection));
@@ -280,11 +282,21 @@ void Pool::Release(internal::Connection* connection) {
 }
 
 absl::Status Pool::Run(const std::function<absl::Status(Session&)>& body) {
+  return RunOnce(body, /*reads_only=*/false);
+}
+
+absl::Status Pool::Read(const std::function<absl::Status(Session&)>& body) {
+  return RunOnce(body, /*reads_only=*/true);
+}
+
+absl::Status Pool::RunOnce(const std::function<absl::Status(Session&)>& body, bool reads_only) {
   COOPNET_ASSIGN_OR_RETURN(Lease lease, Acquire());
   internal::Connection& connection = *lease.connection_;
   const int64_t completed = connection.completed();
   absl::Status status = body(lease.session());
-  if (status.ok() || !connection.broken() || connection.completed() != completed) return status;
+  if (status.ok() || !connection.broken()) return status;
+  // A statement that completed may have written: only a reader may run it again.
+  if (!reads_only && connection.completed() != completed) return status;
   COOPNET_RETURN_IF_ERROR(Reopen(connection));
   return body(lease.session());
 }

@@ -136,6 +136,11 @@ class Pool {
   // happen exactly once in InTransaction.
   absl::Status Run(const std::function<absl::Status(Session&)>& body);
 
+  // Run for a body that only reads: when the connection turns out to be dead, whatever
+  // the body had read already, it runs once more on a new connection, since reading twice
+  // changes nothing. For reads of several statements that a restart must not fail.
+  absl::Status Read(const std::function<absl::Status(Session&)>& body);
+
   // Runs `body` between BEGIN and COMMIT, rolling back when it returns an error, which
   // is then returned. The body runs again (so it must start from scratch each time,
   // e.g. assign rather than append to what it captures):
@@ -144,7 +149,10 @@ class Pool {
   //  - once, on a new connection, when the connection was lost before COMMIT was sent:
   //    the server rolled the transaction back, so nothing happened twice.
   // When the connection is lost during COMMIT nobody can tell whether it committed; that
-  // is UNAVAILABLE with reason TRANSACTION_OUTCOME_UNKNOWN and is never retried. A body
+  // is UNAVAILABLE with reason TRANSACTION_OUTCOME_UNKNOWN, unless every write of the
+  // body was claimed by a request id (see Transaction::MarkClaimedRequest): then it runs
+  // once more on a new connection and finds the first run's response if that committed,
+  // or acts if it did not. A body
   // that returns OK after ignoring a failed statement gets INTERNAL: PostgreSQL rolled
   // the transaction back.
   absl::Status InTransaction(const std::function<absl::Status(Transaction&)>& body,
@@ -165,6 +173,8 @@ class Pool {
   explicit Pool(PoolOptions options);
 
   bool HasIdle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !idle_.empty(); }
+  // Run or Read: once more on a new connection after a lost one, when that is safe.
+  absl::Status RunOnce(const std::function<absl::Status(Session&)>& body, bool reads_only);
   void Release(internal::Connection* connection);
 
   const PoolOptions options_;

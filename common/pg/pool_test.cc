@@ -139,6 +139,26 @@ TEST(PgPool, RunDoesNotRepeatABodyWhoseEarlierStatementsCommitted) {
   EXPECT_EQ(QueryOne(*pool, "SELECT count(*) FROM letters"), "1");
 }
 
+// A read of several statements (a bound, then the page) cut after its first: reading
+// twice changes nothing, so it runs again rather than failing its caller.
+TEST(PgPool, ReadRunsAgainWhenItsConnectionDiesAfterAnEarlierStatement) {
+  testing::TestDatabase db;
+  std::unique_ptr<Pool> pool = NewPool(db.dsn(), {.size = 1});
+  int runs = 0;
+  int64_t answer = 0;
+  absl::Status s = pool->Read([&](Session& session) -> absl::Status {
+    ++runs;
+    COOPNET_ASSIGN_OR_RETURN(Result first, session.Exec(kAnswer, 0));
+    if (runs == 1) return session.Exec(KillMyConnection()).status();
+    COOPNET_ASSIGN_OR_RETURN(Result second, session.Exec(kAnswer, 2));
+    answer = first.GetInt64(0, 0) + second.GetInt64(0, 0);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(answer, 40 + 42);
+}
+
 TEST(PgPool, AcquireWaitsForAcquireTimeoutThenIsResourceExhausted) {
   testing::TestDatabase db;
   std::unique_ptr<Pool> pool =

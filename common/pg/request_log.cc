@@ -28,7 +28,10 @@ absl::StatusOr<std::optional<std::string>> ClaimRequest(Transaction& tx, absl::s
     // ON CONFLICT waits for an uncommitted conflicting row, so a concurrent first
     // attempt is either committed (we read its response below) or gone (we insert).
     COOPNET_ASSIGN_OR_RETURN(Result claim, tx.Exec(kClaim, scope, request_id, Bytes(request_hash)));
-    if (claim.affected_rows() == 1) return std::nullopt;
+    if (claim.affected_rows() == 1) {
+      tx.MarkClaimedRequest();
+      return std::nullopt;
+    }
     COOPNET_ASSIGN_OR_RETURN(Result earlier, tx.Exec(kEarlier, scope, request_id));
     if (earlier.rows() == 0) continue;
     if (earlier.GetBytes(0, 0) != request_hash) {

@@ -124,6 +124,41 @@ TEST_F(PgRequestLog, ForgottenRequestsActAgain) {
   EXPECT_TRUE(Create("req-1", "Kraków").acted);
 }
 
+// A lost COMMIT (a server restarted at that moment) leaves a write without a request id
+// in doubt; with one, the write runs again and the claim makes it happen exactly once.
+TEST_F(PgRequestLog, ConnectionLostDuringCommitRunsAClaimedRequestAgainOnce) {
+  // A deferred trigger runs inside COMMIT; this one ends its own server process there,
+  // the first time only (a sequence counts outside transactions).
+  Script(*pool_, R"sql(
+    CREATE SEQUENCE commits_cut;
+    CREATE FUNCTION cut_first_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF nextval('commits_cut') = 1 THEN
+        PERFORM pg_terminate_backend(pg_backend_pid());
+        PERFORM pg_sleep(30);  -- where the termination lands
+      END IF;
+      RETURN NULL;
+    END $$;
+    CREATE CONSTRAINT TRIGGER cut_first_commit AFTER INSERT ON organisations
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cut_first_commit();
+  )sql");
+  int runs = 0;
+  absl::Status s = pool_->InTransaction([&](Transaction& tx) -> absl::Status {
+    ++runs;
+    COOPNET_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                             ClaimRequest(tx, kScope, "req-1", "hash:Kraków"));
+    if (earlier.has_value()) return absl::OkStatus();
+    COOPNET_RETURN_IF_ERROR(tx.Exec(kInsert, "Kraków").status());
+    return RecordResponse(tx, kScope, "req-1", "organisations/1");
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(QueryOne(*pool_, "SELECT count(*) FROM organisations"), "1");
+  Reply again = Create("req-1", "Kraków");
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_FALSE(again.acted);
+}
+
 class PgRequestLogConcurrent : public PgRequestLog,
                                public ::testing::WithParamInterface<Isolation> {};
 

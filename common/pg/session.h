@@ -63,10 +63,24 @@ class Session {
 // A Session between BEGIN and COMMIT. Only Pool::InTransaction and Lease::InTransaction
 // make one, so a function taking Transaction& is known to run inside one.
 class Transaction : public Session {
+ public:
+  // Running a transaction again after its COMMIT's outcome was lost (the server went at
+  // that moment) is safe when it claimed a request id and made no write that no claim
+  // covers: the second run finds the first one's response if the first committed, and
+  // acts if it did not. ClaimRequest marks the claim; code that writes for a request
+  // without an id, beside one with (a batch), marks that write.
+  void MarkClaimedRequest() { claimed_request_ = true; }
+  void MarkUnclaimedWrite() { unclaimed_write_ = true; }
+
  private:
   friend class Lease;
 
   using Session::Session;
+
+  bool rerunnable() const { return claimed_request_ && !unclaimed_write_; }
+
+  bool claimed_request_ = false;
+  bool unclaimed_write_ = false;
 };
 
 }  // namespace coopnet::pg

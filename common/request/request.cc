@@ -96,7 +96,10 @@ std::optional<RequestKey> RequestKeyOf(const type::v1::Principal& caller, absl::
 
 absl::StatusOr<std::optional<std::string>> ClaimRequest(pg::Transaction& tx,
                                                         const std::optional<RequestKey>& key) {
-  if (!key) return std::optional<std::string>();
+  if (!key) {
+    tx.MarkUnclaimedWrite();  // a write without an id must not run twice
+    return std::optional<std::string>();
+  }
   return pg::ClaimRequest(tx, key->scope, key->request_id, key->request_hash);
 }
 

@@ -59,7 +59,8 @@ std::optional<RequestKey> RequestKeyOf(const type::v1::Principal& caller, absl::
                                        const google::protobuf::Message& request);
 
 // pg::ClaimRequest under `key` in `tx`: the earlier response when the request was made
-// before, nullopt when it is new or has no key (then it is not remembered).
+// before, nullopt when it is new or has no key (then it is not remembered, and `tx` is
+// not run again after a lost COMMIT: see pg::Transaction::MarkUnclaimedWrite).
 absl::StatusOr<std::optional<std::string>> ClaimRequest(pg::Transaction& tx,
                                                         const std::optional<RequestKey>& key);
 

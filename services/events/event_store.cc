@@ -279,7 +279,7 @@ absl::StatusOr<Event> EventStore::GetEvent(absl::string_view id) {
 
 absl::StatusOr<std::vector<Event>> EventStore::ListEvents(const EventQuery& q) {
   std::vector<Event> found;
-  COOPNET_RETURN_IF_ERROR(pool_.Run([&](pg::Session& session) -> absl::Status {
+  COOPNET_RETURN_IF_ERROR(pool_.Read([&](pg::Session& session) -> absl::Status {
     COOPNET_ASSIGN_OR_RETURN(pg::Result longest, session.Exec(kLongest));
     absl::Time after_start = q.after_start;
     std::string after_id = q.after_id;

@@ -520,6 +520,7 @@ absl::Status DecideAll(pg::Transaction* tx, absl::Span<const Application* const>
       continue;
     }
     const bool keyed = tx != nullptr && application.key.has_value();
+    if (tx != nullptr && !keyed) tx->MarkUnclaimedWrite();
     if (keyed) {
       // A refusal must roll back this request's claim alone: only successes are
       // remembered, and the other applications go on.
