@@ -5,16 +5,16 @@
 // own, on the shared PostgreSQL.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <iostream>
-#include <thread>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/redis/client.h"
 #include "google/protobuf/text_format.h"
 #include "tests/harness/event_seeds.h"
+#include "tests/harness/load.h"
 #include "tests/harness/registrations_stack.h"
 #include "tests/harness/seeds.h"
 #include "tests/harness/servers.h"
@@ -57,8 +57,6 @@ class RedisFaultTest : public ::testing::Test {
     load_event_ = stack_.PublishMeeting(kofoed_, 30);
     stack_.SetPolicy(load_event_, Capacity(100000));
   }
-
-  ~RedisFaultTest() override { StopLoad(); }
 
   static void Sign(grpc::ClientContext& context) {
     RegistrationsStack::Sign(context, principal::Admin());
@@ -150,61 +148,32 @@ class RedisFaultTest : public ::testing::Test {
 
   // Two clients registering and reading back, each call with a 15 s deadline.
   void StartLoad() {
-    for (int client = 0; client < 2; ++client) {
-      load_.emplace_back([this, client] {
-        auto stub = stack_.NewClient();
-        for (int i = 0; !stopping_.load(); ++i) {
-          const absl::Time start = absl::Now();
-          Registration made;
-          grpc::Status s;
-          {
-            grpc::ClientContext context;
-            Sign(context);
-            v1::CreateRegistrationRequest request;
-            request.set_parent(load_event_);
-            *request.mutable_registration() =
-                Person(absl::StrCat("last-", client, "-", i, "@kk.dk"));
-            request.set_request_id(absl::StrCat("last-", client, "-", i));
-            s = stub->CreateRegistration(&context, request, &made);
-          }
-          if (s.ok()) {
-            grpc::ClientContext context;
-            Sign(context);
-            v1::GetRegistrationRequest request;
-            request.set_name(made.name());
-            Registration got;
-            s = stub->GetRegistration(&context, request, &got);
-          }
-          Count(s, absl::Now() - start);
-        }
-      });
-    }
+    for (int client = 0; client < 2; ++client) clients_.push_back(stack_.NewClient());
+    load_.emplace(2, [this](int client, int64_t i) {
+      v1::RegistrationService::Stub* stub = clients_[client].get();
+      Registration made;
+      grpc::Status s;
+      {
+        grpc::ClientContext context;
+        Sign(context);
+        v1::CreateRegistrationRequest request;
+        request.set_parent(load_event_);
+        *request.mutable_registration() = Person(absl::StrCat("last-", client, "-", i, "@kk.dk"));
+        request.set_request_id(absl::StrCat("last-", client, "-", i));
+        s = stub->CreateRegistration(&context, request, &made);
+      }
+      if (!s.ok()) return s;
+      grpc::ClientContext context;
+      Sign(context);
+      v1::GetRegistrationRequest request;
+      request.set_name(made.name());
+      Registration got;
+      return stub->GetRegistration(&context, request, &got);
+    });
   }
 
-  void StopLoad() {
-    stopping_ = true;
-    for (std::thread& t : load_) t.join();
-    load_.clear();
-  }
-
-  void Count(const grpc::Status& s, absl::Duration took) {
-    absl::MutexLock lock(&mu_);
-    ++calls_;
-    longest_ = std::max(longest_, took);
-    if (!s.ok()) failures_.push_back(absl::StrCat(s.error_code(), " ", s.error_message()));
-  }
-
-  int64_t Calls() {
-    absl::MutexLock lock(&mu_);
-    return calls_;
-  }
-
-  // Waits until the load made `more` further calls, so that each fault meets calls.
-  void AwaitCalls(int64_t more) {
-    const int64_t target = Calls() + more;
-    ASSERT_TRUE(testing::WaitUntil([&] { return Calls() >= target; }, absl::Seconds(60)))
-        << "the load stalled";
-  }
+  // Waits until the load made `more` further rounds, so that each fault meets calls.
+  void AwaitCalls(int64_t more) { ASSERT_TRUE(load_->AwaitRounds(more)) << "the load stalled"; }
 
   // Waits until the events outbox has published every change to Redis.
   void AwaitRelayed() {
@@ -230,12 +199,8 @@ class RedisFaultTest : public ::testing::Test {
   std::string kofoed_;
   std::string load_event_;
 
-  std::vector<std::thread> load_;
-  std::atomic<bool> stopping_{false};
-  absl::Mutex mu_;
-  int64_t calls_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Duration longest_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<v1::RegistrationService::Stub>> clients_;
+  std::optional<testing::Load> load_;  // after clients_, so that it stops first
 };
 
 TEST_F(RedisFaultTest, StoppedRestartedEmptyAndFlushedUnderLoadFailsNoCallAndLosesNoChange) {
@@ -269,13 +234,12 @@ TEST_F(RedisFaultTest, StoppedRestartedEmptyAndFlushedUnderLoadFailsNoCallAndLos
     EXPECT_TRUE(AwaitCancelled(flushed.name())) << "round " << round;
     AwaitCalls(20);
   }
-  StopLoad();
+  load_->Stop();
 
-  absl::MutexLock lock(&mu_);
-  std::cout << calls_ << " calls (a registration and its read each) under the faults; "
-            << failures_.size() << " failed; the longest took " << longest_ << "\n";
-  EXPECT_TRUE(failures_.empty()) << failures_.size() << " failed, the first: " << failures_[0];
-  EXPECT_LT(longest_, kCallDeadline);
+  std::cout << "a registration and its read each round, under the faults: " << load_->Summary()
+            << "\n";
+  EXPECT_TRUE(load_->failures().empty()) << load_->Summary();
+  EXPECT_LT(load_->longest(), kCallDeadline);
 }
 
 }  // namespace
