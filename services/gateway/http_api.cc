@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -43,7 +44,7 @@ std::vector<std::pair<std::string, std::string>> PassedOnHeaders(const HttpReque
 
 bool MayCarryPersonalData(const HttpRequest& request, const Principal& caller) {
   return caller.kind() != Principal::ANONYMOUS || request.method != "GET" ||
-         absl::StrContains(request.target, "manageToken=");
+         !request.Header(absl::AsciiStrToLower(kManageTokenHeader)).empty();
 }
 
 std::vector<std::pair<std::string, std::string>> CorsHeaders(
@@ -57,7 +58,8 @@ std::vector<std::pair<std::string, std::string>> CorsHeaders(
   if (preflight) {
     headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE");
     headers.emplace_back("Access-Control-Allow-Headers",
-                         "Authorization, Content-Type, Accept-Language, Traceparent");
+                         absl::StrCat("Authorization, Content-Type, Accept-Language, Traceparent, ",
+                                      kManageTokenHeader));
     headers.emplace_back("Access-Control-Max-Age", "600");
   } else {
     headers.emplace_back("Access-Control-Expose-Headers", "Retry-After");
@@ -341,6 +343,13 @@ void HttpApi::Forward(std::shared_ptr<HttpExchange> exchange, const HttpRoute& r
       !built.ok()) {
     exchange->Respond(ErrorResponse(built, cors));
     return;
+  }
+  if (const absl::string_view token = request.Header(absl::AsciiStrToLower(kManageTokenHeader));
+      !token.empty()) {
+    if (absl::Status set = SetManageToken(token, *message); !set.ok()) {
+      exchange->Respond(ErrorResponse(set, cors));
+      return;
+    }
   }
   CapPageSize(*route.method, front_.options().max_page_size, *message);
   Upstream upstream;

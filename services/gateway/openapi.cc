@@ -251,6 +251,7 @@ void AddQueryParameters(const Descriptor* message, const std::string& prefix,
     const std::string path = absl::StrCat(prefix, field->name());
     const std::string name = absl::StrCat(prefix.empty() ? "" : prefix, field->json_name());
     if (taken.contains(path) || field->is_map()) continue;
+    if (depth == 0 && field == ManageTokenField(message)) continue;  // a header (Operation)
     const FieldBehaviour behaviour = FieldBehaviourOf(schemas.comments().OfGroup(*field));
     const bool required = depth == 0 && behaviour.required && !behaviour.output_only;
     const std::string description = schemas.comments().Of(*field);
@@ -308,6 +309,10 @@ Value Operation(const HttpRoute& route, const std::string& operation_id, Schemas
   if (route.body != "*") {
     if (!route.body.empty()) taken.insert(route.body);
     AddQueryParameters(input, "", taken, schemas, parameters, 0);
+  }
+  if (const FieldDescriptor* token = ManageTokenField(input); token != nullptr) {
+    AddParameter(parameters, kManageTokenHeader, "header", false, schemas.Field(token),
+                 schemas.comments().Of(*token));
   }
   if (!route.body.empty()) {
     Value& body = Member(operation, "requestBody");

@@ -146,6 +146,11 @@ absl::Status SetQueryParameter(const HttpRoute& route, absl::string_view name,
     }
   }
   if (field->is_map()) return status::InvalidField(name, "cannot be set from a query parameter");
+  if (field == ManageTokenField(request.GetDescriptor())) {
+    return status::InvalidField(name, absl::StrCat("must not travel in the URL, where logs and "
+                                                   "browser history keep it: send it in the ",
+                                                   kManageTokenHeader, " header"));
+  }
   COOPNET_ASSIGN_OR_RETURN(std::string json_value, QueryValueAsJson(name, field, value));
   const std::string json = field->is_repeated()
                                ? absl::StrCat("{\"", field->json_name(), "\":[", json_value, "]}")
@@ -277,6 +282,29 @@ absl::Status BuildRequest(const HttpRoute& route, absl::string_view body, absl::
   for (const auto& [name, value] : parameters) {
     COOPNET_RETURN_IF_ERROR(SetQueryParameter(route, name, value, request));
   }
+  return absl::OkStatus();
+}
+
+const FieldDescriptor* ManageTokenField(const Descriptor* request) {
+  const FieldDescriptor* field = request->FindFieldByName("manage_token");
+  if (field == nullptr || field->type() != FieldDescriptor::TYPE_STRING || field->is_repeated()) {
+    return nullptr;
+  }
+  return field;
+}
+
+absl::Status SetManageToken(absl::string_view token, Message& request) {
+  const FieldDescriptor* field = ManageTokenField(request.GetDescriptor());
+  if (field == nullptr) {
+    return status::InvalidField(kManageTokenHeader, "is not taken by this method");
+  }
+  const google::protobuf::Reflection* reflection = request.GetReflection();
+  const std::string in_body = reflection->GetString(request, field);
+  if (!in_body.empty() && in_body != token) {
+    return status::InvalidField(kManageTokenHeader,
+                                "differs from the manageToken in the body: send one");
+  }
+  reflection->SetString(&request, field, std::string(token));
   return absl::OkStatus();
 }
 

@@ -45,6 +45,19 @@ absl::Status BuildRequest(const HttpRoute& route, absl::string_view body, absl::
                           const std::vector<std::pair<std::string, std::string>>& bindings,
                           google::protobuf::Message& request);
 
+// The header that carries a registration's manage token (the request's `manage_token`):
+// a secret, so never in a URL, which access logs, proxies and browser history keep.
+inline constexpr char kManageTokenHeader[] = "X-Coopnet-Manage-Token";
+
+// The request's top-level `manage_token` string field; null when the method takes none.
+const google::protobuf::FieldDescriptor* ManageTokenField(
+    const google::protobuf::Descriptor* request);
+
+// Sets the request's manage_token to `token`, the X-Coopnet-Manage-Token header's value.
+// INVALID_ARGUMENT naming the header when the method takes no manage token or the body
+// carries a different one.
+absl::Status SetManageToken(absl::string_view token, google::protobuf::Message& request);
+
 // Lowers the request's page_size to `max_page_size` when it asks for more; true when it
 // changed anything.
 bool CapPageSize(const ApiMethod& method, int max_page_size, google::protobuf::Message& request);

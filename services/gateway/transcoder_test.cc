@@ -13,6 +13,7 @@ namespace coopnet::gateway {
 namespace {
 
 using events::v1::Event;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 class TranscoderTest : public RoutesTest {
@@ -224,6 +225,42 @@ TEST_F(TranscoderTest, CapsLargePageSizes) {
   request.set_page_size(20);
   EXPECT_FALSE(CapPageSize(list, 500, request));
   EXPECT_EQ(request.page_size(), 20);
+}
+
+// A manage token is a secret that lets whoever holds it see and cancel a registration:
+// it travels in a header, never in a URL that access logs and browser history keep.
+TEST(ManageToken, TravelsInItsHeaderAndIsRefusedInTheUrl) {
+  absl::StatusOr<ApiCatalog> catalog = ApiCatalog::Build({"coopnet.registrations.v1"});
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  absl::StatusOr<RouteTable> routes = RouteTable::Build(*catalog);
+  ASSERT_TRUE(routes.ok()) << routes.status();
+  const RouteMatch get = routes->Match("GET", "/v1/events/e1/registrations/r1");
+  ASSERT_NE(get.route, nullptr);
+
+  registrations::v1::GetRegistrationRequest in_url;
+  const absl::Status refused =
+      BuildRequest(*get.route, "", "manageToken=cnr_secret", get.bindings, in_url);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.message()),
+              AllOf(HasSubstr("manageToken"), HasSubstr("X-Coopnet-Manage-Token header")));
+
+  registrations::v1::GetRegistrationRequest in_header;
+  ASSERT_TRUE(BuildRequest(*get.route, "", "", get.bindings, in_header).ok());
+  ASSERT_TRUE(SetManageToken("cnr_secret", in_header).ok());
+  EXPECT_EQ(in_header.manage_token(), "cnr_secret");
+  EXPECT_EQ(in_header.name(), "events/e1/registrations/r1");
+
+  // A body may carry it too (a POST's body is not logged), but not a different one.
+  registrations::v1::CancelRegistrationRequest cancel;
+  cancel.set_manage_token("cnr_other");
+  const absl::Status differs = SetManageToken("cnr_secret", cancel);
+  EXPECT_EQ(differs.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(differs.message()), HasSubstr("X-Coopnet-Manage-Token"));
+  cancel.set_manage_token("cnr_secret");
+  EXPECT_TRUE(SetManageToken("cnr_secret", cancel).ok());
+
+  events::v1::GetEventRequest takes_none;
+  EXPECT_EQ(SetManageToken("cnr_secret", takes_none).code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

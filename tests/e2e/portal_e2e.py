@@ -227,11 +227,17 @@ def copenhagen(made):
     check(first["state"] == "CONFIRMED", f"not confirmed: {first}")
     check(first["manageToken"].startswith("cnr_"), "no manage token for the registrant")
     check(headers.get("Access-Control-Allow-Origin") == PORTAL, "the portal's origin is not allowed")
-    token = urllib.parse.quote(first["manageToken"])
-    status, _, seen = http("GET", f"/v1/{first['name']}?manageToken={token}")
+    token = first["manageToken"]
+    status, seen_headers, seen = http("GET", f"/v1/{first['name']}",
+                                      headers={"X-Coopnet-Manage-Token": token})
     check(status == 200 and seen["participants"][1]["familyName"] == "Ågård",
           f"the registrant cannot see the registration with the token: {status} {seen}")
     check("manageToken" not in seen, "the manage token is shown twice")
+    check(seen_headers.get("Cache-Control") == "no-store",
+          "a registrant's personal data may be kept by caches")
+    status, _, refused = http("GET", f"/v1/{first['name']}?manageToken={urllib.parse.quote(token)}")
+    check(status == 400 and "X-Coopnet-Manage-Token" in refused.get("message", ""),
+          f"a manage token in the URL, where logs keep it, was not refused: {status} {refused}")
     status, _, _ = http("GET", f"/v1/{first['name']}")
     check(status in (403, 404), f"without the token a stranger sees the registration: {status}")
     status, _, again = http("POST", f"/v1/{meeting}/registrations", body)
