@@ -151,6 +151,27 @@ absl::StatusOr<std::unique_ptr<Exposer>> Exposer::Start(
   }
 }
 
+void Exposer::Add(const std::shared_ptr<prometheus::Collectable>& collectable) {
+  exposer_->RegisterCollectable(collectable);
+}
+
+void Exposer::Remove(const std::shared_ptr<prometheus::Collectable>& collectable) {
+  exposer_->RemoveCollectable(collectable);
+}
+
+std::vector<prometheus::MetricFamily> ScrapedGauges::Collect() const {
+  std::vector<prometheus::MetricFamily> families;
+  for (const Gauge& gauge : gauges_) {
+    if (families.empty() || families.back().name != gauge.name) {
+      families.push_back({gauge.name, gauge.help, prometheus::MetricType::Gauge, {}});
+    }
+    prometheus::ClientMetric& metric = families.back().metric.emplace_back();
+    for (const auto& [name, value] : gauge.labels) metric.label.push_back({name, value});
+    metric.gauge.value = gauge.read();
+  }
+  return families;
+}
+
 template <typename T>
 absl::StatusOr<LabeledFamily<T>> LabeledFamily<T>::Create(
     absl::string_view name, absl::string_view help, std::vector<std::string> label_names,

@@ -21,14 +21,18 @@
 #ifndef COOPNET_COMMON_METRICS_METRICS_H_
 #define COOPNET_COMMON_METRICS_METRICS_H_
 
+#include <prometheus/collectable.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -61,6 +65,10 @@ class Exposer {
 
   // The port actually bound, which is what a caller needs after asking for port 0.
   int Port() const { return port_; }
+
+  // Serves `collectable` too, until Remove; Remove returns once no scrape is reading it.
+  void Add(const std::shared_ptr<prometheus::Collectable>& collectable);
+  void Remove(const std::shared_ptr<prometheus::Collectable>& collectable);
 
  private:
   Exposer(std::shared_ptr<prometheus::Registry> registry,
@@ -106,6 +114,32 @@ class LabeledFamily {
   explicit LabeledFamily(std::shared_ptr<internal::ChildCache<T>> children)
       : children_(std::move(children)) {}
   std::shared_ptr<internal::ChildCache<T>> children_;
+};
+
+// Gauges read when /metrics is scraped, each from a function: what a component counts
+// already (bytes cached, connections open) is shown as it is at that moment, with no
+// thread sampling it. Served by Exposer::Add. The functions run on the scraping thread:
+// they must be cheap and thread-safe, and what they read must live until Exposer::Remove.
+//
+//   auto gauges = std::make_shared<metrics::ScrapedGauges>(std::vector<ScrapedGauges::Gauge>{
+//       {"coopnet_gateway_cache_bytes", "Bytes kept", {{"cache", "keys"}},
+//        [this] { return double(authenticator_->cache_bytes()); }}});
+//   exposer->Add(gauges);
+class ScrapedGauges : public prometheus::Collectable {
+ public:
+  struct Gauge {
+    std::string name;
+    std::string help;
+    std::vector<std::pair<std::string, std::string>> labels;
+    std::function<double()> read;
+  };
+  // Gauges of one name (with different labels) make one family.
+  explicit ScrapedGauges(std::vector<Gauge> gauges) : gauges_(std::move(gauges)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const std::vector<Gauge> gauges_;
 };
 
 using CounterFamily = LabeledFamily<prometheus::Counter>;

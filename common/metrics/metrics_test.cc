@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -252,6 +253,28 @@ TEST(Metrics, ExposerServesTheProcessFamiliesBesideItsRegistry) {
   EXPECT_THAT(page, HasSubstr("# TYPE process_resident_memory_bytes gauge\n"));
   EXPECT_THAT(page, HasSubstr("# TYPE process_cpu_seconds_total counter\n"));
   EXPECT_THAT(page, HasSubstr("\nprocess_open_fds "));
+}
+
+TEST(Metrics, ScrapedGaugesShowWhatTheirFunctionsReadAtEachScrape) {
+  auto exposer = Exposer::Start("127.0.0.1:0", std::make_shared<prometheus::Registry>());
+  ASSERT_TRUE(exposer.ok()) << exposer.status();
+  std::atomic<int> kept{1024};
+  auto gauges = std::make_shared<ScrapedGauges>(std::vector<ScrapedGauges::Gauge>{
+      {"coopnet_test_cache_bytes",
+       "Bytes kept.",
+       {{"cache", "answers"}},
+       [&] { return double(kept.load()); }},
+      {"coopnet_test_cache_bytes", "Bytes kept.", {{"cache", "keys"}}, [] { return 7.0; }}});
+  (*exposer)->Add(gauges);
+  std::string page = HttpGet((*exposer)->Port(), "/metrics");
+  EXPECT_THAT(page, HasSubstr("# TYPE coopnet_test_cache_bytes gauge\n"));
+  EXPECT_THAT(page, HasSubstr("coopnet_test_cache_bytes{cache=\"answers\"} 1024\n"));
+  EXPECT_THAT(page, HasSubstr("coopnet_test_cache_bytes{cache=\"keys\"} 7\n"));
+  kept = 4096;
+  EXPECT_THAT(HttpGet((*exposer)->Port(), "/metrics"),
+              HasSubstr("coopnet_test_cache_bytes{cache=\"answers\"} 4096\n"));
+  (*exposer)->Remove(gauges);
+  EXPECT_THAT(HttpGet((*exposer)->Port(), "/metrics"), Not(HasSubstr("coopnet_test_cache_bytes")));
 }
 
 TEST(Metrics, BusyPortIsUnavailable) {

@@ -142,6 +142,33 @@ absl::Status Gateway::Serve() {
                         .tls = options_.transport.files()},
       [this](std::shared_ptr<HttpExchange> exchange) { http_api_->Handle(std::move(exchange)); });
   COOPNET_RETURN_IF_ERROR(http_server_->Start());
+  if (exposer_) {
+    using Gauge = metrics::ScrapedGauges::Gauge;
+    constexpr char kCacheBytes[] = "coopnet_gateway_cache_bytes";
+    constexpr char kCacheHelp[] =
+        "Bytes the gateway's caches keep: answers to anonymous reads (grpc, http) and API keys";
+    gauges_ = std::make_shared<metrics::ScrapedGauges>(std::vector<Gauge>{
+        {kCacheBytes,
+         kCacheHelp,
+         {{"cache", "answers_grpc"}},
+         [this] { return static_cast<double>(forwarder_->answers().bytes()); }},
+        {kCacheBytes,
+         kCacheHelp,
+         {{"cache", "answers_http"}},
+         [this] { return static_cast<double>(http_api_->answer_cache_bytes()); }},
+        {kCacheBytes,
+         kCacheHelp,
+         {{"cache", "keys"}},
+         [this] { return static_cast<double>(key_cache_bytes()); }},
+        {"coopnet_gateway_http_connections",
+         "HTTP connections open",
+         {},
+         [this] { return static_cast<double>(http_connections()); }},
+        {"coopnet_gateway_open_streams", "Streams (Watch methods) open, on both ports", {}, [this] {
+           return static_cast<double>(open_streams());
+         }}});
+    exposer_->Add(gauges_);
+  }
   backends_.StartHealthChecks([this](bool all_serving) { health_->SetServing(all_serving); });
   log::Info("gateway listening", {{"grpc_port", grpc_port_},
                                   {"http_port", http_server_->port()},
@@ -170,6 +197,8 @@ void Gateway::Shutdown() {
 }
 
 Gateway::~Gateway() {
+  // No scrape may read what goes below.
+  if (gauges_) exposer_->Remove(gauges_);
   Shutdown();
   // Each waits for the work under way that needs the ones after it.
   grpc_server_.reset();

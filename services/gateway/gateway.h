@@ -136,6 +136,8 @@ class Gateway {
   RouteTable routes_;
   std::unique_ptr<metrics::GrpcServerMetrics> grpc_metrics_;
   std::unique_ptr<metrics::Exposer> exposer_;
+  // What /metrics reads of the parts below when scraped: cache bytes, connections, streams.
+  std::shared_ptr<metrics::ScrapedGauges> gauges_;
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<client::ServiceChannel> organisations_;
   std::unique_ptr<HttpServer> http_server_;

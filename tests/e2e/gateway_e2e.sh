@@ -236,6 +236,11 @@ echo "metrics"
 curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics" || fail "no /metrics"
 grep -q 'grpc_server_handled_total{grpc_code="OK",grpc_method="GetEvent",grpc_service="coopnet.events.v1.EventService"' \
   "$work/metrics" || fail "proxied GetEvent not counted"
+# The key used above is cached; an operator sees what the caches hold and what is open.
+grep -Eq '^coopnet_gateway_cache_bytes\{cache="keys"\} [1-9]' "$work/metrics" ||
+  fail "the key cache's bytes are not shown: $(grep coopnet_gateway "$work/metrics")"
+grep -q '^coopnet_gateway_http_connections ' "$work/metrics" || fail "no HTTP connections gauge"
+grep -q '^coopnet_gateway_open_streams ' "$work/metrics" || fail "no open streams gauge"
 
 echo "SIGTERM: drains, exits 0"
 kill -TERM "$gateway_pid"
