@@ -1,7 +1,5 @@
 #include "services/registrations/process.h"
 
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/status/status.h"
@@ -11,13 +9,6 @@ namespace {
 
 // Events anonymised per transaction; a full round is followed by another at once.
 constexpr int kEventsPerRetentionRound = 100;
-
-// This process's name in the consumer group: unique, and readable in XINFO CONSUMERS.
-std::string ConsumerName() {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return absl::StrCat(host, "-", getpid());
-}
 
 }  // namespace
 
@@ -46,17 +37,18 @@ absl::StatusOr<Process*> Start(service::Context& context, const Options& options
       principal::HmacKey(options.manage_token_secret));
   context.server().Register(p.service->table());
 
-  p.feed = std::make_unique<EventFeed>(FeedOptions{.redis = context.streams_redis().options(),
-                                                   .stream = options.events_stream,
-                                                   .group = options.consumer_group,
-                                                   .consumer = ConsumerName(),
-                                                   .block = options.feed_block},
-                                       *p.store, *p.directory, *p.relay);
+  p.feed = std::make_unique<EventFeed>(
+      outbox::ConsumerOptions{.redis = context.streams_redis().options(),
+                              .stream = options.events_stream,
+                              .group = options.consumer_group,
+                              .consumer = outbox::ConsumerName(),
+                              .block = options.feed_block},
+      *p.store, *p.directory, *p.relay);
   p.feed->Start();
 
   PersonalDataStore& personal_data = *p.personal_data;
   p.retention =
-      std::make_unique<BackgroundLoop>([&personal_data, interval = options.retention_interval] {
+      std::make_unique<background::Loop>([&personal_data, interval = options.retention_interval] {
         absl::StatusOr<int> done =
             personal_data.AnonymiseEnded(absl::Now(), kEventsPerRetentionRound);
         if (!done.ok()) {

@@ -9,10 +9,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/background/loop.h"
 #include "common/client/service_channel.h"
 #include "common/outbox/relay.h"
 #include "common/service/service_main.h"
-#include "services/registrations/background_loop.h"
 #include "services/registrations/directory.h"
 #include "services/registrations/event_feed.h"
 #include "services/registrations/personal_data_store.h"
@@ -61,7 +61,7 @@ struct Process {
   std::unique_ptr<RegistrationDesk> desk;
   std::unique_ptr<RegistrationService> service;
   std::unique_ptr<EventFeed> feed;
-  std::unique_ptr<BackgroundLoop> retention;
+  std::unique_ptr<background::Loop> retention;
 };
 
 // Builds the stores, the clients of the events and organisations processes, the outbox

@@ -1,19 +1,19 @@
-#include "services/registrations/background_loop.h"
+#include "common/background/loop.h"
 
-namespace coopnet::registrations {
+namespace coopnet::background {
 
-BackgroundLoop::BackgroundLoop(std::function<absl::Duration()> round) : round_(std::move(round)) {}
+Loop::Loop(std::function<absl::Duration()> round) : round_(std::move(round)) {}
 
-BackgroundLoop::~BackgroundLoop() { Stop(); }
+Loop::~Loop() { Stop(); }
 
-void BackgroundLoop::Start() {
+void Loop::Start() {
   absl::MutexLock lock(&mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] { Run(); });
 }
 
-void BackgroundLoop::Stop() {
+void Loop::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -21,7 +21,7 @@ void BackgroundLoop::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void BackgroundLoop::Loop() {
+void Loop::Run() {
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -33,4 +33,4 @@ void BackgroundLoop::Loop() {
   }
 }
 
-}  // namespace coopnet::registrations
+}  // namespace coopnet::background
