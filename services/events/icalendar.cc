@@ -65,6 +65,17 @@ class Lines {
   std::string out_;
 };
 
+// `;CN="name"` for a person's name: a quoted parameter value cannot hold a double quote
+// or a control character, so those go; empty for no name.
+std::string NameParameter(absl::string_view name) {
+  std::string kept;
+  for (char c : name) {
+    if (c == '"' || (static_cast<unsigned char>(c) < 0x20) || c == 0x7f) continue;
+    kept += c;
+  }
+  return kept.empty() ? "" : absl::StrCat(";CN=\"", kept, "\"");
+}
+
 void WriteEntry(Lines& lines, const Entry& e) {
   lines.Add("BEGIN", "VEVENT");
   lines.Add("UID", e.uid);
@@ -96,6 +107,16 @@ void WriteEntry(Lines& lines, const Entry& e) {
     lines.Add("CATEGORIES", absl::StrJoin(escaped, ","));
   }
   lines.AddText("COMMENT", e.comment);
+  if (!e.organizer.email.empty()) {
+    lines.Add(absl::StrCat("ORGANIZER", NameParameter(e.organizer.name)),
+              absl::StrCat("mailto:", e.organizer.email));
+  }
+  for (const Person& attendee : e.attendees) {
+    if (attendee.email.empty()) continue;
+    lines.Add(absl::StrCat("ATTENDEE", NameParameter(attendee.name), ";ROLE=REQ-PARTICIPANT",
+                           ";PARTSTAT=ACCEPTED;RSVP=FALSE"),
+              absl::StrCat("mailto:", attendee.email));
+  }
   lines.Add("END", "VEVENT");
 }
 
@@ -217,7 +238,7 @@ std::string Write(const Calendar& calendar) {
   lines.Add("VERSION", "2.0");
   lines.Add("PRODID", "-//coopnet//events//EN");
   lines.Add("CALSCALE", "GREGORIAN");
-  lines.Add("METHOD", "PUBLISH");
+  lines.Add("METHOD", calendar.method);
   lines.AddText("X-WR-CALNAME", calendar.name);
 
   // Each zone once, covering every entry that uses it; in name order for stable output.

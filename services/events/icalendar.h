@@ -38,6 +38,12 @@ struct Geo {
   double longitude = 0;
 };
 
+// Someone an invitation names: a mailto address and the name shown for it.
+struct Person {
+  std::string email;
+  std::string name;
+};
+
 // One VEVENT. Text fields are plain UTF-8: Write escapes and folds them.
 struct Entry {
   // Stable across every version of the event, so calendars update it in place.
@@ -62,12 +68,19 @@ struct Entry {
   std::string url;
   std::vector<std::string> categories;
   std::string comment;
+  // For an invitation (Calendar::method REQUEST or CANCEL): who organises it and who is
+  // invited, as calendar clients expect; empty addresses write nothing.
+  Person organizer;
+  std::vector<Person> attendees;
 };
 
 struct Calendar {
   // X-WR-CALNAME, the name calendar applications show; empty for none.
   std::string name = "";
   std::vector<Entry> entries = {};
+  // METHOD (RFC 5546): PUBLISH for a feed; REQUEST for an invitation sent by e-mail, which
+  // calendar clients add and update in place by UID and SEQUENCE; CANCEL to withdraw it.
+  std::string method = "PUBLISH";
 };
 
 // The calendar as RFC 5545 text: CRLF line ends, every line folded at kMaxLineOctets

@@ -193,6 +193,23 @@ TEST(Write, CancelledEntrySaysSoAndCarriesTheReason) {
   EXPECT_TRUE(Contains(ics, "COMMENT:Aflyst\\; lokalet er lukket"));
 }
 
+// What an e-mailed invitation carries: calendar clients add a REQUEST and remove a
+// CANCEL of the same UID, and want to know who organises and who is invited.
+TEST(Write, AnInvitationNamesItsMethodOrganiserAndAttendee) {
+  Entry e = CopenhagenMeeting();
+  e.organizer = {"kontakt@kofoedsskole.dk", "Kofoeds Skole"};
+  e.attendees = {{"mette@groen.dk", "Mette \"M\" Hansen"}, {"", "nobody"}};
+  const std::string ics = Write({.entries = {e}, .method = "REQUEST"});
+  EXPECT_TRUE(Contains(ics, "METHOD:REQUEST"));
+  EXPECT_TRUE(Contains(ics, "ORGANIZER;CN=\"Kofoeds Skole\":mailto:kontakt@kofoedsskole.dk"));
+  EXPECT_TRUE(Contains(ics,
+                       "ATTENDEE;CN=\"Mette M Hansen\";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED"
+                       ";RSVP=FALSE:mailto:mette@groen.dk"));
+  EXPECT_FALSE(absl::StrContains(Unfold(ics), "nobody"));
+  EXPECT_TRUE(Contains(Write({.entries = {e}}), "METHOD:PUBLISH"));
+  EXPECT_FALSE(absl::StrContains(Write({.entries = {CopenhagenMeeting()}}), "ORGANIZER"));
+}
+
 TEST(Write, OneTimeZonePerZoneHoweverManyEntriesUseIt) {
   Entry first = CopenhagenMeeting();
   Entry second = CopenhagenMeeting();
