@@ -6,6 +6,8 @@ COOPNET_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   golang-github-gogo-googleapis-dev libhiredis-dev libpq-dev prometheus-cpp-dev libssl-dev
   libgtest-dev libgmock-dev python3-icalendar libboost-dev libjemalloc-dev nginx wrk
+  libcurl4-openssl-dev libicu-dev  # notifications: SMTP and MIME; dates in every language
+  python3-aiosmtpd  # the mail server the notifications tests send to
   postgresql redis-server
   stunnel4  # the TLS tunnel to a TLS-only Redis (hiredis here speaks no TLS)
   mmdebstrap buildah nodejs prometheus

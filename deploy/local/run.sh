@@ -65,10 +65,13 @@ trap 'exit 143' TERM
 keys_file="$local_dir/principal_keys"
 if [ -z "${COOPNET_PRINCIPAL_KEYS:-}${COOPNET_PRINCIPAL_KEYS_FILE:-}" ]; then
   if [ ! -s "$keys_file" ]; then
-    (umask 077 && for issuer in gateway events registrations funding; do
+    (umask 077 && for issuer in gateway events registrations funding notifications; do
       echo "$issuer-1:$issuer:$(openssl rand -hex 32)"
     done >"$keys_file")
   fi
+  # A .local/ made before the notifications process existed gets its key too.
+  grep -q ":notifications:" "$keys_file" ||
+    echo "notifications-1:notifications:$(openssl rand -hex 32)" >>"$keys_file"
   export COOPNET_PRINCIPAL_KEYS_FILE="$keys_file"
 fi
 token_file="$local_dir/manage_token_secret"
@@ -102,7 +105,7 @@ toward() {
 }
 if [ "$tls" = on ]; then
   "$root/deploy/local/certs.sh" "$tls_dir" organisations events registrations funding \
-    gateway:DNS:localhost,IP:127.0.0.1 operator
+    notifications gateway:DNS:localhost,IP:127.0.0.1 operator
   scheme=https
 else
   scheme=http
@@ -131,6 +134,17 @@ start_service organisations 50051 9101
 start_service events 50052 9102
 start_service registrations 50053 9103
 start_service funding 50054 9104
+
+# A mail server of our own that keeps what it is sent in .local/mail (a Maildir), so that
+# the notifications process has somewhere to send: COOPNET_SMTP_URL names a real one.
+if [ -z "${COOPNET_SMTP_URL:-}" ]; then
+  smtp_port=$("$servers" free-port)
+  /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox \
+    "$local_dir/mail" 2>>"$local_dir/mail.log" &
+  pids+=($!)
+  export COOPNET_SMTP_URL="smtp://127.0.0.1:$smtp_port"
+fi
+start_service notifications 50055 9105
 
 # The operators' key: COOPNET_ADMIN_KEY when set, otherwise one made once and kept in
 # .local/admin_key (printed below).
@@ -177,6 +191,8 @@ coopnet is running, $transport.
   events         gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics
   registrations  gRPC 127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics
   funding        gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics
+  notifications  gRPC 127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics
+                 e-mail to $COOPNET_SMTP_URL (the local one keeps it in $local_dir/mail)
   PostgreSQL     127.0.0.1:$pg_port (user postgres)   Redis 127.0.0.1:$redis_port
   logs           $local_dir/*.log
   admin key      $COOPNET_ADMIN_KEY   (Authorization: Bearer ...)

@@ -126,12 +126,16 @@ std::string RegistrationsStack::PublishMeeting(const std::string& organiser, int
     meeting.set_network(network);
     meeting.set_visibility(events::v1::Event::NETWORK);
   }
+  return Publish(meeting);
+}
+
+std::string RegistrationsStack::Publish(const events::v1::Event& event) {
   events::v1::Event created;
   {
     grpc::ClientContext context;
     Sign(context, principal::Admin());
     events::v1::CreateEventRequest request;
-    *request.mutable_event() = meeting;
+    *request.mutable_event() = event;
     const grpc::Status s = events_->Stub()->CreateEvent(&context, request, &created);
     if (!s.ok()) Fail("CreateEvent: " + s.error_message());
   }

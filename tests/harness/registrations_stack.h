@@ -63,6 +63,8 @@ class RegistrationsStack {
   // network's members only (NETWORK visibility).
   std::string PublishMeeting(const std::string& organiser, int days_ahead = 30,
                              const std::string& network = "");
+  // `event` created and published; its name.
+  std::string Publish(const events::v1::Event& event);
   // The policy of `event` set to `policy` (every writable field).
   registrations::v1::RegistrationPolicy SetPolicy(
       const std::string& event, const registrations::v1::RegistrationPolicy& policy);

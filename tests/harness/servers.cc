@@ -1,6 +1,7 @@
 #include "tests/harness/servers.h"
 
 #include <libpq-fe.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,9 +11,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <random>
+#include <sstream>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -88,6 +92,78 @@ int FreePort() {
   std::string out = RunServersScript("free-port");
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(out), &port)) Fail("no free port: " + out);
   return port;
+}
+
+SmtpServer::SmtpServer(SmtpServerOptions options)
+    : options_(std::move(options)), dir_(MakeTempFolder()), port_(FreePort()) {
+  Start();
+}
+
+SmtpServer::~SmtpServer() {
+  Stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string SmtpServer::url() const { return absl::StrCat("smtp://127.0.0.1:", port_); }
+
+void SmtpServer::Start() {
+  if (pid_ != 0) return;
+  std::vector<std::string> args = {
+      "/usr/bin/python3", absl::StrCat(COOPNET_SOURCE_DIR, "/tests/harness/smtp_server.py"),
+      absl::StrCat(port_), dir_};
+  if (!options_.tls_cert.empty()) {
+    args.insert(args.end(), {"--tls", options_.tls_cert, options_.tls_key});
+  }
+  if (!options_.username.empty()) {
+    args.insert(args.end(), {"--auth", options_.username, options_.password});
+  }
+  int ready[2];
+  if (pipe(ready) != 0) Fail("no pipe for the SMTP server");
+  const pid_t pid = fork();
+  if (pid < 0) Fail("cannot fork the SMTP server");
+  if (pid == 0) {
+    dup2(ready[1], STDOUT_FILENO);
+    close(ready[0]);
+    close(ready[1]);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(ready[1]);
+  pid_ = pid;
+  // It says "ready" once it listens; nothing, and it died.
+  std::string said;
+  char buffer[256];
+  ssize_t n;
+  while (said.find("ready\n") == std::string::npos &&
+         (n = read(ready[0], buffer, sizeof buffer)) > 0) {
+    said.append(buffer, static_cast<size_t>(n));
+  }
+  close(ready[0]);
+  if (said.find("ready\n") == std::string::npos) Fail("the SMTP server did not start: " + said);
+}
+
+void SmtpServer::Stop() {
+  if (pid_ == 0) return;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = 0;
+}
+
+std::vector<std::string> SmtpServer::Received() const {
+  std::vector<std::string> received;
+  for (int n = 1;; ++n) {
+    std::ifstream in(absl::StrCat(dir_, "/", n, ".json"));
+    if (!in) break;
+    std::ostringstream text;
+    text << in.rdbuf();
+    received.push_back(text.str());
+  }
+  return received;
 }
 
 const std::string& SharedPostgresDsn() {

@@ -14,6 +14,7 @@
 #define COOPNET_TESTS_HARNESS_SERVERS_H_
 
 #include <string>
+#include <vector>
 
 namespace coopnet::testing {
 
@@ -86,6 +87,46 @@ class RedisServer {
  private:
   std::string dir_;
   int port_ = 0;
+};
+
+// A real SMTP server of this test's own (tests/harness/smtp_server.py on Debian's
+// aiosmtpd), started by the constructor on a free port. It keeps every message it takes,
+// as Python's `email` package reads it (see Received). A recipient whose local part starts
+// with `refuse` is answered 550, with `later` 451.
+struct SmtpServerOptions {
+  // With both, STARTTLS is offered and required.
+  std::string tls_cert = "";
+  std::string tls_key = "";
+  // With both, AUTH is required.
+  std::string username = "";
+  std::string password = "";
+};
+
+class SmtpServer {
+ public:
+  explicit SmtpServer(SmtpServerOptions options = {});
+  ~SmtpServer();
+  SmtpServer(const SmtpServer&) = delete;
+  SmtpServer& operator=(const SmtpServer&) = delete;
+
+  int port() const { return port_; }
+  // `smtp://127.0.0.1:<port>`.
+  std::string url() const;
+
+  // Stops it (what it received stays) and starts it again on the same port.
+  void Stop();
+  void Start();
+
+  // The messages received, oldest first, each as JSON: mail_from, rcpt_tos, subject,
+  // from, to, reply_to, message_id, date (decoded), defects, parts (content_type,
+  // params, filename, text), tls, authenticated.
+  std::vector<std::string> Received() const;
+
+ private:
+  const SmtpServerOptions options_;
+  std::string dir_;
+  int port_ = 0;
+  int pid_ = 0;
 };
 
 // What a shell command wrote (stdout and stderr) and its exit code (-1 when a signal

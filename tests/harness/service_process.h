@@ -39,7 +39,8 @@ inline const std::string kTestKeys =
     "organisations-test:organisations:test-organisations-key-at-least-32-bytes,"
     "events-test:events:test-events-key-that-is-at-least-32-bytes,"
     "registrations-test:registrations:test-registrations-key-at-least-32-bytes,"
-    "funding-test:funding:test-funding-key-that-is-at-least-32-bytes";
+    "funding-test:funding:test-funding-key-that-is-at-least-32-bytes,"
+    "notifications-test:notifications:test-notifications-key-at-least-32-bytes";
 const principal::KeySet& TestKeys();
 
 // The manage-token secret of every test registrations process.
