@@ -91,6 +91,9 @@ service::Definition Definition() {
                                  .password = smtp_password,
                                  .from_address = mail_from,
                                  .from_name = mail_from_name};
+          // Message-IDs in the sender's own domain, as RFC 5322 asks.
+          const size_t at = mail_from.rfind('@');
+          if (at != std::string::npos) options.sender.message_id_domain = mail_from.substr(at + 1);
           options.sender.per_second = static_cast<double>(mail_per_second);
           options.sender.first_retry_pause = mail_first_retry;
           return Start(context, options).status();
