@@ -52,8 +52,6 @@ const pg::Statement kList{
     " attempts, last_error, create_time, send_time, next_attempt_time"
     " FROM email_deliveries WHERE registration = $1 ORDER BY id"};
 
-const pg::Statement kCount{"SELECT state, count(*) FROM email_deliveries GROUP BY state"};
-
 v1::EmailMessage MessageOf(const std::string& folder) {
   v1::EmailMessage message = v1::EMAIL_MESSAGE_UNSPECIFIED;
   std::string name = folder;
@@ -163,14 +161,6 @@ absl::StatusOr<std::vector<v1::EmailDelivery>> DeliveryStore::List(
     }
   }
   return list;
-}
-
-absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> DeliveryStore::CountByState() {
-  COOPNET_ASSIGN_OR_RETURN(pg::Result r, pool_.Exec(kCount));
-  std::vector<std::pair<std::string, int64_t>> counts;
-  for (int row = 0; row < r.rows(); ++row)
-    counts.emplace_back(r.GetString(row, 0), r.GetInt64(row, 1));
-  return counts;
 }
 
 }  // namespace coopnet::notifications

@@ -65,9 +65,6 @@ class DeliveryStore {
   // The e-mails about `registration`, oldest first.
   absl::StatusOr<std::vector<v1::EmailDelivery>> List(const std::string& registration);
 
-  // Counts by state, for metrics and tests: PENDING, SENT, FAILED.
-  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountByState();
-
  private:
   pg::Pool& pool_;
 };

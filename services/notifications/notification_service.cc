@@ -77,6 +77,8 @@ absl::Status NotificationService::ListEmailDeliveries(const server::Call& call,
   const std::string event_name = absl::StrCat("events/", ids.first);
   // Read as this service: whether the caller organises it decides, not what they may read.
   absl::StatusOr<ev::Event> event = ReadEvent(call, event_name, /*as_caller=*/false);
+  // The events service unreachable is UNAVAILABLE, not a missing registration.
+  if (!event.ok() && event.status().code() != absl::StatusCode::kNotFound) return event.status();
   if (!event.ok() || !Organises(call.principal, *event)) {
     // Who may not read them does not learn whether the registration exists.
     return status::Error(
